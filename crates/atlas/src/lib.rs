@@ -30,18 +30,19 @@ pub struct Atlas {
     version: String,
     bibliography: BTreeMap<String, String>,
     muscles: Vec<Muscle>,
-    /// Normalised ids, names and aliases → index in `muscles`.
-    names: HashMap<String, usize>,
+    /// Normalised ids, names and aliases → indices in `muscles` (several for a shared group alias).
+    names: HashMap<String, Vec<usize>>,
     /// Trigger point id → (muscle index, trigger point index).
     points: HashMap<String, (usize, usize)>,
 }
 
-/// A muscle name that matched nothing.
+/// A muscle name that did not name exactly one muscle.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("unknown muscle '{input}'{}; `taut atlas muscles` lists them all", region::did_you_mean(.suggestions))]
-pub struct UnknownMuscle {
-    pub input: String,
-    pub suggestions: Vec<String>,
+pub enum MuscleError {
+    #[error("unknown muscle '{input}'{}; `taut atlas muscles` lists them all", region::did_you_mean(.suggestions))]
+    Unknown { input: String, suggestions: Vec<String> },
+    #[error("'{input}' names several muscles: {}; give one of them", .muscles.join(", "))]
+    Ambiguous { input: String, muscles: Vec<String> },
 }
 
 impl Atlas {
@@ -75,7 +76,10 @@ impl Atlas {
         let mut points = HashMap::new();
         for (mi, muscle) in loaded.muscles.iter().enumerate() {
             for name in std::iter::once(&muscle.id).chain([&muscle.name]).chain(&muscle.aliases) {
-                names.entry(load::normalise(name)).or_insert(mi);
+                let entry: &mut Vec<usize> = names.entry(load::normalise(name)).or_default();
+                if !entry.contains(&mi) {
+                    entry.push(mi);
+                }
             }
             for (ti, tp) in muscle.trigger_points.iter().enumerate() {
                 points.insert(tp.id.clone(), (mi, ti));
@@ -111,22 +115,33 @@ impl Atlas {
     }
 
     /// Finds a muscle by id, name or alias, ignoring case, spaces and hyphens (`Peroneus Longus`).
-    pub fn muscle(&self, query: &str) -> Result<&Muscle, UnknownMuscle> {
+    pub fn muscle(&self, query: &str) -> Result<&Muscle, MuscleError> {
         let key = load::normalise(query);
-        self.names.get(&key).map(|&i| &self.muscles[i]).ok_or_else(|| {
-            let found = suggest::closest(&key, self.names.keys().map(String::as_str), 3);
-            let mut suggestions: Vec<String> = Vec::new();
-            for name in found {
-                let id = &self.muscles[self.names[name]].id;
-                if !suggestions.contains(id) {
-                    suggestions.push(id.clone());
-                }
-            }
-            UnknownMuscle {
+        match self.names.get(&key).map(Vec::as_slice) {
+            Some([one]) => Ok(&self.muscles[*one]),
+            Some(several) if !several.is_empty() => Err(MuscleError::Ambiguous {
                 input: query.to_owned(),
-                suggestions,
+                muscles: several.iter().map(|&i| self.muscles[i].id.clone()).collect(),
+            }),
+            _ => {
+                let found = suggest::closest(&key, self.names.keys().map(String::as_str), 3);
+                let mut suggestions: Vec<String> = Vec::new();
+                for id in found
+                    .iter()
+                    .flat_map(|name| &self.names[*name])
+                    .map(|&i| &self.muscles[i].id)
+                {
+                    if !suggestions.contains(id) {
+                        suggestions.push(id.clone());
+                    }
+                }
+                suggestions.truncate(3);
+                Err(MuscleError::Unknown {
+                    input: query.to_owned(),
+                    suggestions,
+                })
             }
-        })
+        }
     }
 
     /// Finds a trigger point by its id, with its muscle.

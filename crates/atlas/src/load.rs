@@ -240,31 +240,47 @@ pub(crate) fn normalise(name: &str) -> String {
         .join("-")
 }
 
-/// Ids and aliases must each name exactly one muscle, and trigger point ids must be unique atlas-wide.
+/// Ids and names must each name exactly one muscle, and no alias may be another muscle's id or name. An alias
+/// may be shared: a group name such as "hamstrings" on each of its muscles (a lookup by it is then ambiguous
+/// and lists them). Trigger point ids must be unique atlas-wide.
 fn check_unique(muscles: &[Muscle], problems: &mut Vec<Problem>) {
-    let mut names: HashMap<String, &str> = HashMap::new();
+    let mut own_names: HashMap<String, &str> = HashMap::new();
     let mut points: HashMap<&str, &str> = HashMap::new();
+    let mut report = |record: String, message: String| {
+        problems.push(Problem {
+            file: String::from("(atlas)"),
+            record,
+            message,
+        });
+    };
     for muscle in muscles {
         let mut own = vec![muscle.id.clone(), normalise(&muscle.name)];
-        own.extend(muscle.aliases.iter().map(|a| normalise(a)));
-        own.sort();
         own.dedup();
         for name in own {
-            if let Some(other) = names.insert(name.clone(), &muscle.id) {
-                problems.push(Problem {
-                    file: String::from("(atlas)"),
-                    record: muscle.id.clone(),
-                    message: format!("duplicate id or alias '{name}', also used by muscle '{other}'"),
-                });
+            if let Some(other) = own_names.insert(name.clone(), &muscle.id) {
+                report(
+                    muscle.id.clone(),
+                    format!("duplicate id or name '{name}', also used by muscle '{other}'"),
+                );
             }
         }
         for tp in &muscle.trigger_points {
             if let Some(other) = points.insert(&tp.id, &muscle.id) {
-                problems.push(Problem {
-                    file: String::from("(atlas)"),
-                    record: format!("{}/{}", muscle.id, tp.id),
-                    message: format!("duplicate trigger point id '{}', also in muscle '{other}'", tp.id),
-                });
+                report(
+                    format!("{}/{}", muscle.id, tp.id),
+                    format!("duplicate trigger point id '{}', also in muscle '{other}'", tp.id),
+                );
+            }
+        }
+    }
+    for muscle in muscles {
+        for alias in &muscle.aliases {
+            let alias = normalise(alias);
+            if let Some(other) = own_names.get(&alias).filter(|other| **other != muscle.id) {
+                report(
+                    muscle.id.clone(),
+                    format!("alias '{alias}' is the id or name of muscle '{other}'"),
+                );
             }
         }
     }

@@ -76,7 +76,19 @@ fn check_rejects_each_kind_of_bad_data() {
             VALID.replace("\"shoulder-top\"", "\"shoulder\""),
             "local_region: unknown region",
         ),
-        ("duplicate ids", two_muscles, "duplicate id or alias 'trapezius'"),
+        ("duplicate ids", two_muscles, "duplicate id or name 'trapezius'"),
+        (
+            "alias naming another muscle",
+            format!(
+                "{VALID}\n{}",
+                VALID
+                    .replace("\"trapezius\"", "\"other\"")
+                    .replace("name = \"Trapezius\"", "name = \"Other\"")
+                    .replace("trapezius-", "other-")
+                    .replace("[\"trap\"]", "[\"Trapezius\"]")
+            ),
+            "alias 'trapezius' is the id or name of muscle 'trapezius'",
+        ),
         (
             "no essential zone",
             VALID.replace("weight = \"essential\"", "weight = \"spillover\""),
@@ -215,7 +227,21 @@ mod embedded {
     #[test]
     fn unknown_muscle_suggests_close_ids() {
         let err = atlas().muscle("trapezus").expect_err("typo");
-        assert_eq!(err.suggestions.first().map(String::as_str), Some("trapezius"));
+        assert!(
+            matches!(&err, MuscleError::Unknown { suggestions, .. } if suggestions.first().map(String::as_str) == Some("trapezius")),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn a_group_name_is_ambiguous_and_lists_its_muscles() {
+        let err = atlas().muscle("hamstrings").expect_err("group name");
+        let MuscleError::Ambiguous { muscles, .. } = &err else {
+            panic!("{err}")
+        };
+        for id in ["biceps-femoris", "semitendinosus", "semimembranosus"] {
+            assert!(muscles.contains(&id.to_owned()), "{err}");
+        }
     }
 
     #[test]
