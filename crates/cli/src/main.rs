@@ -1,6 +1,8 @@
 //! The `taut` binary: parses the command line and hands each command to its module.
 
 mod atlas_cmd;
+mod differential_cmd;
+mod eval_cmd;
 mod output;
 
 use std::process::ExitCode;
@@ -19,12 +21,18 @@ struct Cli {
 enum Command {
     /// Look up muscles, trigger points, referral patterns and body regions.
     Atlas(atlas_cmd::AtlasArgs),
+    /// Rank the trigger points that best explain a pain drawing, with reasons.
+    Differential(differential_cmd::DifferentialArgs),
+    /// Measure the differential on the literature cases, beside the pain-guide baseline.
+    Eval(eval_cmd::EvalArgs),
 }
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Atlas(args) => atlas_cmd::run(args),
+        Command::Differential(args) => differential_cmd::run(args),
+        Command::Eval(args) => eval_cmd::run(args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -1,0 +1,353 @@
+//! Scoring and ranking trigger points against a drawing.
+
+use serde::Serialize;
+use taut_atlas::{Atlas, Laterality, Muscle, REGIONS, RegionId, Symptom, TriggerPoint, Weight};
+
+use super::combine::{self, Combination};
+use super::drawing::{BodySide, Drawing, FindingStatus, Spot};
+
+/// Credit for a drawn region explained by a spillover zone, relative to an essential one.
+const SPILLOVER_CREDIT: f64 = 0.5;
+/// How much of the score is lost when none of the essential zones was drawn (scaled by the missing fraction).
+const MISSING_PENALTY: f64 = 0.4;
+/// Score multiplier for each symptom qualifier the trigger point is known to produce, and its cap.
+const SYMPTOM_BONUS: f64 = 0.1;
+const SYMPTOM_BONUS_CAP: f64 = 0.3;
+/// Score multipliers for findings on this trigger point, and on another point of the same muscle and side.
+const CONFIRMED: f64 = 1.5;
+const RULED_OUT: f64 = 0.2;
+const NEIGHBOUR_CONFIRMED: f64 = 1.2;
+const NEIGHBOUR_RULED_OUT: f64 = 0.8;
+
+/// The atlas prepared for ranking: each trigger point's zones in a flat form and each region's specificity.
+pub struct Ranker<'a> {
+    atlas: &'a Atlas,
+    points: Vec<PointModel<'a>>,
+    /// Inverse document frequency of each region over all referral zones: a region that dozens of trigger
+    /// points refer to says little about which one is active.
+    specificity: [f64; REGIONS.len()],
+}
+
+struct PointModel<'a> {
+    muscle: &'a Muscle,
+    point: &'a TriggerPoint,
+    /// Position of the muscle in the atlas, for stable tie-breaking.
+    order: usize,
+}
+
+/// One trigger point on one side, scored.
+#[derive(Debug, Clone)]
+pub struct Candidate<'a> {
+    pub muscle: &'a Muscle,
+    pub point: &'a TriggerPoint,
+    /// `None` for a midline muscle.
+    pub side: Option<BodySide>,
+    /// In [0, 1]; higher explains the drawing better.
+    pub score: f64,
+    /// Share of the drawing's weight explained (essential zones in full, spillover at half credit).
+    pub coverage: f64,
+    pub explains: Vec<Explained>,
+    /// Essential zones of the pattern that the patient did not draw.
+    pub missing: Vec<Spot>,
+    pub symptoms_matched: Vec<Symptom>,
+    pub finding: Option<FindingStatus>,
+    pub(crate) order: (usize, usize),
+    /// Drawn spots explained, by index into the drawing's spots (for combinations).
+    pub(crate) explained_mask: combine::Mask,
+}
+
+/// A drawn region that a candidate explains, and by which kind of zone.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct Explained {
+    pub region: Spot,
+    pub weight: Weight,
+}
+
+/// The differential for one drawing. Serialises as the JSON contract (see [`super::view`]).
+#[derive(Debug, Clone)]
+pub struct Differential<'a> {
+    pub candidates: Vec<Candidate<'a>>,
+    pub combinations: Vec<Combination<'a>>,
+    /// Drawn regions that none of the listed candidates explains.
+    pub unexplained: Vec<Spot>,
+}
+
+impl<'a> Ranker<'a> {
+    pub fn new(atlas: &'a Atlas) -> Ranker<'a> {
+        let mut points = Vec::new();
+        let mut frequency = [0.0_f64; REGIONS.len()];
+        for (order, muscle) in atlas.muscles().iter().enumerate() {
+            for point in &muscle.trigger_points {
+                for zone in &point.referral {
+                    frequency[zone.region.index()] += if zone.weight == Weight::Essential {
+                        1.0
+                    } else {
+                        SPILLOVER_CREDIT
+                    };
+                }
+                points.push(PointModel { muscle, point, order });
+            }
+        }
+        let total = points.len() as f64;
+        let specificity = frequency.map(|f| 1.0 + ((total + 1.0) / (f + 1.0)).ln());
+        Ranker {
+            atlas,
+            points,
+            specificity,
+        }
+    }
+
+    pub fn atlas(&self) -> &'a Atlas {
+        self.atlas
+    }
+
+    /// The specificity weight of a region (1 for a region every trigger point refers to, more for rarer ones).
+    pub fn specificity(&self, region: RegionId) -> f64 {
+        self.specificity[region.index()]
+    }
+
+    /// Ranks every trigger point that explains part of the drawing (or was confirmed), best first, and keeps
+    /// the `top` best. The drawing must have passed [`Drawing::validate`].
+    pub fn rank(&self, drawing: &Drawing, top: usize) -> Differential<'a> {
+        let spots = drawing.spots();
+        let spot_weights: Vec<f64> = spots
+            .iter()
+            .map(|(spot, intensity)| intensity_weight(*intensity) * self.specificity(spot.region))
+            .collect();
+        let context = Scoring {
+            total: spot_weights.iter().sum(),
+            spot_weights,
+            lookup: SpotIndex::new(&spots),
+            drawing,
+        };
+        let mut best = vec![None; spots.len()];
+        let mut candidates = Vec::new();
+        for (ti, model) in self.points.iter().enumerate() {
+            let sides: &[Option<BodySide>] = if model.muscle.paired {
+                &[Some(BodySide::Left), Some(BodySide::Right)]
+            } else {
+                &[None]
+            };
+            for &side in sides {
+                if let Some(candidate) = context.score(model, side, (model.order, ti), &mut best) {
+                    candidates.push(candidate);
+                }
+            }
+        }
+        candidates.sort_by(|a, b| {
+            b.score
+                .total_cmp(&a.score)
+                .then(b.coverage.total_cmp(&a.coverage))
+                .then(a.missing.len().cmp(&b.missing.len()))
+                .then(a.order.cmp(&b.order))
+                .then(a.side.cmp(&b.side))
+        });
+        let raw_weights: Vec<f64> = spots.iter().map(|(_, i)| intensity_weight(*i)).collect();
+        let combinations = combine::smallest_sets(&candidates, &raw_weights);
+        candidates.truncate(top);
+        let unexplained = spots
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| !candidates.iter().any(|c| c.explained_mask.contains(*i)))
+            .map(|(_, (spot, _))| *spot)
+            .collect();
+        Differential {
+            candidates,
+            combinations,
+            unexplained,
+        }
+    }
+}
+
+/// One drawing, prepared for scoring every trigger point against it.
+struct Scoring<'d> {
+    /// Weight of each drawn spot: intensity × specificity.
+    spot_weights: Vec<f64>,
+    total: f64,
+    lookup: SpotIndex,
+    drawing: &'d Drawing,
+}
+
+impl Scoring<'_> {
+    /// Scores one trigger point on one side, or `None` when it explains nothing (and was not confirmed).
+    /// `best` is a scratch buffer, one slot per drawn spot, reused across calls to avoid allocating.
+    fn score<'a>(
+        &self,
+        model: &PointModel<'a>,
+        side: Option<BodySide>,
+        order: (usize, usize),
+        best: &mut [Option<Weight>],
+    ) -> Option<Candidate<'a>> {
+        best.fill(None);
+        let mut any = false;
+        for zone in &model.point.referral {
+            for spot in zone_spots(zone.region, zone.laterality, side).into_iter().flatten() {
+                if let Some(i) = self.lookup.get(spot)
+                    && best[i] != Some(Weight::Essential)
+                {
+                    best[i] = Some(zone.weight);
+                    any = true;
+                }
+            }
+        }
+        let (finding_multiplier, finding_status) = finding_factor(self.drawing, model, side);
+        if !any && finding_status != Some(FindingStatus::Confirmed) {
+            return None;
+        }
+        let mut missing = Vec::new();
+        let mut essential = 0_usize;
+        for zone in model.point.essential() {
+            for spot in zone_spots(zone.region, zone.laterality, side).into_iter().flatten() {
+                essential += 1;
+                if self.lookup.get(spot).is_none() {
+                    missing.push(spot);
+                }
+            }
+        }
+        let mut explains = Vec::new();
+        let mut mask = combine::Mask::default();
+        let mut explained = 0.0;
+        for (i, weight) in best.iter().enumerate() {
+            if let Some(weight) = *weight {
+                let credit = if weight == Weight::Essential {
+                    1.0
+                } else {
+                    SPILLOVER_CREDIT
+                };
+                explained += self.spot_weights[i] * credit;
+                explains.push(Explained {
+                    region: self.lookup.spot(i),
+                    weight,
+                });
+                mask.insert(i);
+            }
+        }
+        let coverage = if self.total > 0.0 { explained / self.total } else { 0.0 };
+        let missing_fraction = if essential == 0 {
+            0.0
+        } else {
+            missing.len() as f64 / essential as f64
+        };
+        let symptoms_matched: Vec<Symptom> = self
+            .drawing
+            .symptoms
+            .iter()
+            .copied()
+            .filter(|s| model.point.symptoms.contains(s))
+            .collect();
+        let symptom_multiplier = 1.0 + (SYMPTOM_BONUS * symptoms_matched.len() as f64).min(SYMPTOM_BONUS_CAP);
+        let fit = coverage * (1.0 - MISSING_PENALTY * missing_fraction);
+        let score = with_evidence(fit, symptom_multiplier * finding_multiplier);
+        Some(Candidate {
+            muscle: model.muscle,
+            point: model.point,
+            side,
+            score,
+            coverage,
+            explains,
+            missing,
+            symptoms_matched,
+            finding: finding_status,
+            order,
+            explained_mask: mask,
+        })
+    }
+}
+
+/// Combines the fit of the pattern (0-1) with the evidence multiplier (symptoms, findings). Evidence against
+/// (a multiplier below 1) scales the fit itself, so a ruled-out point drops well down the list; evidence for it
+/// multiplies the odds, so that the result stays inside (0, 1) and still separates two perfect fits. The fit is
+/// first mapped into [0.01, 0.99]: no drawing makes a trigger point certain or impossible.
+fn with_evidence(fit: f64, multiplier: f64) -> f64 {
+    let p = 0.01 + 0.98 * (fit * multiplier.min(1.0)).clamp(0.0, 1.0);
+    let odds = p / (1.0 - p) * multiplier.max(1.0);
+    odds / (1.0 + odds)
+}
+
+/// Intensity 0-10 as a weight; a region drawn at 0 still counts a little, since the patient drew it.
+fn intensity_weight(intensity: u8) -> f64 {
+    f64::from(intensity.max(1)) / 10.0
+}
+
+/// The concrete spots a zone covers for a trigger point on `side` (`None`: a midline muscle, whose sided zones
+/// lie on both sides). At most two; returned as an array to keep the hot loop free of allocation.
+fn zone_spots(region: RegionId, laterality: Option<Laterality>, side: Option<BodySide>) -> [Option<Spot>; 2] {
+    let at = |side: BodySide| {
+        Some(Spot {
+            region,
+            side: Some(side),
+        })
+    };
+    if !region.sided() {
+        return [Some(Spot { region, side: None }), None];
+    }
+    match (side, laterality.unwrap_or_default()) {
+        (None, _) | (Some(_), Laterality::Bilateral) => [at(BodySide::Left), at(BodySide::Right)],
+        (Some(s), Laterality::Ipsilateral) => [at(s), None],
+        (Some(s), Laterality::Contralateral) => [at(s.opposite()), None],
+    }
+}
+
+/// Finds a drawn spot's index in constant time: one slot per region and side (midline, left, right).
+struct SpotIndex {
+    slots: Vec<[Option<usize>; 3]>,
+    spots: Vec<Spot>,
+}
+
+impl SpotIndex {
+    fn new(spots: &[(Spot, u8)]) -> SpotIndex {
+        let mut slots = vec![[None; 3]; REGIONS.len()];
+        for (i, (spot, _)) in spots.iter().enumerate() {
+            slots[spot.region.index()][slot(spot.side)] = Some(i);
+        }
+        SpotIndex {
+            slots,
+            spots: spots.iter().map(|(s, _)| *s).collect(),
+        }
+    }
+
+    fn get(&self, spot: Spot) -> Option<usize> {
+        self.slots[spot.region.index()][slot(spot.side)]
+    }
+
+    fn spot(&self, i: usize) -> Spot {
+        self.spots[i]
+    }
+}
+
+fn slot(side: Option<BodySide>) -> usize {
+    match side {
+        None => 0,
+        Some(BodySide::Left) => 1,
+        Some(BodySide::Right) => 2,
+    }
+}
+
+/// The multiplier from findings already made: on this trigger point itself, or on another point of the same
+/// muscle and side (a confirmed neighbour makes this one likelier, a ruled-out one less likely).
+fn finding_factor(drawing: &Drawing, model: &PointModel<'_>, side: Option<BodySide>) -> (f64, Option<FindingStatus>) {
+    let mut multiplier = 1.0;
+    for finding in drawing.findings.iter().filter(|f| f.side == side) {
+        if finding.trigger_point == model.point.id {
+            let own = if finding.status == FindingStatus::Confirmed {
+                CONFIRMED
+            } else {
+                RULED_OUT
+            };
+            return (own, Some(finding.status));
+        }
+        if model
+            .muscle
+            .trigger_points
+            .iter()
+            .any(|tp| tp.id == finding.trigger_point)
+        {
+            multiplier *= if finding.status == FindingStatus::Confirmed {
+                NEIGHBOUR_CONFIRMED
+            } else {
+                NEIGHBOUR_RULED_OUT
+            };
+        }
+    }
+    (multiplier, None)
+}

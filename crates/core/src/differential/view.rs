@@ -1,0 +1,87 @@
+//! The differential's JSON contract, shared by the CLI and the API:
+//! `{"candidates": [{"rank", "muscle", "muscle_name", "trigger_point", "side", "score", "explains", "missing",
+//! …}], "combinations": [{"trigger_points", "coverage"}], "unexplained": [...]}`.
+
+use serde::{Serialize, Serializer};
+use taut_atlas::{Palpation, Symptom};
+
+use super::drawing::{BodySide, FindingStatus, Spot};
+use super::rank::{Candidate, Differential, Explained};
+
+#[derive(Serialize)]
+struct CandidateView<'a> {
+    rank: usize,
+    muscle: &'a str,
+    muscle_name: &'a str,
+    trigger_point: &'a str,
+    trigger_point_name: &'a str,
+    side: Option<BodySide>,
+    score: f64,
+    coverage: f64,
+    explains: &'a [Explained],
+    missing: &'a [Spot],
+    symptoms_matched: &'a [Symptom],
+    #[serde(skip_serializing_if = "Option::is_none")]
+    finding: Option<FindingStatus>,
+    /// How to confirm it on exam.
+    confirm: ConfirmView<'a>,
+}
+
+#[derive(Serialize)]
+struct ConfirmView<'a> {
+    location: &'a str,
+    position: &'a str,
+    palpation: Palpation,
+    method: &'a str,
+}
+
+#[derive(Serialize)]
+struct DifferentialView<'a> {
+    candidates: Vec<CandidateView<'a>>,
+    combinations: &'a [super::Combination<'a>],
+    unexplained: &'a [Spot],
+}
+
+/// Rounds a score for output: three decimals are more than the method's precision.
+pub(crate) fn rounded(value: f64) -> f64 {
+    (value * 1000.0).round() / 1000.0
+}
+
+fn view<'a>(rank: usize, c: &'a Candidate<'a>) -> CandidateView<'a> {
+    CandidateView {
+        rank,
+        muscle: &c.muscle.id,
+        muscle_name: &c.muscle.name,
+        trigger_point: &c.point.id,
+        trigger_point_name: &c.point.name,
+        side: c.side,
+        score: rounded(c.score),
+        coverage: rounded(c.coverage),
+        explains: &c.explains,
+        missing: &c.missing,
+        symptoms_matched: &c.symptoms_matched,
+        finding: c.finding,
+        confirm: ConfirmView {
+            location: &c.point.location,
+            position: &c.point.exam.position,
+            palpation: c.point.exam.palpation,
+            method: &c.point.exam.method,
+        },
+    }
+}
+
+impl Serialize for Differential<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        DifferentialView {
+            candidates: self
+                .candidates
+                .iter()
+                .enumerate()
+                .map(|(i, c)| view(i + 1, c))
+                .collect(),
+            combinations: &self.combinations,
+            unexplained: &self.unexplained,
+        }
+        .serialize(serializer)
+    }
+}

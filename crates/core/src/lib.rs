@@ -1,0 +1,7 @@
+//! Taut's domain logic: pure functions over the atlas, with no I/O, no SQL and no HTTP.
+//!
+//! - [`differential`]: from a pain drawing to ranked, explained trigger points and combinations.
+//! - [`eval`]: the differential's evaluation against literature cases, beside the pain-guide baseline.
+
+pub mod differential;
+pub mod eval;
