@@ -406,6 +406,9 @@ impl Checker<'_> {
         }
         let position = self.position(&record, paired, raw.view, raw.x, raw.y);
         let local_region = self.region(&record, "local_region", &raw.local_region);
+        if let Some(region) = local_region {
+            self.placement(&record, region, position);
+        }
         let referral = self.referral(&record, raw.referral);
         let symptoms = raw
             .symptoms
@@ -499,6 +502,33 @@ impl Checker<'_> {
             );
         }
         Position { view, x, y }
+    }
+
+    /// A trigger point must be drawn on a view that shows its local region, at that region's height.
+    fn placement(&mut self, record: &str, region: RegionId, position: Position) {
+        let info = region.region();
+        if !info.views.contains(&position.view) {
+            let views: Vec<&str> = info.views.iter().map(|v| v.as_str()).collect();
+            self.report(
+                record,
+                format!(
+                    "view {} does not show its local region {region} (shown on: {})",
+                    position.view.as_str(),
+                    views.join(", ")
+                ),
+            );
+        } else if position.view != View::HeadLateral {
+            let (top, bottom) = info.group.y_band();
+            if !(top..=bottom).contains(&position.y) {
+                self.report(
+                    record,
+                    format!(
+                        "y = {} lies outside the height of its local region {region} ({top}..{bottom})",
+                        position.y
+                    ),
+                );
+            }
+        }
     }
 
     fn referral(&mut self, record: &str, raw: Vec<RawReferral>) -> Vec<Referral> {

@@ -54,6 +54,31 @@ pub enum RegionGroup {
     Foot,
 }
 
+impl RegionGroup {
+    /// The vertical band (y from 0 at the vertex to 1 at the sole) that regions of this group occupy on the
+    /// whole-body anterior and posterior views; generous, so it catches misplaced points, not fine errors.
+    pub fn y_band(self) -> (f64, f64) {
+        match self {
+            G::Head | G::Face => (0.0, 0.13),
+            G::Neck => (0.07, 0.21),
+            G::Chest => (0.13, 0.34),
+            G::Abdomen => (0.27, 0.5),
+            G::Pelvis => (0.38, 0.6),
+            G::Back => (0.13, 0.52),
+            G::Shoulder => (0.12, 0.27),
+            G::UpperArm => (0.16, 0.4),
+            G::Elbow => (0.32, 0.43),
+            G::Forearm => (0.35, 0.52),
+            G::Hand => (0.45, 0.63),
+            G::Hip => (0.4, 0.57),
+            G::Thigh => (0.45, 0.73),
+            G::Knee => (0.65, 0.77),
+            G::Leg => (0.69, 0.97),
+            G::Foot => (0.87, 1.0),
+        }
+    }
+}
+
 /// One entry of the region vocabulary.
 #[derive(Debug, Clone, Copy, Serialize)]
 pub struct Region {
@@ -149,7 +174,7 @@ pub static REGIONS: [Region; 86] = [
         &[A, P],
     ),
     r("shoulder-posterior", true, "back of the shoulder", G::Shoulder, &[P]),
-    r("axilla", true, "armpit", G::Shoulder, &[A]),
+    r("axilla", true, "armpit", G::Shoulder, &[A, P]),
     r("upper-arm-anterior", true, "front of the upper arm", G::UpperArm, &[A]),
     r("upper-arm-posterior", true, "back of the upper arm", G::UpperArm, &[P]),
     r("upper-arm-lateral", true, "outer upper arm", G::UpperArm, &[A, P]),

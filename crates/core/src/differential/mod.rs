@@ -15,4 +15,4 @@ mod tests;
 
 pub use combine::Combination;
 pub use drawing::{BodySide, Drawing, DrawingError, DrawnRegion, FindingStatus, PriorFinding, Spot};
-pub use rank::{Candidate, Differential, Explained, Ranker};
+pub use rank::{AlsoPoint, Candidate, Differential, Explained, Ranker};

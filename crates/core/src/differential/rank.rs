@@ -51,8 +51,19 @@ pub struct Candidate<'a> {
     pub missing: Vec<Spot>,
     pub symptoms_matched: Vec<Symptom>,
     pub finding: Option<FindingStatus>,
+    /// Other trigger points of the same muscle on the same side that also explain part of the drawing,
+    /// best first. The list shows each muscle and side once, at its best trigger point.
+    pub also: Vec<AlsoPoint<'a>>,
     pub(crate) order: (usize, usize),
     /// Drawn spots explained, by index into the drawing's spots (for combinations).
+    pub(crate) explained_mask: combine::Mask,
+}
+
+/// A further trigger point of a listed muscle and side.
+#[derive(Debug, Clone, Copy)]
+pub struct AlsoPoint<'a> {
+    pub point: &'a TriggerPoint,
+    pub score: f64,
     pub(crate) explained_mask: combine::Mask,
 }
 
@@ -144,11 +155,17 @@ impl<'a> Ranker<'a> {
         });
         let raw_weights: Vec<f64> = spots.iter().map(|(_, i)| intensity_weight(*i)).collect();
         let combinations = combine::smallest_sets(&candidates, &raw_weights);
+        let mut candidates = one_per_muscle_and_side(candidates);
         candidates.truncate(top);
+        let listed = |i: usize| {
+            candidates
+                .iter()
+                .any(|c| c.explained_mask.contains(i) || c.also.iter().any(|a| a.explained_mask.contains(i)))
+        };
         let unexplained = spots
             .iter()
             .enumerate()
-            .filter(|(i, _)| !candidates.iter().any(|c| c.explained_mask.contains(*i)))
+            .filter(|(i, _)| !listed(*i))
             .map(|(_, (spot, _))| *spot)
             .collect();
         Differential {
@@ -248,10 +265,32 @@ impl Scoring<'_> {
             missing,
             symptoms_matched,
             finding: finding_status,
+            also: Vec::new(),
             order,
             explained_mask: mask,
         })
     }
+}
+
+/// Keeps each muscle and side once, at its best trigger point (the list is sorted best first); the muscle's
+/// other explaining trigger points on that side go into `also`. A clinician examines a muscle, and a top-3 of
+/// three points of one muscle would hide the next muscle to examine.
+fn one_per_muscle_and_side(candidates: Vec<Candidate<'_>>) -> Vec<Candidate<'_>> {
+    let mut kept: Vec<Candidate<'_>> = Vec::new();
+    for candidate in candidates {
+        match kept
+            .iter_mut()
+            .find(|k| k.order.0 == candidate.order.0 && k.side == candidate.side)
+        {
+            Some(first) => first.also.push(AlsoPoint {
+                point: candidate.point,
+                score: candidate.score,
+                explained_mask: candidate.explained_mask,
+            }),
+            None => kept.push(candidate),
+        }
+    }
+    kept
 }
 
 /// Combines the fit of the pattern (0-1) with the evidence multiplier (symptoms, findings). Evidence against

@@ -11,9 +11,9 @@ const MANIFEST_TOML: &str = "version = \"test\"\n[sources.s]\ncitation = \"Test 
 /// Builds one trigger point (id `<muscle>-tp`) per muscle with the given zones.
 fn muscle(id: &str, paired: bool, zones: &str, symptoms: &str) -> String {
     let view = if paired {
-        "x = 0.4\ny = 0.3\nview = \"anterior\""
+        "x = 0.4\ny = 0.15\nview = \"anterior\""
     } else {
-        "x = 0.5\ny = 0.3\nview = \"anterior\""
+        "x = 0.5\ny = 0.15\nview = \"anterior\""
     };
     format!(
         r#"
@@ -357,4 +357,33 @@ proptest! {
             prop_assert!(combination.coverage >= 0.9 - 1e-9 && combination.trigger_points.len() <= 3);
         }
     }
+}
+
+#[test]
+fn each_muscle_and_side_is_listed_once_with_its_other_points() {
+    let atlas = Atlas::embedded().expect("atlas");
+    let ranker = Ranker::new(atlas);
+    let result = ranker.rank(&draw(&["temple:right"]), usize::MAX);
+    let mut seen: Vec<(usize, Option<BodySide>)> = Vec::new();
+    for c in &result.candidates {
+        assert!(
+            !seen.contains(&(c.order.0, c.side)),
+            "{} listed twice on one side",
+            c.muscle.id
+        );
+        seen.push((c.order.0, c.side));
+        assert!(
+            c.also.iter().all(|a| a.score <= c.score),
+            "the listed point is the muscle's best"
+        );
+    }
+    let temporalis = result
+        .candidates
+        .iter()
+        .find(|c| c.muscle.id == "temporalis")
+        .expect("temporalis");
+    assert!(
+        !temporalis.also.is_empty(),
+        "temporalis has several points referring to the temple"
+    );
 }

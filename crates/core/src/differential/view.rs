@@ -25,6 +25,15 @@ struct CandidateView<'a> {
     finding: Option<FindingStatus>,
     /// How to confirm it on exam.
     confirm: ConfirmView<'a>,
+    /// Other trigger points of this muscle on this side that explain part of the drawing.
+    also: Vec<AlsoView<'a>>,
+}
+
+#[derive(Serialize)]
+struct AlsoView<'a> {
+    trigger_point: &'a str,
+    trigger_point_name: &'a str,
+    score: f64,
 }
 
 #[derive(Serialize)]
@@ -67,6 +76,15 @@ fn view<'a>(rank: usize, c: &'a Candidate<'a>) -> CandidateView<'a> {
             palpation: c.point.exam.palpation,
             method: &c.point.exam.method,
         },
+        also: c
+            .also
+            .iter()
+            .map(|a| AlsoView {
+                trigger_point: &a.point.id,
+                trigger_point_name: &a.point.name,
+                score: rounded(a.score),
+            })
+            .collect(),
     }
 }
 
