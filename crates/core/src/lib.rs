@@ -5,3 +5,6 @@
 
 pub mod differential;
 pub mod eval;
+pub mod exam;
+pub mod records;
+pub mod vocab;

@@ -1,0 +1,482 @@
+//! Validation of clinical record input: demographics, encounters, pain drawings, exam findings and outcome
+//! measures. Each check names the field and the valid choices, so the API can answer 422 with them.
+
+use serde::{Deserialize, Serialize};
+use taut_atlas::{Atlas, RegionRef, Side};
+use time::format_description::well_known::Rfc3339;
+use time::{Date, OffsetDateTime};
+
+use crate::exam::Signs;
+use crate::vocab::{self, AGENTS, CONDITIONS, MEDICATIONS};
+
+/// A field that failed validation.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{field}: {message}")]
+pub struct Invalid {
+    pub field: String,
+    pub message: String,
+}
+
+fn invalid(field: &str, message: impl Into<String>) -> Invalid {
+    Invalid { field: field.to_owned(), message: message.into() }
+}
+
+pub const SEXES: &[&str] = &["female", "male", "other", "unknown"];
+pub const ENCOUNTER_KINDS: &[&str] = &["assessment", "procedure", "follow-up"];
+pub const PAIN_QUALITIES: &[&str] =
+    &["aching", "burning", "sharp", "dull", "throbbing", "stabbing", "shooting", "tingling", "numbness", "cramping", "pressure"];
+pub const MEASURES: &[&str] = &["pain-nrs", "pressure-pain-threshold", "range-of-motion", "other"];
+
+const DATE_FORMAT: &[time::format_description::BorrowedFormatItem<'static>] =
+    time::macros::format_description!("[year]-[month]-[day]");
+
+fn choose(field: &str, vocabulary: &'static [&'static str], value: &str) -> Result<&'static str, Invalid> {
+    vocab::lookup(vocabulary, value)
+        .ok_or_else(|| invalid(field, format!("unknown value '{value}'; valid: {}", vocabulary.join(", "))))
+}
+
+fn text(field: &str, value: &str, max: usize) -> Result<String, Invalid> {
+    let trimmed = value.trim();
+    if trimmed.is_empty() {
+        return Err(invalid(field, "must not be empty"));
+    }
+    if trimmed.chars().count() > max {
+        return Err(invalid(field, format!("longer than {max} characters")));
+    }
+    Ok(trimmed.to_owned())
+}
+
+/// Parses a timestamp (RFC 3339) and returns it in UTC, truncated to microseconds (both engines keep that).
+pub fn timestamp(field: &str, value: &str) -> Result<String, Invalid> {
+    let parsed = OffsetDateTime::parse(value.trim(), &Rfc3339)
+        .map_err(|_| invalid(field, format!("'{value}' is not an RFC 3339 date-time (e.g. 2026-11-26T09:30:00Z)")))?;
+    Ok(format_utc(parsed))
+}
+
+/// Formats a moment as UTC RFC 3339 with microseconds: fixed width, so text order is time order.
+pub fn format_utc(moment: OffsetDateTime) -> String {
+    let utc = moment.to_offset(time::UtcOffset::UTC);
+    let format = time::macros::format_description!(
+        "[year]-[month]-[day]T[hour]:[minute]:[second].[subsecond digits:6]Z"
+    );
+    utc.format(format).unwrap_or_default()
+}
+
+/// A patient's demographics and clinical background, as stored and as exchanged.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Demographics {
+    pub mrn: String,
+    pub given_name: String,
+    pub family_name: String,
+    /// `YYYY-MM-DD`.
+    pub birth_date: String,
+    pub sex: String,
+    #[serde(default)]
+    pub weight_kg: Option<f64>,
+    /// Agent ids (`lidocaine`, `incobotulinumtoxinA`, …).
+    #[serde(default)]
+    pub allergies: Vec<String>,
+    #[serde(default)]
+    pub conditions: Vec<String>,
+    #[serde(default)]
+    pub medications: Vec<String>,
+    #[serde(default)]
+    pub notes: Option<String>,
+}
+
+impl Demographics {
+    /// Checks every field and returns the record in canonical form (trimmed, vocabulary ids canonical).
+    pub fn validate(self, today: Date) -> Result<Demographics, Invalid> {
+        let birth = Date::parse(self.birth_date.trim(), DATE_FORMAT)
+            .map_err(|_| invalid("birth_date", format!("'{}' is not a date YYYY-MM-DD", self.birth_date)))?;
+        if birth > today {
+            return Err(invalid("birth_date", "lies in the future"));
+        }
+        if let Some(weight) = self.weight_kg
+            && !(weight.is_finite() && weight > 0.0 && weight <= 500.0)
+        {
+            return Err(invalid("weight_kg", "must be a number of kilograms above 0 and at most 500"));
+        }
+        let list = |field: &str, vocabulary: &'static [&'static str], values: &[String]| {
+            let mut out: Vec<String> = Vec::new();
+            for value in values {
+                let id = choose(field, vocabulary, value)?.to_owned();
+                if !out.contains(&id) {
+                    out.push(id);
+                }
+            }
+            Ok::<_, Invalid>(out)
+        };
+        Ok(Demographics {
+            mrn: text("mrn", &self.mrn, 64)?,
+            given_name: text("given_name", &self.given_name, 200)?,
+            family_name: text("family_name", &self.family_name, 200)?,
+            birth_date: birth.format(DATE_FORMAT).unwrap_or_default(),
+            sex: choose("sex", SEXES, &self.sex)?.to_owned(),
+            weight_kg: self.weight_kg,
+            allergies: list("allergies", AGENTS, &self.allergies)?,
+            conditions: list("conditions", CONDITIONS, &self.conditions)?,
+            medications: list("medications", MEDICATIONS, &self.medications)?,
+            notes: self.notes.map(|n| n.trim().to_owned()).filter(|n| !n.is_empty()),
+        })
+    }
+}
+
+/// A partial update of demographics: absent fields keep their value; `null` clears an optional one.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DemographicsPatch {
+    pub mrn: Option<String>,
+    pub given_name: Option<String>,
+    pub family_name: Option<String>,
+    pub birth_date: Option<String>,
+    pub sex: Option<String>,
+    #[serde(default, deserialize_with = "present")]
+    pub weight_kg: Option<Option<f64>>,
+    pub allergies: Option<Vec<String>>,
+    pub conditions: Option<Vec<String>>,
+    pub medications: Option<Vec<String>>,
+    #[serde(default, deserialize_with = "present")]
+    pub notes: Option<Option<String>>,
+    /// The version the edit was based on (alternative to `If-Match`).
+    pub version: Option<i64>,
+}
+
+/// Distinguishes an absent field (outer `None`) from an explicit `null` (`Some(None)`).
+fn present<'de, D: serde::Deserializer<'de>, T: Deserialize<'de>>(d: D) -> Result<Option<Option<T>>, D::Error> {
+    Option::<T>::deserialize(d).map(Some)
+}
+
+impl DemographicsPatch {
+    pub fn apply(self, current: &Demographics) -> Demographics {
+        Demographics {
+            mrn: self.mrn.unwrap_or_else(|| current.mrn.clone()),
+            given_name: self.given_name.unwrap_or_else(|| current.given_name.clone()),
+            family_name: self.family_name.unwrap_or_else(|| current.family_name.clone()),
+            birth_date: self.birth_date.unwrap_or_else(|| current.birth_date.clone()),
+            sex: self.sex.unwrap_or_else(|| current.sex.clone()),
+            weight_kg: self.weight_kg.unwrap_or(current.weight_kg),
+            allergies: self.allergies.unwrap_or_else(|| current.allergies.clone()),
+            conditions: self.conditions.unwrap_or_else(|| current.conditions.clone()),
+            medications: self.medications.unwrap_or_else(|| current.medications.clone()),
+            notes: self.notes.unwrap_or_else(|| current.notes.clone()),
+        }
+    }
+}
+
+/// A visit.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EncounterInput {
+    pub kind: String,
+    /// RFC 3339; default now.
+    pub occurred_at: Option<String>,
+    pub notes: Option<String>,
+}
+
+/// A validated visit.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct EncounterFields {
+    pub kind: String,
+    pub occurred_at: String,
+    pub notes: Option<String>,
+}
+
+impl EncounterInput {
+    pub fn validate(self, now: OffsetDateTime) -> Result<EncounterFields, Invalid> {
+        Ok(EncounterFields {
+            kind: choose("kind", ENCOUNTER_KINDS, &self.kind)?.to_owned(),
+            occurred_at: match &self.occurred_at {
+                Some(value) => timestamp("occurred_at", value)?,
+                None => format_utc(now),
+            },
+            notes: self.notes.map(|n| n.trim().to_owned()).filter(|n| !n.is_empty()),
+        })
+    }
+}
+
+/// One region of a pain drawing.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PainMarkInput {
+    /// `temple:right`, or `temple` with `side`.
+    pub region: String,
+    pub side: Option<String>,
+    pub intensity: i64,
+    pub quality: Option<String>,
+}
+
+/// A validated mark: region id, side (`left`/`right`/`both`, none for a midline region), intensity, quality.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct PainMark {
+    pub region: String,
+    pub side: Option<String>,
+    pub intensity: i64,
+    pub quality: Option<String>,
+}
+
+impl PainMarkInput {
+    pub fn validate(self, index: usize) -> Result<PainMark, Invalid> {
+        let field = format!("marks[{index}]");
+        let written = match &self.side {
+            Some(side) => format!("{}:{side}", self.region),
+            None => self.region.clone(),
+        };
+        let region: RegionRef = written.parse().map_err(|e: taut_atlas::RegionError| invalid(&field, e.to_string()))?;
+        if !(0..=10).contains(&self.intensity) {
+            return Err(invalid(&format!("{field}.intensity"), "must be a whole number from 0 to 10"));
+        }
+        let quality = match &self.quality {
+            Some(q) => Some(choose(&format!("{field}.quality"), PAIN_QUALITIES, q)?.to_owned()),
+            None => None,
+        };
+        Ok(PainMark {
+            region: region.region.as_str().to_owned(),
+            side: region.side.map(|s: Side| s.as_str().to_owned()),
+            intensity: self.intensity,
+            quality,
+        })
+    }
+}
+
+/// An exam finding on one trigger point. (Its signs are flattened in, which serde cannot combine with
+/// rejecting unknown fields.)
+#[derive(Debug, Clone, Deserialize)]
+pub struct FindingInput {
+    pub trigger_point: String,
+    pub side: Option<String>,
+    #[serde(flatten)]
+    pub signs: Signs,
+    pub pressure_threshold_kg_cm2: Option<f64>,
+    pub notes: Option<String>,
+}
+
+/// A validated finding.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct FindingFields {
+    pub trigger_point: String,
+    pub muscle: String,
+    pub side: Option<String>,
+    pub signs: Signs,
+    pub pressure_threshold_kg_cm2: Option<f64>,
+    pub notes: Option<String>,
+}
+
+impl FindingInput {
+    pub fn validate(self, atlas: &Atlas) -> Result<FindingFields, Invalid> {
+        let (muscle, _) = atlas.trigger_point(self.trigger_point.trim()).ok_or_else(|| {
+            invalid("trigger_point", format!("unknown trigger point '{}'; see `taut atlas show MUSCLE`", self.trigger_point))
+        })?;
+        let side = match (muscle.paired, self.side.as_deref().map(str::trim)) {
+            (true, Some(side @ ("left" | "right"))) => Some(side.to_owned()),
+            (true, _) => return Err(invalid("side", format!("{} is paired: give left or right", muscle.id))),
+            (false, None) => None,
+            (false, Some(_)) => return Err(invalid("side", format!("{} is a midline muscle and takes no side", muscle.id))),
+        };
+        if let Some(ppt) = self.pressure_threshold_kg_cm2
+            && !(ppt.is_finite() && ppt > 0.0 && ppt <= 20.0)
+        {
+            return Err(invalid("pressure_threshold_kg_cm2", "must be above 0 and at most 20 kg/cm²"));
+        }
+        Ok(FindingFields {
+            trigger_point: self.trigger_point.trim().to_owned(),
+            muscle: muscle.id.clone(),
+            side,
+            signs: self.signs,
+            pressure_threshold_kg_cm2: self.pressure_threshold_kg_cm2,
+            notes: self.notes.map(|n| n.trim().to_owned()).filter(|n| !n.is_empty()),
+        })
+    }
+}
+
+/// An outcome measure.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OutcomeInput {
+    pub measure: String,
+    pub value: f64,
+    pub unit: Option<String>,
+    /// What was measured, for range of motion and free measures ("cervical rotation").
+    pub name: Option<String>,
+    pub encounter_id: Option<String>,
+    pub recorded_at: Option<String>,
+}
+
+/// A validated outcome measure.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct OutcomeFields {
+    pub measure: String,
+    pub name: Option<String>,
+    pub value: f64,
+    pub unit: String,
+    pub encounter_id: Option<String>,
+    pub recorded_at: String,
+}
+
+impl OutcomeInput {
+    pub fn validate(self, now: OffsetDateTime) -> Result<OutcomeFields, Invalid> {
+        let measure = choose("measure", MEASURES, &self.measure)?;
+        if !self.value.is_finite() {
+            return Err(invalid("value", "must be a number"));
+        }
+        let name = self.name.map(|n| n.trim().to_owned()).filter(|n| !n.is_empty());
+        let (unit, range): (String, Option<(f64, f64)>) = match measure {
+            "pain-nrs" => ("NRS".into(), Some((0.0, 10.0))),
+            "pressure-pain-threshold" => ("kg/cm2".into(), Some((f64::MIN_POSITIVE, 20.0))),
+            "range-of-motion" => {
+                if name.is_none() {
+                    return Err(invalid("name", "range of motion needs the movement measured (e.g. cervical rotation left)"));
+                }
+                ("deg".into(), Some((0.0, 360.0)))
+            }
+            _ => {
+                let unit = self.unit.clone().map(|u| u.trim().to_owned()).filter(|u| !u.is_empty());
+                match (&name, unit) {
+                    (Some(_), Some(unit)) => (unit, None),
+                    _ => return Err(invalid("name", "a free measure needs a name and a unit")),
+                }
+            }
+        };
+        if let Some(given) = self.unit.as_deref().map(str::trim)
+            && measure != "other"
+            && !given.eq_ignore_ascii_case(&unit)
+        {
+            return Err(invalid("unit", format!("{measure} is recorded in {unit}")));
+        }
+        if let Some((low, high)) = range
+            && !(low..=high).contains(&self.value)
+        {
+            return Err(invalid("value", format!("{measure} must lie between {low} and {high} {unit}")));
+        }
+        Ok(OutcomeFields {
+            measure: measure.to_owned(),
+            name,
+            value: self.value,
+            unit,
+            encounter_id: self.encounter_id,
+            recorded_at: match &self.recorded_at {
+                Some(value) => timestamp("recorded_at", value)?,
+                None => format_utc(now),
+            },
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn demographics() -> Demographics {
+        Demographics {
+            mrn: " MRN-1 ".into(),
+            given_name: "Ada".into(),
+            family_name: "Lovelace".into(),
+            birth_date: "1980-02-29".into(),
+            sex: "Female".into(),
+            weight_kg: Some(61.5),
+            allergies: vec!["Lidocaine".into(), "lidocaine".into()],
+            conditions: vec!["pregnancy".into()],
+            medications: vec![],
+            notes: Some("  ".into()),
+        }
+    }
+
+    fn today() -> Date {
+        Date::from_calendar_date(2026, time::Month::November, 26).expect("date")
+    }
+
+    #[test]
+    fn demographics_are_canonicalised() {
+        let valid = demographics().validate(today()).expect("valid");
+        assert_eq!(valid.mrn, "MRN-1");
+        assert_eq!(valid.sex, "female");
+        assert_eq!(valid.allergies, ["lidocaine"]);
+        assert_eq!(valid.notes, None);
+    }
+
+    #[test]
+    fn demographics_errors_name_the_field() {
+        let cases: Vec<(Box<dyn Fn(&mut Demographics)>, &str)> = vec![
+            (Box::new(|d| d.mrn = " ".into()), "mrn"),
+            (Box::new(|d| d.birth_date = "1980-02-30".into()), "birth_date"),
+            (Box::new(|d| d.birth_date = "2030-01-01".into()), "birth_date"),
+            (Box::new(|d| d.sex = "f".into()), "sex"),
+            (Box::new(|d| d.weight_kg = Some(0.0)), "weight_kg"),
+            (Box::new(|d| d.allergies = vec!["penicillin".into()]), "allergies"),
+            (Box::new(|d| d.conditions = vec!["flu".into()]), "conditions"),
+            (Box::new(|d| d.medications = vec!["warfarin".into()]), "medications"),
+        ];
+        for (change, field) in cases {
+            let mut d = demographics();
+            change(&mut d);
+            let err = d.validate(today()).expect_err(field);
+            assert_eq!(err.field, field, "{err}");
+        }
+    }
+
+    #[test]
+    fn a_patch_changes_only_what_it_names() {
+        let current = demographics().validate(today()).expect("valid");
+        let patch: DemographicsPatch = serde_json_like(r#"{"weight_kg": null, "family_name": "Byron"}"#);
+        let next = patch.apply(&current);
+        assert_eq!(next.family_name, "Byron");
+        assert_eq!(next.weight_kg, None);
+        assert_eq!(next.given_name, current.given_name);
+    }
+
+    fn serde_json_like<T: for<'de> Deserialize<'de>>(text: &str) -> T {
+        serde_json::from_str(text).expect("json")
+    }
+
+    #[test]
+    fn pain_marks_take_the_region_vocabulary() {
+        let mark = PainMarkInput { region: "temple".into(), side: Some("right".into()), intensity: 7, quality: Some("Aching".into()) };
+        let valid = mark.validate(0).expect("valid");
+        assert_eq!((valid.region.as_str(), valid.side.as_deref(), valid.quality.as_deref()), ("temple", Some("right"), Some("aching")));
+        let midline = PainMarkInput { region: "sternum:left".into(), side: None, intensity: 3, quality: None };
+        assert!(midline.validate(0).expect_err("side").message.contains("midline"));
+        let loud = PainMarkInput { region: "temple:left".into(), side: None, intensity: 11, quality: None };
+        assert_eq!(loud.validate(2).expect_err("intensity").field, "marks[2].intensity");
+    }
+
+    #[test]
+    fn findings_check_the_atlas_and_the_side() {
+        let atlas = Atlas::embedded().expect("atlas");
+        let input = |tp: &str, side: Option<&str>| FindingInput {
+            trigger_point: tp.into(),
+            side: side.map(Into::into),
+            signs: Signs::default(),
+            pressure_threshold_kg_cm2: Some(2.5),
+            notes: None,
+        };
+        assert!(input("trapezius-upper-trp1", Some("left")).validate(atlas).is_ok());
+        assert_eq!(input("trapezius-upper-trp1", None).validate(atlas).expect_err("side").field, "side");
+        assert_eq!(input("nope", Some("left")).validate(atlas).expect_err("tp").field, "trigger_point");
+        assert_eq!(input("sphincter-ani-central", Some("left")).validate(atlas).expect_err("midline").field, "side");
+    }
+
+    #[test]
+    fn outcomes_check_range_and_unit() {
+        let now = OffsetDateTime::UNIX_EPOCH;
+        let outcome = |measure: &str, value: f64, unit: Option<&str>, name: Option<&str>| OutcomeInput {
+            measure: measure.into(),
+            value,
+            unit: unit.map(Into::into),
+            name: name.map(Into::into),
+            encounter_id: None,
+            recorded_at: None,
+        };
+        assert_eq!(outcome("pain-nrs", 7.0, None, None).validate(now).expect("ok").unit, "NRS");
+        assert_eq!(outcome("pain-nrs", 11.0, None, None).validate(now).expect_err("range").field, "value");
+        assert_eq!(outcome("pain-nrs", 5.0, Some("mm"), None).validate(now).expect_err("unit").field, "unit");
+        assert_eq!(outcome("range-of-motion", 60.0, None, None).validate(now).expect_err("name").field, "name");
+        assert!(outcome("other", 3.0, Some("min"), Some("walking time")).validate(now).is_ok());
+        assert_eq!(outcome("weight", 3.0, None, None).validate(now).expect_err("measure").field, "measure");
+    }
+
+    #[test]
+    fn timestamps_are_normalised_to_utc_microseconds() {
+        assert_eq!(timestamp("t", "2026-11-26T10:30:00+01:00").expect("ok"), "2026-11-26T09:30:00.000000Z");
+        assert!(timestamp("t", "yesterday").is_err());
+    }
+}
