@@ -1,6 +1,9 @@
 //! The `taut` binary: parses the command line and hands each command to its module.
 
 mod atlas_cmd;
+mod database;
+mod demo;
+mod records_cmd;
 mod differential_cmd;
 mod eval_cmd;
 mod output;
@@ -25,14 +28,42 @@ enum Command {
     Differential(differential_cmd::DifferentialArgs),
     /// Measure the differential on the literature cases, beside the pain-guide baseline.
     Eval(eval_cmd::EvalArgs),
+    /// Serve the JSON API (and later the web interface).
+    Serve(records_cmd::ServeArgs),
+    /// Bring the records database schema up to date (also done by every command that opens it).
+    Migrate(records_cmd::MigrateArgs),
+    /// Manage users: add, list, disable.
+    User(records_cmd::UserArgs),
+    /// Create API tokens.
+    Token(records_cmd::TokenArgs),
+    /// Verify or read the audit log.
+    Audit(records_cmd::AuditArgs),
+    /// Write a consistent copy of the SQLite database while it is in use.
+    Backup(records_cmd::BackupArgs),
+    /// Add synthetic demo patients with visits, findings and outcomes.
+    Demo(records_cmd::DemoArgs),
 }
 
 fn main() -> ExitCode {
+    // Logs go to standard error, filtered by RUST_LOG (default: warnings); they never carry patient data.
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn")),
+        )
+        .with_writer(std::io::stderr)
+        .init();
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Atlas(args) => atlas_cmd::run(args),
         Command::Differential(args) => differential_cmd::run(args),
         Command::Eval(args) => eval_cmd::run(args),
+        Command::Serve(args) => records_cmd::serve(args),
+        Command::Migrate(args) => records_cmd::migrate(args),
+        Command::User(args) => records_cmd::user(args),
+        Command::Token(args) => records_cmd::token(args),
+        Command::Audit(args) => records_cmd::audit(args),
+        Command::Backup(args) => records_cmd::backup(args),
+        Command::Demo(args) => records_cmd::demo(args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

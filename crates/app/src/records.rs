@@ -1,0 +1,250 @@
+//! Patient records: demographics, encounters, pain drawings, findings, outcomes and the timeline.
+
+use serde::Serialize;
+use taut_core::exam::classify;
+use taut_core::records::{
+    Demographics, DemographicsPatch, EncounterInput, FindingInput, OutcomeInput, PainMarkInput,
+};
+use taut_store::{
+    EncounterRecord, FindingRecord, OutcomeRecord, PainMarkRecord, PatientRecord, PatientVersion, StoreError, Tx,
+};
+
+use crate::access::{Actor, Permission};
+use crate::{App, AppError, audit, new_id, now, now_text};
+
+/// An encounter with what was recorded in it.
+#[derive(Debug, Clone, Serialize)]
+pub struct EncounterDetail {
+    #[serde(flatten)]
+    pub encounter: EncounterRecord,
+    pub pain_drawing: Vec<PainMarkRecord>,
+    pub findings: Vec<FindingRecord>,
+}
+
+/// A patient's course: encounters (oldest first) with their drawings and findings, and every outcome measure.
+#[derive(Debug, Clone, Serialize)]
+pub struct Timeline {
+    pub patient_id: String,
+    pub encounters: Vec<EncounterDetail>,
+    pub outcomes: Vec<OutcomeRecord>,
+}
+
+/// A patient that exists and is not deleted.
+async fn live_patient(tx: &mut Tx, id: &str) -> Result<PatientRecord, AppError> {
+    match tx.patient(id).await {
+        Ok(p) if p.deleted_at.is_none() => Ok(p),
+        Ok(_) | Err(StoreError::NotFound) => Err(AppError::NotFound(format!("patient {id}"))),
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// An encounter whose patient exists and is not deleted.
+async fn live_encounter(tx: &mut Tx, id: &str) -> Result<EncounterRecord, AppError> {
+    let encounter = tx.encounter(id).await.map_err(AppError::store("encounter"))?;
+    live_patient(tx, &encounter.patient_id).await?;
+    Ok(encounter)
+}
+
+impl App {
+    pub async fn create_patient(&self, actor: &Actor, input: Demographics) -> Result<PatientRecord, AppError> {
+        actor.require(Permission::WriteDemographics)?;
+        let demographics = input.validate(now().date())?;
+        let at = now_text();
+        let patient = PatientRecord {
+            id: new_id(),
+            demographics,
+            version: 1,
+            created_at: at.clone(),
+            updated_at: at,
+            deleted_at: None,
+            delete_reason: None,
+        };
+        let mut tx = self.store.begin().await?;
+        tx.insert_patient(&patient, actor.author()?).await?;
+        audit(&mut tx, actor, "patient.create", Some(&patient.id), "patient", Some(&patient.id)).await?;
+        tx.commit().await?;
+        Ok(patient)
+    }
+
+    pub async fn patient(&self, actor: &Actor, id: &str) -> Result<PatientRecord, AppError> {
+        actor.require(Permission::ReadClinical)?;
+        let mut tx = self.store.begin().await?;
+        let patient = live_patient(&mut tx, id).await?;
+        audit(&mut tx, actor, "patient.read", Some(id), "patient", Some(id)).await?;
+        tx.commit().await?;
+        Ok(patient)
+    }
+
+    /// Patients whose name or MRN contains `q`; each patient returned is audited as read.
+    pub async fn search_patients(&self, actor: &Actor, q: &str, limit: i64, offset: i64) -> Result<Vec<PatientRecord>, AppError> {
+        actor.require(Permission::ReadClinical)?;
+        if !(1..=200).contains(&limit) {
+            return Err(AppError::invalid("limit", "must be from 1 to 200"));
+        }
+        if offset < 0 {
+            return Err(AppError::invalid("offset", "must not be negative"));
+        }
+        let mut tx = self.store.begin().await?;
+        let found = tx.search_patients(q.trim(), limit, offset).await?;
+        for patient in &found {
+            audit(&mut tx, actor, "patient.search", Some(&patient.id), "patient", Some(&patient.id)).await?;
+        }
+        tx.commit().await?;
+        Ok(found)
+    }
+
+    /// Applies a partial edit to the version the editor read (`If-Match` or `version`); a stale version is 409.
+    pub async fn update_patient(
+        &self,
+        actor: &Actor,
+        id: &str,
+        patch: DemographicsPatch,
+        if_match: Option<i64>,
+    ) -> Result<PatientRecord, AppError> {
+        actor.require(Permission::WriteDemographics)?;
+        let version = if_match.or(patch.version).ok_or_else(|| {
+            AppError::VersionRequired("give the version you edited (If-Match header or \"version\" field)".into())
+        })?;
+        let mut tx = self.store.begin().await?;
+        let current = live_patient(&mut tx, id).await?;
+        let next = patch.apply(&current.demographics).validate(now().date())?;
+        let updated = tx.update_patient(id, version, &next, actor.author()?, &now_text()).await?;
+        audit(&mut tx, actor, "patient.update", Some(id), "patient", Some(id)).await?;
+        tx.commit().await?;
+        Ok(updated)
+    }
+
+    /// Soft-deletes a patient with a reason; the record and its history stay readable to the audit.
+    pub async fn delete_patient(&self, actor: &Actor, id: &str, reason: &str, version: Option<i64>) -> Result<PatientRecord, AppError> {
+        actor.require(Permission::DeletePatient)?;
+        let reason = reason.trim();
+        if reason.is_empty() {
+            return Err(AppError::invalid("reason", "say why the record is deleted"));
+        }
+        let version = version.ok_or_else(|| {
+            AppError::VersionRequired("give the version you are deleting (If-Match header or \"version\" field)".into())
+        })?;
+        let mut tx = self.store.begin().await?;
+        live_patient(&mut tx, id).await?;
+        let deleted = tx.delete_patient(id, version, reason, actor.author()?, &now_text()).await?;
+        audit(&mut tx, actor, "patient.delete", Some(id), "patient", Some(id)).await?;
+        tx.commit().await?;
+        Ok(deleted)
+    }
+
+    /// Every version of a patient record, oldest first.
+    pub async fn patient_history(&self, actor: &Actor, id: &str) -> Result<Vec<PatientVersion>, AppError> {
+        actor.require(Permission::ReadClinical)?;
+        let mut tx = self.store.begin().await?;
+        live_patient(&mut tx, id).await?;
+        let versions = tx.patient_versions(id).await?;
+        audit(&mut tx, actor, "patient.history", Some(id), "patient", Some(id)).await?;
+        tx.commit().await?;
+        Ok(versions)
+    }
+
+    pub async fn create_encounter(&self, actor: &Actor, patient_id: &str, input: EncounterInput) -> Result<EncounterRecord, AppError> {
+        actor.require(Permission::WriteEncounter)?;
+        let fields = input.validate(now())?;
+        let mut tx = self.store.begin().await?;
+        live_patient(&mut tx, patient_id).await?;
+        let encounter = EncounterRecord {
+            id: new_id(),
+            patient_id: patient_id.to_owned(),
+            fields,
+            clinician_id: actor.author()?.to_owned(),
+            created_at: now_text(),
+        };
+        tx.insert_encounter(&encounter).await?;
+        audit(&mut tx, actor, "encounter.create", Some(patient_id), "encounter", Some(&encounter.id)).await?;
+        tx.commit().await?;
+        Ok(encounter)
+    }
+
+    pub async fn encounters(&self, actor: &Actor, patient_id: &str) -> Result<Vec<EncounterRecord>, AppError> {
+        actor.require(Permission::ReadClinical)?;
+        let mut tx = self.store.begin().await?;
+        live_patient(&mut tx, patient_id).await?;
+        let encounters = tx.encounters(patient_id).await?;
+        audit(&mut tx, actor, "encounter.list", Some(patient_id), "encounter", None).await?;
+        tx.commit().await?;
+        Ok(encounters)
+    }
+
+    /// Records a pain drawing (all marks or none).
+    pub async fn add_pain_drawing(&self, actor: &Actor, encounter_id: &str, marks: Vec<PainMarkInput>) -> Result<Vec<PainMarkRecord>, AppError> {
+        actor.require(Permission::WritePainDrawing)?;
+        if marks.is_empty() {
+            return Err(AppError::invalid("marks", "a pain drawing needs at least one region"));
+        }
+        let marks = marks.into_iter().enumerate().map(|(i, m)| m.validate(i)).collect::<Result<Vec<_>, _>>()?;
+        let mut tx = self.store.begin().await?;
+        let encounter = live_encounter(&mut tx, encounter_id).await?;
+        let at = now_text();
+        let mut stored = Vec::new();
+        for mark in marks {
+            let record = PainMarkRecord { id: new_id(), encounter_id: encounter_id.to_owned(), mark, created_at: at.clone() };
+            tx.insert_pain_mark(&record, actor.author()?).await?;
+            stored.push(record);
+        }
+        audit(&mut tx, actor, "pain-drawing.create", Some(&encounter.patient_id), "encounter", Some(encounter_id)).await?;
+        tx.commit().await?;
+        Ok(stored)
+    }
+
+    /// Records an exam finding; its classification is derived from the signs.
+    pub async fn add_finding(&self, actor: &Actor, encounter_id: &str, input: FindingInput) -> Result<FindingRecord, AppError> {
+        actor.require(Permission::WriteFinding)?;
+        let fields = input.validate(self.atlas)?;
+        let mut tx = self.store.begin().await?;
+        let encounter = live_encounter(&mut tx, encounter_id).await?;
+        let record = FindingRecord {
+            id: new_id(),
+            encounter_id: encounter_id.to_owned(),
+            classification: classify(&fields.signs),
+            fields,
+            created_at: now_text(),
+        };
+        tx.insert_finding(&record, actor.author()?).await?;
+        audit(&mut tx, actor, "finding.create", Some(&encounter.patient_id), "finding", Some(&record.id)).await?;
+        tx.commit().await?;
+        Ok(record)
+    }
+
+    pub async fn add_outcome(&self, actor: &Actor, patient_id: &str, input: OutcomeInput) -> Result<OutcomeRecord, AppError> {
+        actor.require(Permission::WriteOutcome)?;
+        let fields = input.validate(now())?;
+        let mut tx = self.store.begin().await?;
+        live_patient(&mut tx, patient_id).await?;
+        if let Some(encounter_id) = &fields.encounter_id {
+            let encounter = tx.encounter(encounter_id).await.map_err(|e| match e {
+                StoreError::NotFound => AppError::invalid("encounter_id", format!("no encounter {encounter_id}")),
+                other => other.into(),
+            })?;
+            if encounter.patient_id != patient_id {
+                return Err(AppError::invalid("encounter_id", "the encounter belongs to another patient"));
+            }
+        }
+        let record = OutcomeRecord { id: new_id(), patient_id: patient_id.to_owned(), fields, created_at: now_text() };
+        tx.insert_outcome(&record, actor.author()?).await?;
+        audit(&mut tx, actor, "outcome.create", Some(patient_id), "outcome", Some(&record.id)).await?;
+        tx.commit().await?;
+        Ok(record)
+    }
+
+    pub async fn timeline(&self, actor: &Actor, patient_id: &str) -> Result<Timeline, AppError> {
+        actor.require(Permission::ReadClinical)?;
+        let mut tx = self.store.begin().await?;
+        live_patient(&mut tx, patient_id).await?;
+        let mut encounters = Vec::new();
+        for encounter in tx.encounters(patient_id).await? {
+            let pain_drawing = tx.pain_marks(&encounter.id).await?;
+            let findings = tx.findings(&encounter.id).await?;
+            encounters.push(EncounterDetail { encounter, pain_drawing, findings });
+        }
+        let outcomes = tx.outcomes(patient_id).await?;
+        audit(&mut tx, actor, "timeline.read", Some(patient_id), "patient", Some(patient_id)).await?;
+        tx.commit().await?;
+        Ok(Timeline { patient_id: patient_id.to_owned(), encounters, outcomes })
+    }
+}

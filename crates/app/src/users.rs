@@ -1,0 +1,142 @@
+//! Users, tokens, authentication and the audit log.
+
+use argon2::Argon2;
+use argon2::password_hash::{PasswordHasher, PasswordVerifier};
+use sha2::{Digest, Sha256};
+use taut_store::{AuditEntry, ChainBreak, StoreError, UserRecord};
+
+use crate::access::{Actor, Permission, Role, parse_profession};
+use crate::{App, AppError, audit, new_id, now_text};
+
+/// Minimum password length; a clinic may demand more, never less.
+const MIN_PASSWORD: usize = 12;
+
+fn token_hash(token: &str) -> String {
+    hex::encode(Sha256::digest(token.as_bytes()))
+}
+
+impl App {
+    /// Adds a user; the password is stored only as an Argon2id hash.
+    pub async fn add_user(
+        &self,
+        actor: &Actor,
+        username: &str,
+        role: &str,
+        profession: &str,
+        password: &str,
+    ) -> Result<UserRecord, AppError> {
+        actor.require(Permission::ManageUsers)?;
+        let username = username.trim();
+        if username.is_empty() || username.len() > 64 || !username.chars().all(|c| c.is_ascii_alphanumeric() || "._-".contains(c)) {
+            return Err(AppError::invalid("username", "1-64 characters: letters, digits, '.', '_' or '-'"));
+        }
+        let role = Role::parse(role)?;
+        let profession = parse_profession(profession)?;
+        if password.chars().count() < MIN_PASSWORD {
+            return Err(AppError::invalid("password", format!("at least {MIN_PASSWORD} characters")));
+        }
+        let password = password.to_owned();
+        let hash = tokio::task::spawn_blocking(move || {
+            Argon2::default().hash_password(password.as_bytes()).map(|h| h.to_string())
+        })
+        .await
+        .map_err(|e| AppError::Store(StoreError::Config(e.to_string())))?
+        .map_err(|e| AppError::Store(StoreError::Config(format!("password hashing failed: {e}"))))?;
+        let user = UserRecord {
+            id: new_id(),
+            username: username.to_owned(),
+            role: role.as_str().to_owned(),
+            profession: profession.to_owned(),
+            disabled: false,
+            created_at: now_text(),
+        };
+        let mut tx = self.store.begin().await?;
+        tx.insert_user(&user, &hash).await?;
+        audit(&mut tx, actor, "user.add", None, "user", Some(&user.id)).await?;
+        tx.commit().await?;
+        Ok(user)
+    }
+
+    pub async fn list_users(&self, actor: &Actor) -> Result<Vec<UserRecord>, AppError> {
+        actor.require(Permission::ManageUsers)?;
+        let mut tx = self.store.begin().await?;
+        Ok(tx.users().await?)
+    }
+
+    pub async fn disable_user(&self, actor: &Actor, username: &str) -> Result<UserRecord, AppError> {
+        actor.require(Permission::ManageUsers)?;
+        let mut tx = self.store.begin().await?;
+        let user = tx.user_by_username(username).await.map_err(AppError::store("user"))?;
+        tx.set_disabled(&user.id, true).await?;
+        audit(&mut tx, actor, "user.disable", None, "user", Some(&user.id)).await?;
+        tx.commit().await?;
+        Ok(UserRecord { disabled: true, ..user })
+    }
+
+    /// Creates an API token for a user and returns it; only its hash is stored, so it is shown once.
+    pub async fn create_token(&self, actor: &Actor, username: &str) -> Result<String, AppError> {
+        actor.require(Permission::ManageUsers)?;
+        let mut bytes = [0_u8; 32];
+        getrandom::fill(&mut bytes).map_err(|e| AppError::Store(StoreError::Config(e.to_string())))?;
+        let token = format!("taut_{}", hex::encode(bytes));
+        let mut tx = self.store.begin().await?;
+        let user = tx.user_by_username(username).await.map_err(AppError::store("user"))?;
+        if user.disabled {
+            return Err(AppError::Conflict(format!("user '{username}' is disabled")));
+        }
+        let id = new_id();
+        tx.insert_token(&id, &user.id, &token_hash(&token), &now_text()).await?;
+        audit(&mut tx, actor, "token.create", None, "user", Some(&user.id)).await?;
+        tx.commit().await?;
+        Ok(token)
+    }
+
+    /// The actor behind a bearer token; disabled users and unknown tokens are refused alike.
+    pub async fn authenticate(&self, token: &str) -> Result<Actor, AppError> {
+        let mut tx = self.store.begin().await?;
+        let owner = tx.token_owner(&token_hash(token.trim())).await.map_err(|e| match e {
+            StoreError::NotFound => AppError::Unauthenticated("invalid token".into()),
+            other => AppError::Store(other),
+        })?;
+        if owner.user.disabled {
+            return Err(AppError::Unauthenticated("invalid token".into()));
+        }
+        Actor::from_user(&owner.user)
+    }
+
+    /// Checks a user's password (for a future login form); never says which part was wrong.
+    pub async fn verify_password(&self, username: &str, password: &str) -> Result<Actor, AppError> {
+        let refused = || AppError::Unauthenticated("wrong username or password".into());
+        let mut tx = self.store.begin().await?;
+        let user = tx.user_by_username(username).await.map_err(|_| refused())?;
+        let hash = tx.password_hash(&user.id).await?;
+        drop(tx);
+        let password = password.to_owned();
+        let ok = tokio::task::spawn_blocking(move || {
+            argon2::password_hash::phc::PasswordHash::new(&hash)
+                .map(|parsed| Argon2::default().verify_password(password.as_bytes(), &parsed).is_ok())
+                .unwrap_or(false)
+        })
+        .await
+        .unwrap_or(false);
+        if !ok || user.disabled {
+            return Err(refused());
+        }
+        Actor::from_user(&user)
+    }
+
+    /// Audit entries, oldest first (optionally one patient's); reading them is itself audited.
+    pub async fn audit_log(&self, actor: &Actor, patient_id: Option<&str>, limit: i64) -> Result<Vec<AuditEntry>, AppError> {
+        actor.require(Permission::ReadAudit)?;
+        let mut tx = self.store.begin().await?;
+        let entries = tx.audit_entries(patient_id, limit).await?;
+        audit(&mut tx, actor, "audit.read", patient_id, "audit_log", None).await?;
+        tx.commit().await?;
+        Ok(entries)
+    }
+
+    /// Verifies the whole audit chain: the number of entries, or the first broken one.
+    pub async fn verify_audit(&self) -> Result<Result<u64, ChainBreak>, AppError> {
+        Ok(self.store.verify_audit().await?)
+    }
+}

@@ -1,0 +1,161 @@
+//! Synthetic demo patients, so that a newcomer sees a living system. Only ever run when asked
+//! (`taut demo`, `taut serve --demo`); every name is invented and every MRN starts with `DEMO-`.
+
+use taut_app::{Actor, App, AppError};
+use taut_core::exam::{Sign, Signs};
+use taut_core::records::{Demographics, EncounterInput, FindingInput, OutcomeInput, PainMarkInput, format_utc};
+
+const GIVEN: &[&str] = &["Ana", "Ben", "Chloe", "Dev", "Elif", "Farah", "Goran", "Hana", "Ivo", "Jana", "Kofi", "Lena"];
+const FAMILY: &[&str] = &["Abara", "Berg", "Castell", "Dunmore", "Eklund", "Ferro", "Galvin", "Hoshino", "Ilves", "Jansen"];
+/// Muscles whose trigger points are common in practice; the demo's patients have one of them.
+const COMMON: &[&str] = &[
+    "trapezius",
+    "levator-scapulae",
+    "sternocleidomastoid",
+    "infraspinatus",
+    "masseter",
+    "temporalis",
+    "quadratus-lumborum",
+    "gluteus-medius",
+    "gluteus-minimus",
+    "piriformis",
+    "soleus",
+    "extensor-carpi-radialis-longus",
+];
+const DEMO_USER: &str = "demo-clinician";
+
+/// What the demo added.
+pub struct Seeded {
+    pub patients: usize,
+    pub username: String,
+    pub token: String,
+}
+
+/// A small deterministic generator (xorshift64*): demo data needs variety, not cryptographic randomness.
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 >> 12;
+        self.0 ^= self.0 << 25;
+        self.0 ^= self.0 >> 27;
+        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
+    }
+
+    fn below(&mut self, n: usize) -> usize {
+        usize::try_from(self.next() % n.max(1) as u64).unwrap_or(0)
+    }
+
+    fn pick<'a>(&mut self, items: &[&'a str]) -> &'a str {
+        items[self.below(items.len())]
+    }
+}
+
+pub async fn seed(app: &App, patients: usize) -> Result<Seeded, AppError> {
+    let operator = Actor::operator();
+    let mut password = [0_u8; 24];
+    getrandom::fill(&mut password).map_err(|e| AppError::invalid("password", format!("no randomness: {e}")))?;
+    match app.add_user(&operator, DEMO_USER, "clinician", "physician", &hex(&password)).await {
+        Ok(_) | Err(AppError::Conflict(_)) => {}
+        Err(e) => return Err(e),
+    }
+    let token = app.create_token(&operator, DEMO_USER).await?;
+    let clinician = app.authenticate(&token).await?;
+    let now = time::OffsetDateTime::now_utc();
+    let mut rng = Rng(u64::try_from(now.unix_timestamp_nanos() & 0xFFFF_FFFF_FFFF).unwrap_or(7) | 1);
+    for _ in 0..patients {
+        one_patient(app, &clinician, &mut rng, now).await?;
+    }
+    Ok(Seeded { patients, username: DEMO_USER.into(), token })
+}
+
+async fn one_patient(app: &App, clinician: &Actor, rng: &mut Rng, now: time::OffsetDateTime) -> Result<(), AppError> {
+    let year = 1950 + rng.below(55);
+    let patient = app
+        .create_patient(
+            clinician,
+            Demographics {
+                mrn: format!("DEMO-{}", &uuid_suffix(rng)),
+                given_name: rng.pick(GIVEN).into(),
+                family_name: rng.pick(FAMILY).into(),
+                birth_date: format!("{year}-{:02}-{:02}", 1 + rng.below(12), 1 + rng.below(28)),
+                sex: rng.pick(&["female", "male"]).into(),
+                weight_kg: Some(50.0 + rng.below(50) as f64),
+                allergies: if rng.below(8) == 0 { vec!["lidocaine".into()] } else { vec![] },
+                conditions: if rng.below(10) == 0 { vec!["diabetes".into()] } else { vec![] },
+                medications: if rng.below(12) == 0 { vec!["anticoagulant".into()] } else { vec![] },
+                notes: None,
+            },
+        )
+        .await?;
+    let muscle = app.atlas().muscle(rng.pick(COMMON)).map_err(|e| AppError::invalid("muscle", e.to_string()))?;
+    let point = &muscle.trigger_points[0];
+    let side = if muscle.paired { Some(rng.pick(&["left", "right"]).to_owned()) } else { None };
+    let visits = 1 + rng.below(3);
+    let mut pain = 6 + rng.below(3);
+    let mut threshold = 1.5 + rng.below(10) as f64 / 10.0;
+    for visit in 0..visits {
+        let days_ago = i64::try_from((visits - visit) * 14).unwrap_or(14);
+        let at = format_utc(now - time::Duration::days(days_ago));
+        let kind = if visit == 0 { "assessment" } else { "follow-up" };
+        let encounter = app
+            .create_encounter(clinician, &patient.id, EncounterInput { kind: kind.into(), occurred_at: Some(at.clone()), notes: None })
+            .await?;
+        let marks = point
+            .essential()
+            .map(|zone| PainMarkInput {
+                region: zone.region.as_str().into(),
+                side: if zone.region.sided() { side.clone() } else { None },
+                intensity: i64::try_from(pain.saturating_sub(rng.below(3))).unwrap_or(5),
+                quality: Some("aching".into()),
+            })
+            .collect();
+        app.add_pain_drawing(clinician, &encounter.id, marks).await?;
+        let recognised = if pain > 3 { Sign::Yes } else { Sign::No };
+        app.add_finding(
+            clinician,
+            &encounter.id,
+            FindingInput {
+                trigger_point: point.id.clone(),
+                side: side.clone(),
+                signs: Signs {
+                    taut_band: Sign::Yes,
+                    spot_tenderness: Sign::Yes,
+                    referred_pain: if rng.below(4) == 0 { Sign::NotAssessed } else { Sign::Yes },
+                    pain_recognised: recognised,
+                    local_twitch: if rng.below(3) == 0 { Sign::Yes } else { Sign::NotAssessed },
+                    jump_sign: Sign::NotAssessed,
+                },
+                pressure_threshold_kg_cm2: Some((threshold * 10.0).round() / 10.0),
+                notes: None,
+            },
+        )
+        .await?;
+        for (measure, value) in [("pain-nrs", pain as f64), ("pressure-pain-threshold", (threshold * 10.0).round() / 10.0)] {
+            app.add_outcome(
+                clinician,
+                &patient.id,
+                OutcomeInput {
+                    measure: measure.into(),
+                    value,
+                    unit: None,
+                    name: None,
+                    encounter_id: Some(encounter.id.clone()),
+                    recorded_at: Some(at.clone()),
+                },
+            )
+            .await?;
+        }
+        pain = pain.saturating_sub(1 + rng.below(3));
+        threshold += 0.3 + rng.below(5) as f64 / 10.0;
+    }
+    Ok(())
+}
+
+fn uuid_suffix(rng: &mut Rng) -> String {
+    format!("{:08X}", rng.next() & 0xFFFF_FFFF)
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}

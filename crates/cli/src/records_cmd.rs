@@ -1,0 +1,273 @@
+//! Commands on the records database: serve, migrate, users, tokens, audit, backup.
+
+use std::io::Read;
+
+use anyhow::Context;
+use clap::{Args, Subcommand};
+use taut_app::{Actor, App, AppError, Policy};
+
+use crate::database::DatabaseArgs;
+use crate::demo;
+use crate::output::{Failure, print_json};
+
+#[derive(Args)]
+pub struct ServeArgs {
+    /// Address to listen on.
+    #[arg(long, default_value = "127.0.0.1:8080")]
+    listen: String,
+    #[command(flatten)]
+    database: DatabaseArgs,
+    /// Seed synthetic demo patients before serving (and print a demo API token).
+    #[arg(long)]
+    demo: bool,
+    /// Professions allowed to sign injection procedures, comma-separated.
+    #[arg(long, env = "TAUT_INJECTION_PROFESSIONS", default_value = "physician,nurse-practitioner,physician-assistant")]
+    injection_professions: String,
+}
+
+#[derive(Args)]
+pub struct MigrateArgs {
+    #[command(flatten)]
+    database: DatabaseArgs,
+}
+
+#[derive(Args)]
+pub struct UserArgs {
+    #[command(subcommand)]
+    command: UserCommand,
+}
+
+#[derive(Subcommand)]
+enum UserCommand {
+    /// Add a user; the password is read from standard input.
+    Add {
+        #[arg(long)]
+        username: String,
+        /// admin, clinician, assistant or auditor.
+        #[arg(long)]
+        role: String,
+        /// physician, nurse-practitioner, physician-assistant, physical-therapist, massage-therapist or other.
+        #[arg(long, default_value = "other")]
+        profession: String,
+        /// Read the password from standard input (required: passwords never go on the command line).
+        #[arg(long, required = true)]
+        password_stdin: bool,
+        #[command(flatten)]
+        database: DatabaseArgs,
+    },
+    /// List users.
+    List {
+        #[arg(long)]
+        json: bool,
+        #[command(flatten)]
+        database: DatabaseArgs,
+    },
+    /// Disable a user: their tokens stop working; their records stay.
+    Disable {
+        username: String,
+        #[command(flatten)]
+        database: DatabaseArgs,
+    },
+}
+
+#[derive(Args)]
+pub struct TokenArgs {
+    #[command(subcommand)]
+    command: TokenCommand,
+}
+
+#[derive(Subcommand)]
+enum TokenCommand {
+    /// Create an API token for a user; it is printed once and stored only as a hash.
+    Create {
+        #[arg(long)]
+        username: String,
+        #[command(flatten)]
+        database: DatabaseArgs,
+    },
+}
+
+#[derive(Args)]
+pub struct AuditArgs {
+    #[command(subcommand)]
+    command: AuditCommand,
+}
+
+#[derive(Subcommand)]
+enum AuditCommand {
+    /// Check the hash chain; exits 1 and names the first broken entry if any was altered or removed.
+    Verify {
+        #[command(flatten)]
+        database: DatabaseArgs,
+    },
+    /// Print audit entries, oldest first.
+    Log {
+        /// Only entries about this patient id.
+        #[arg(long)]
+        patient: Option<String>,
+        #[arg(long, default_value_t = 1000)]
+        limit: i64,
+        #[arg(long)]
+        json: bool,
+        #[command(flatten)]
+        database: DatabaseArgs,
+    },
+}
+
+#[derive(Args)]
+pub struct BackupArgs {
+    /// The new file to write (never overwritten).
+    #[arg(long = "to", value_name = "FILE")]
+    to: String,
+    #[command(flatten)]
+    database: DatabaseArgs,
+}
+
+#[derive(Args)]
+pub struct DemoArgs {
+    /// How many synthetic patients to add.
+    #[arg(long, default_value_t = 20)]
+    patients: usize,
+    #[command(flatten)]
+    database: DatabaseArgs,
+}
+
+fn runtime() -> Result<tokio::runtime::Runtime, Failure> {
+    tokio::runtime::Builder::new_multi_thread().enable_all().build().map_err(|e| Failure::Other(e.into()))
+}
+
+/// Maps an operation's error to the CLI's exit codes: bad input 2, the rest 1.
+fn app_failure(e: AppError) -> Failure {
+    match e {
+        AppError::Invalid(_) | AppError::NotFound(_) | AppError::VersionRequired(_) => Failure::Input(e.to_string()),
+        other => Failure::Found(other.to_string()),
+    }
+}
+
+pub fn serve(args: ServeArgs) -> Result<(), Failure> {
+    let policy = Policy::with_injection_professions(&args.injection_professions).map_err(app_failure)?;
+    runtime()?.block_on(async move {
+        let app = args.database.app(policy).await?;
+        if args.demo {
+            let seeded = demo::seed(&app, 20).await.map_err(app_failure)?;
+            println!("demo: {} synthetic patients; API token for user '{}':\n{}", seeded.patients, seeded.username, seeded.token);
+        }
+        let listener = tokio::net::TcpListener::bind(&args.listen)
+            .await
+            .with_context(|| format!("listening on {}", args.listen))?;
+        let address = listener.local_addr().context("local address")?;
+        println!("taut serving on http://{address} (database: {})", taut_store::redact(&args.database.resolve()?));
+        taut_server::serve(listener, app).await.context("serving")?;
+        Ok(())
+    })
+}
+
+pub fn migrate(args: MigrateArgs) -> Result<(), Failure> {
+    runtime()?.block_on(async move {
+        let url = args.database.resolve()?;
+        args.database.open().await?;
+        println!("database {} is up to date", taut_store::redact(&url));
+        Ok(())
+    })
+}
+
+async fn app(database: &DatabaseArgs) -> Result<App, Failure> {
+    Ok(database.app(Policy::default()).await?)
+}
+
+pub fn user(args: UserArgs) -> Result<(), Failure> {
+    let operator = Actor::operator();
+    runtime()?.block_on(async move {
+        match args.command {
+            UserCommand::Add { username, role, profession, password_stdin: _, database } => {
+                let mut password = String::new();
+                std::io::stdin().read_to_string(&mut password).context("reading the password from standard input")?;
+                let password = password.trim_end_matches(['\n', '\r']);
+                let app = app(&database).await?;
+                let user = app.add_user(&operator, &username, &role, &profession, password).await.map_err(app_failure)?;
+                println!("added {} ({}, {})", user.username, user.role, user.profession);
+            }
+            UserCommand::List { json, database } => {
+                let users = app(&database).await?.list_users(&operator).await.map_err(app_failure)?;
+                if json {
+                    return print_json(&users);
+                }
+                for u in users {
+                    let state = if u.disabled { "disabled" } else { "active" };
+                    println!("{:<24} {:<10} {:<22} {state}", u.username, u.role, u.profession);
+                }
+            }
+            UserCommand::Disable { username, database } => {
+                app(&database).await?.disable_user(&operator, &username).await.map_err(app_failure)?;
+                println!("disabled {username}");
+            }
+        }
+        Ok(())
+    })
+}
+
+pub fn token(args: TokenArgs) -> Result<(), Failure> {
+    let TokenCommand::Create { username, database } = args.command;
+    runtime()?.block_on(async move {
+        let token = app(&database).await?.create_token(&Actor::operator(), &username).await.map_err(app_failure)?;
+        println!("{token}");
+        eprintln!("This token is shown once; Taut stores only its hash.");
+        Ok(())
+    })
+}
+
+pub fn audit(args: AuditArgs) -> Result<(), Failure> {
+    runtime()?.block_on(async move {
+        match args.command {
+            AuditCommand::Verify { database } => match app(&database).await?.verify_audit().await.map_err(app_failure)? {
+                Ok(count) => {
+                    println!("audit log intact: {count} entries");
+                    Ok(())
+                }
+                Err(broken) => Err(Failure::Found(format!("audit log broken at entry {}: {}", broken.seq, broken.reason))),
+            },
+            AuditCommand::Log { patient, limit, json, database } => {
+                let auditor = Actor { role: taut_app::Role::Auditor, ..Actor::operator() };
+                let entries =
+                    app(&database).await?.audit_log(&auditor, patient.as_deref(), limit).await.map_err(app_failure)?;
+                if json {
+                    return print_json(&entries);
+                }
+                for e in entries {
+                    println!(
+                        "{:>6} {} {:<24} {:<20} patient={} {}={}",
+                        e.seq,
+                        e.at,
+                        e.actor,
+                        e.action,
+                        e.patient_id.as_deref().unwrap_or("-"),
+                        e.record_type,
+                        e.record_id.as_deref().unwrap_or("-")
+                    );
+                }
+                Ok(())
+            }
+        }
+    })
+}
+
+pub fn backup(args: BackupArgs) -> Result<(), Failure> {
+    runtime()?.block_on(async move {
+        let store = args.database.open().await?;
+        store.backup_to(&args.to).await.map_err(|e| Failure::Found(e.to_string()))?;
+        println!("backed up to {}", args.to);
+        Ok(())
+    })
+}
+
+pub fn demo(args: DemoArgs) -> Result<(), Failure> {
+    if args.patients == 0 || args.patients > 10_000 {
+        return Err(Failure::Input("--patients must be from 1 to 10000".into()));
+    }
+    runtime()?.block_on(async move {
+        let app = app(&args.database).await?;
+        let seeded = demo::seed(&app, args.patients).await.map_err(app_failure)?;
+        println!("added {} synthetic patients; API token for user '{}':\n{}", seeded.patients, seeded.username, seeded.token);
+        Ok(())
+    })
+}

@@ -1,0 +1,67 @@
+//! API errors: a status code and `{"error": {"code", "message", "field"}}`.
+
+use axum::Json;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use serde::Serialize;
+use taut_app::AppError;
+
+/// An error answer.
+#[derive(Debug)]
+pub struct ApiError {
+    status: StatusCode,
+    code: &'static str,
+    message: String,
+    field: Option<String>,
+}
+
+#[derive(Serialize)]
+struct Body<'a> {
+    error: Detail<'a>,
+}
+
+#[derive(Serialize)]
+struct Detail<'a> {
+    code: &'a str,
+    message: &'a str,
+    field: Option<&'a str>,
+}
+
+impl ApiError {
+    pub fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> ApiError {
+        ApiError { status, code, message: message.into(), field: None }
+    }
+
+    pub fn invalid(field: Option<&str>, message: impl Into<String>) -> ApiError {
+        ApiError { field: field.map(str::to_owned), ..ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid", message) }
+    }
+
+    pub fn not_found(what: &str) -> ApiError {
+        ApiError::new(StatusCode::NOT_FOUND, "not-found", format!("{what} not found"))
+    }
+}
+
+impl From<AppError> for ApiError {
+    fn from(e: AppError) -> ApiError {
+        match e {
+            AppError::Unauthenticated(m) => ApiError::new(StatusCode::UNAUTHORIZED, "unauthenticated", m),
+            AppError::Forbidden(m) => ApiError::new(StatusCode::FORBIDDEN, "forbidden", m),
+            AppError::NotFound(what) => ApiError::not_found(&what),
+            AppError::Conflict(m) => ApiError::new(StatusCode::CONFLICT, "conflict", m),
+            AppError::VersionRequired(m) => ApiError::new(StatusCode::PRECONDITION_REQUIRED, "version-required", m),
+            AppError::Invalid(invalid) => ApiError::invalid(Some(&invalid.field), invalid.message),
+            AppError::Store(cause) => {
+                // The cause goes to the log (it names no patient data); the client gets no internals.
+                tracing::error!(error = %cause, "store failure");
+                ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "unavailable", "the records database failed; try again")
+            }
+        }
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let body = Body { error: Detail { code: self.code, message: &self.message, field: self.field.as_deref() } };
+        (self.status, Json(body)).into_response()
+    }
+}

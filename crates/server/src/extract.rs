@@ -1,0 +1,63 @@
+//! Request extractors: the authenticated actor, JSON bodies with JSON errors, and `If-Match` versions.
+
+use std::sync::Arc;
+
+use axum::extract::{FromRequest, FromRequestParts, Request};
+use axum::http::header::{AUTHORIZATION, IF_MATCH};
+use axum::http::request::Parts;
+use axum::http::{HeaderMap, StatusCode};
+use serde::de::DeserializeOwned;
+use taut_app::Actor;
+
+use crate::State;
+use crate::error::ApiError;
+
+/// The user behind the request's bearer token.
+pub struct Authed(pub Actor);
+
+impl FromRequestParts<Arc<State>> for Authed {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &Arc<State>) -> Result<Authed, ApiError> {
+        let header = parts.headers.get(AUTHORIZATION).and_then(|v| v.to_str().ok()).ok_or_else(|| {
+            ApiError::new(StatusCode::UNAUTHORIZED, "unauthenticated", "send Authorization: Bearer TOKEN")
+        })?;
+        let token = header
+            .strip_prefix("Bearer ")
+            .or_else(|| header.strip_prefix("bearer "))
+            .filter(|t| !t.trim().is_empty())
+            .ok_or_else(|| ApiError::new(StatusCode::UNAUTHORIZED, "unauthenticated", "send Authorization: Bearer TOKEN"))?;
+        Ok(Authed(state.app.authenticate(token).await?))
+    }
+}
+
+/// A JSON body whose rejection is a JSON error naming the problem.
+pub struct ApiJson<T>(pub T);
+
+impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &S) -> Result<ApiJson<T>, ApiError> {
+        match axum::Json::<T>::from_request(req, state).await {
+            Ok(axum::Json(value)) => Ok(ApiJson(value)),
+            Err(rejection) => Err(match rejection {
+                axum::extract::rejection::JsonRejection::MissingJsonContentType(_) => ApiError::new(
+                    StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                    "unsupported-media-type",
+                    "send the body as JSON with Content-Type: application/json",
+                ),
+                other => ApiError::invalid(None, format!("invalid JSON body: {}", other.body_text())),
+            }),
+        }
+    }
+}
+
+/// The version in an `If-Match` header (`"3"`, `W/"3"` or `3`), if any.
+pub fn if_match(headers: &HeaderMap) -> Result<Option<i64>, ApiError> {
+    let Some(value) = headers.get(IF_MATCH) else { return Ok(None) };
+    let text = value.to_str().unwrap_or("").trim();
+    let bare = text.trim_start_matches("W/").trim_matches('"');
+    bare.parse::<i64>()
+        .map(Some)
+        .map_err(|_| ApiError::invalid(Some("If-Match"), format!("'{text}' is not a record version such as \"3\"")))
+}

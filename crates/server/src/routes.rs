@@ -1,0 +1,273 @@
+//! The routes of `/api/v1` and `/healthz`.
+
+use std::sync::Arc;
+
+use axum::extract::{Path, Query, State as Shared};
+use axum::http::header::{ETAG, LOCATION};
+use axum::http::{HeaderMap, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use serde::Deserialize;
+use serde_json::json;
+use taut_atlas::{RegionRef, Symptom};
+use taut_core::differential::{BodySide, Drawing, DrawnRegion, FindingStatus, PriorFinding};
+use taut_core::records::{Demographics, DemographicsPatch, EncounterInput, FindingInput, OutcomeInput, PainMarkInput};
+use taut_store::PatientRecord;
+use tower_http::catch_panic::CatchPanicLayer;
+use tower_http::limit::RequestBodyLimitLayer;
+use tower_http::trace::TraceLayer;
+
+use crate::State;
+use crate::error::ApiError;
+use crate::extract::{ApiJson, Authed, if_match};
+
+type Result<T> = std::result::Result<T, ApiError>;
+
+pub fn routes(state: Arc<State>) -> Router {
+    let api = Router::new()
+        .route("/patients", post(create_patient).get(search_patients))
+        .route("/patients/{id}", get(read_patient).patch(update_patient).delete(delete_patient))
+        .route("/patients/{id}/history", get(patient_history))
+        .route("/patients/{id}/encounters", post(create_encounter).get(list_encounters))
+        .route("/patients/{id}/outcomes", post(add_outcome))
+        .route("/patients/{id}/timeline", get(timeline))
+        .route("/encounters/{id}/pain-drawing", post(add_pain_drawing))
+        .route("/encounters/{id}/findings", post(add_finding))
+        .route("/differential", post(differential))
+        .route("/audit", get(audit_log));
+    Router::new()
+        .route("/healthz", get(healthz))
+        .nest("/api/v1", api)
+        .fallback(|| async { ApiError::not_found("route") })
+        .layer(RequestBodyLimitLayer::new(1024 * 1024))
+        .layer(TraceLayer::new_for_http())
+        .layer(CatchPanicLayer::new())
+        .with_state(state)
+}
+
+/// `200` with the store reachable, `503` otherwise: for load balancers.
+async fn healthz(Shared(state): Shared<Arc<State>>) -> Response {
+    match state.app.store().ping().await {
+        Ok(()) => Json(json!({"status": "ok"})).into_response(),
+        Err(_) => (StatusCode::SERVICE_UNAVAILABLE, Json(json!({"status": "unavailable"}))).into_response(),
+    }
+}
+
+/// A patient with its version as ETag, for the next `If-Match`.
+fn with_etag(status: StatusCode, patient: &PatientRecord) -> Response {
+    let mut response = (status, Json(patient)).into_response();
+    if let Ok(value) = HeaderValue::from_str(&format!("\"{}\"", patient.version)) {
+        response.headers_mut().insert(ETAG, value);
+    }
+    response
+}
+
+async fn create_patient(
+    Shared(state): Shared<Arc<State>>,
+    Authed(actor): Authed,
+    ApiJson(input): ApiJson<Demographics>,
+) -> Result<Response> {
+    let patient = state.app.create_patient(&actor, input).await?;
+    let mut response = with_etag(StatusCode::CREATED, &patient);
+    if let Ok(location) = HeaderValue::from_str(&format!("/api/v1/patients/{}", patient.id)) {
+        response.headers_mut().insert(LOCATION, location);
+    }
+    Ok(response)
+}
+
+#[derive(Deserialize)]
+struct SearchQuery {
+    #[serde(default)]
+    q: String,
+    limit: Option<i64>,
+    offset: Option<i64>,
+}
+
+async fn search_patients(
+    Shared(state): Shared<Arc<State>>,
+    Authed(actor): Authed,
+    Query(query): Query<SearchQuery>,
+) -> Result<Response> {
+    let (limit, offset) = (query.limit.unwrap_or(50), query.offset.unwrap_or(0));
+    let items = state.app.search_patients(&actor, &query.q, limit, offset).await?;
+    Ok(Json(json!({"items": items, "limit": limit, "offset": offset})).into_response())
+}
+
+async fn read_patient(Shared(state): Shared<Arc<State>>, Authed(actor): Authed, Path(id): Path<String>) -> Result<Response> {
+    Ok(with_etag(StatusCode::OK, &state.app.patient(&actor, &id).await?))
+}
+
+async fn update_patient(
+    Shared(state): Shared<Arc<State>>,
+    Authed(actor): Authed,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+    ApiJson(patch): ApiJson<DemographicsPatch>,
+) -> Result<Response> {
+    let version = if_match(&headers)?;
+    Ok(with_etag(StatusCode::OK, &state.app.update_patient(&actor, &id, patch, version).await?))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct DeleteBody {
+    reason: String,
+    version: Option<i64>,
+}
+
+async fn delete_patient(
+    Shared(state): Shared<Arc<State>>,
+    Authed(actor): Authed,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+    ApiJson(body): ApiJson<DeleteBody>,
+) -> Result<Response> {
+    let version = if_match(&headers)?.or(body.version);
+    Ok(with_etag(StatusCode::OK, &state.app.delete_patient(&actor, &id, &body.reason, version).await?))
+}
+
+async fn patient_history(Shared(state): Shared<Arc<State>>, Authed(actor): Authed, Path(id): Path<String>) -> Result<Response> {
+    Ok(Json(json!({"items": state.app.patient_history(&actor, &id).await?})).into_response())
+}
+
+async fn create_encounter(
+    Shared(state): Shared<Arc<State>>,
+    Authed(actor): Authed,
+    Path(id): Path<String>,
+    ApiJson(input): ApiJson<EncounterInput>,
+) -> Result<Response> {
+    let encounter = state.app.create_encounter(&actor, &id, input).await?;
+    Ok((StatusCode::CREATED, Json(encounter)).into_response())
+}
+
+async fn list_encounters(Shared(state): Shared<Arc<State>>, Authed(actor): Authed, Path(id): Path<String>) -> Result<Response> {
+    Ok(Json(json!({"items": state.app.encounters(&actor, &id).await?})).into_response())
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct PainDrawingBody {
+    marks: Vec<PainMarkInput>,
+}
+
+async fn add_pain_drawing(
+    Shared(state): Shared<Arc<State>>,
+    Authed(actor): Authed,
+    Path(id): Path<String>,
+    ApiJson(body): ApiJson<PainDrawingBody>,
+) -> Result<Response> {
+    let marks = state.app.add_pain_drawing(&actor, &id, body.marks).await?;
+    Ok((StatusCode::CREATED, Json(json!({"marks": marks}))).into_response())
+}
+
+async fn add_finding(
+    Shared(state): Shared<Arc<State>>,
+    Authed(actor): Authed,
+    Path(id): Path<String>,
+    ApiJson(input): ApiJson<FindingInput>,
+) -> Result<Response> {
+    let finding = state.app.add_finding(&actor, &id, input).await?;
+    Ok((StatusCode::CREATED, Json(finding)).into_response())
+}
+
+async fn add_outcome(
+    Shared(state): Shared<Arc<State>>,
+    Authed(actor): Authed,
+    Path(id): Path<String>,
+    ApiJson(input): ApiJson<OutcomeInput>,
+) -> Result<Response> {
+    let outcome = state.app.add_outcome(&actor, &id, input).await?;
+    Ok((StatusCode::CREATED, Json(outcome)).into_response())
+}
+
+async fn timeline(Shared(state): Shared<Arc<State>>, Authed(actor): Authed, Path(id): Path<String>) -> Result<Response> {
+    Ok(Json(state.app.timeline(&actor, &id).await?).into_response())
+}
+
+#[derive(Deserialize)]
+struct AuditQuery {
+    patient: Option<String>,
+    limit: Option<i64>,
+}
+
+async fn audit_log(
+    Shared(state): Shared<Arc<State>>,
+    Authed(actor): Authed,
+    Query(query): Query<AuditQuery>,
+) -> Result<Response> {
+    let limit = query.limit.unwrap_or(500).clamp(1, 10_000);
+    let items = state.app.audit_log(&actor, query.patient.as_deref(), limit).await?;
+    Ok(Json(json!({"items": items})).into_response())
+}
+
+/// A drawn region: `"temple:right"` or `{"region": "temple:right", "intensity": 7}`.
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum RegionInput {
+    Plain(String),
+    Detailed { region: String, side: Option<String>, intensity: Option<i64> },
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct DifferentialBody {
+    regions: Vec<RegionInput>,
+    #[serde(default)]
+    symptoms: Vec<String>,
+    #[serde(default)]
+    confirmed: Vec<String>,
+    #[serde(default)]
+    ruled_out: Vec<String>,
+    top: Option<usize>,
+}
+
+/// The differential on a body of regions (no patient data: nothing to audit).
+async fn differential(
+    Shared(state): Shared<Arc<State>>,
+    Authed(actor): Authed,
+    ApiJson(body): ApiJson<DifferentialBody>,
+) -> Result<Response> {
+    actor.require(taut_app::Permission::UseDifferential).map_err(ApiError::from)?;
+    let mut regions = Vec::new();
+    for (i, input) in body.regions.iter().enumerate() {
+        let field = format!("regions[{i}]");
+        let (text, intensity) = match input {
+            RegionInput::Plain(text) => (text.clone(), None),
+            RegionInput::Detailed { region, side, intensity } => {
+                (side.as_ref().map_or_else(|| region.clone(), |s| format!("{region}:{s}")), *intensity)
+            }
+        };
+        let region: RegionRef = text.parse().map_err(|e: taut_atlas::RegionError| ApiError::invalid(Some(&field), e.to_string()))?;
+        let intensity = match intensity {
+            Some(v) => Some(u8::try_from(v).ok().filter(|v| *v <= 10).ok_or_else(|| {
+                ApiError::invalid(Some(&format!("{field}.intensity")), "intensity must be a whole number from 0 to 10")
+            })?),
+            None => None,
+        };
+        regions.push(DrawnRegion { region, intensity });
+    }
+    let symptoms = body
+        .symptoms
+        .iter()
+        .map(|s| Symptom::parse(s).map_err(|e| ApiError::invalid(Some("symptoms"), e.to_string())))
+        .collect::<Result<Vec<_>>>()?;
+    let mut findings = Vec::new();
+    for (list, status, field) in
+        [(&body.confirmed, FindingStatus::Confirmed, "confirmed"), (&body.ruled_out, FindingStatus::RuledOut, "ruled_out")]
+    {
+        for text in list {
+            let (id, side) = match text.rsplit_once(':') {
+                Some((id, "left")) => (id, Some(BodySide::Left)),
+                Some((id, "right")) => (id, Some(BodySide::Right)),
+                Some(_) => return Err(ApiError::invalid(Some(field), format!("'{text}': the side must be left or right"))),
+                None => (text.as_str(), None),
+            };
+            findings.push(PriorFinding { trigger_point: id.to_owned(), side, status });
+        }
+    }
+    let drawing = Drawing { regions, symptoms, findings };
+    drawing.validate(state.ranker.atlas()).map_err(|e| ApiError::invalid(Some("regions"), e.to_string()))?;
+    let top = body.top.unwrap_or(10).clamp(1, 100);
+    Ok(Json(state.ranker.rank(&drawing, top)).into_response())
+}
