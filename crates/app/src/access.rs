@@ -30,7 +30,10 @@ impl Role {
             "clinician" => Ok(Role::Clinician),
             "assistant" => Ok(Role::Assistant),
             "auditor" => Ok(Role::Auditor),
-            other => Err(AppError::invalid("role", format!("unknown role '{other}'; valid: {}", Role::CHOICES))),
+            other => Err(AppError::invalid(
+                "role",
+                format!("unknown role '{other}'; valid: {}", Role::CHOICES),
+            )),
         }
     }
 
@@ -45,12 +48,21 @@ impl Role {
 }
 
 /// What a user is trained as; decides who may sign an injection.
-pub const PROFESSIONS: &[&str] =
-    &["physician", "nurse-practitioner", "physician-assistant", "physical-therapist", "massage-therapist", "other"];
+pub const PROFESSIONS: &[&str] = &[
+    "physician",
+    "nurse-practitioner",
+    "physician-assistant",
+    "physical-therapist",
+    "massage-therapist",
+    "other",
+];
 
 pub fn parse_profession(text: &str) -> Result<&'static str, AppError> {
     PROFESSIONS.iter().copied().find(|p| *p == text).ok_or_else(|| {
-        AppError::invalid("profession", format!("unknown profession '{text}'; valid: {}", PROFESSIONS.join(", ")))
+        AppError::invalid(
+            "profession",
+            format!("unknown profession '{text}'; valid: {}", PROFESSIONS.join(", ")),
+        )
     })
 }
 
@@ -128,20 +140,30 @@ impl Actor {
 
     /// The local operator running an administrative command on the machine (`taut user add`, …): an admin.
     pub fn operator() -> Actor {
-        Actor { user_id: None, name: "operator (command line)".into(), role: Role::Admin, profession: "other".into() }
+        Actor {
+            user_id: None,
+            name: "operator (command line)".into(),
+            role: Role::Admin,
+            profession: "other".into(),
+        }
     }
 
     pub fn require(&self, permission: Permission) -> Result<(), AppError> {
         if self.role.allows(permission) {
             Ok(())
         } else {
-            Err(AppError::Forbidden(format!("the {} role may not {permission}", self.role.as_str())))
+            Err(AppError::Forbidden(format!(
+                "the {} role may not {permission}",
+                self.role.as_str()
+            )))
         }
     }
 
     /// The user id recorded as author of a change; the operator has none and may not author clinical data.
     pub fn author(&self) -> Result<&str, AppError> {
-        self.user_id.as_deref().ok_or_else(|| AppError::Forbidden("clinical data needs a named user".into()))
+        self.user_id
+            .as_deref()
+            .ok_or_else(|| AppError::Forbidden("clinical data needs a named user".into()))
     }
 }
 
@@ -154,7 +176,11 @@ pub struct Policy {
 impl Default for Policy {
     fn default() -> Policy {
         Policy {
-            injection_professions: vec!["physician".into(), "nurse-practitioner".into(), "physician-assistant".into()],
+            injection_professions: vec![
+                "physician".into(),
+                "nurse-practitioner".into(),
+                "physician-assistant".into(),
+            ],
         }
     }
 }
@@ -169,9 +195,14 @@ impl Policy {
             .map(|p| parse_profession(p).map(str::to_owned))
             .collect::<Result<Vec<_>, _>>()?;
         if professions.is_empty() {
-            return Err(AppError::invalid("injection_professions", "name at least one profession"));
+            return Err(AppError::invalid(
+                "injection_professions",
+                "name at least one profession",
+            ));
         }
-        Ok(Policy { injection_professions: professions })
+        Ok(Policy {
+            injection_professions: professions,
+        })
     }
 
     /// Whether the actor may sign an injection procedure: a clinician of an allowed profession.

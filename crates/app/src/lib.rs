@@ -35,7 +35,10 @@ pub enum AppError {
 
 impl AppError {
     pub fn invalid(field: &str, message: impl Into<String>) -> AppError {
-        AppError::Invalid(Invalid { field: field.to_owned(), message: message.into() })
+        AppError::Invalid(Invalid {
+            field: field.to_owned(),
+            message: message.into(),
+        })
     }
 
     fn store(what: &str) -> impl Fn(StoreError) -> AppError + '_ {

@@ -2,9 +2,7 @@
 
 use serde::Serialize;
 use taut_core::exam::classify;
-use taut_core::records::{
-    Demographics, DemographicsPatch, EncounterInput, FindingInput, OutcomeInput, PainMarkInput,
-};
+use taut_core::records::{Demographics, DemographicsPatch, EncounterInput, FindingInput, OutcomeInput, PainMarkInput};
 use taut_store::{
     EncounterRecord, FindingRecord, OutcomeRecord, PainMarkRecord, PatientRecord, PatientVersion, StoreError, Tx,
 };
@@ -61,7 +59,15 @@ impl App {
         };
         let mut tx = self.store.begin().await?;
         tx.insert_patient(&patient, actor.author()?).await?;
-        audit(&mut tx, actor, "patient.create", Some(&patient.id), "patient", Some(&patient.id)).await?;
+        audit(
+            &mut tx,
+            actor,
+            "patient.create",
+            Some(&patient.id),
+            "patient",
+            Some(&patient.id),
+        )
+        .await?;
         tx.commit().await?;
         Ok(patient)
     }
@@ -76,7 +82,13 @@ impl App {
     }
 
     /// Patients whose name or MRN contains `q`; each patient returned is audited as read.
-    pub async fn search_patients(&self, actor: &Actor, q: &str, limit: i64, offset: i64) -> Result<Vec<PatientRecord>, AppError> {
+    pub async fn search_patients(
+        &self,
+        actor: &Actor,
+        q: &str,
+        limit: i64,
+        offset: i64,
+    ) -> Result<Vec<PatientRecord>, AppError> {
         actor.require(Permission::ReadClinical)?;
         if !(1..=200).contains(&limit) {
             return Err(AppError::invalid("limit", "must be from 1 to 200"));
@@ -87,7 +99,15 @@ impl App {
         let mut tx = self.store.begin().await?;
         let found = tx.search_patients(q.trim(), limit, offset).await?;
         for patient in &found {
-            audit(&mut tx, actor, "patient.search", Some(&patient.id), "patient", Some(&patient.id)).await?;
+            audit(
+                &mut tx,
+                actor,
+                "patient.search",
+                Some(&patient.id),
+                "patient",
+                Some(&patient.id),
+            )
+            .await?;
         }
         tx.commit().await?;
         Ok(found)
@@ -108,14 +128,22 @@ impl App {
         let mut tx = self.store.begin().await?;
         let current = live_patient(&mut tx, id).await?;
         let next = patch.apply(&current.demographics).validate(now().date())?;
-        let updated = tx.update_patient(id, version, &next, actor.author()?, &now_text()).await?;
+        let updated = tx
+            .update_patient(id, version, &next, actor.author()?, &now_text())
+            .await?;
         audit(&mut tx, actor, "patient.update", Some(id), "patient", Some(id)).await?;
         tx.commit().await?;
         Ok(updated)
     }
 
     /// Soft-deletes a patient with a reason; the record and its history stay readable to the audit.
-    pub async fn delete_patient(&self, actor: &Actor, id: &str, reason: &str, version: Option<i64>) -> Result<PatientRecord, AppError> {
+    pub async fn delete_patient(
+        &self,
+        actor: &Actor,
+        id: &str,
+        reason: &str,
+        version: Option<i64>,
+    ) -> Result<PatientRecord, AppError> {
         actor.require(Permission::DeletePatient)?;
         let reason = reason.trim();
         if reason.is_empty() {
@@ -126,7 +154,9 @@ impl App {
         })?;
         let mut tx = self.store.begin().await?;
         live_patient(&mut tx, id).await?;
-        let deleted = tx.delete_patient(id, version, reason, actor.author()?, &now_text()).await?;
+        let deleted = tx
+            .delete_patient(id, version, reason, actor.author()?, &now_text())
+            .await?;
         audit(&mut tx, actor, "patient.delete", Some(id), "patient", Some(id)).await?;
         tx.commit().await?;
         Ok(deleted)
@@ -143,7 +173,12 @@ impl App {
         Ok(versions)
     }
 
-    pub async fn create_encounter(&self, actor: &Actor, patient_id: &str, input: EncounterInput) -> Result<EncounterRecord, AppError> {
+    pub async fn create_encounter(
+        &self,
+        actor: &Actor,
+        patient_id: &str,
+        input: EncounterInput,
+    ) -> Result<EncounterRecord, AppError> {
         actor.require(Permission::WriteEncounter)?;
         let fields = input.validate(now())?;
         let mut tx = self.store.begin().await?;
@@ -156,7 +191,15 @@ impl App {
             created_at: now_text(),
         };
         tx.insert_encounter(&encounter).await?;
-        audit(&mut tx, actor, "encounter.create", Some(patient_id), "encounter", Some(&encounter.id)).await?;
+        audit(
+            &mut tx,
+            actor,
+            "encounter.create",
+            Some(patient_id),
+            "encounter",
+            Some(&encounter.id),
+        )
+        .await?;
         tx.commit().await?;
         Ok(encounter)
     }
@@ -172,28 +215,55 @@ impl App {
     }
 
     /// Records a pain drawing (all marks or none).
-    pub async fn add_pain_drawing(&self, actor: &Actor, encounter_id: &str, marks: Vec<PainMarkInput>) -> Result<Vec<PainMarkRecord>, AppError> {
+    pub async fn add_pain_drawing(
+        &self,
+        actor: &Actor,
+        encounter_id: &str,
+        marks: Vec<PainMarkInput>,
+    ) -> Result<Vec<PainMarkRecord>, AppError> {
         actor.require(Permission::WritePainDrawing)?;
         if marks.is_empty() {
             return Err(AppError::invalid("marks", "a pain drawing needs at least one region"));
         }
-        let marks = marks.into_iter().enumerate().map(|(i, m)| m.validate(i)).collect::<Result<Vec<_>, _>>()?;
+        let marks = marks
+            .into_iter()
+            .enumerate()
+            .map(|(i, m)| m.validate(i))
+            .collect::<Result<Vec<_>, _>>()?;
         let mut tx = self.store.begin().await?;
         let encounter = live_encounter(&mut tx, encounter_id).await?;
         let at = now_text();
         let mut stored = Vec::new();
         for mark in marks {
-            let record = PainMarkRecord { id: new_id(), encounter_id: encounter_id.to_owned(), mark, created_at: at.clone() };
+            let record = PainMarkRecord {
+                id: new_id(),
+                encounter_id: encounter_id.to_owned(),
+                mark,
+                created_at: at.clone(),
+            };
             tx.insert_pain_mark(&record, actor.author()?).await?;
             stored.push(record);
         }
-        audit(&mut tx, actor, "pain-drawing.create", Some(&encounter.patient_id), "encounter", Some(encounter_id)).await?;
+        audit(
+            &mut tx,
+            actor,
+            "pain-drawing.create",
+            Some(&encounter.patient_id),
+            "encounter",
+            Some(encounter_id),
+        )
+        .await?;
         tx.commit().await?;
         Ok(stored)
     }
 
     /// Records an exam finding; its classification is derived from the signs.
-    pub async fn add_finding(&self, actor: &Actor, encounter_id: &str, input: FindingInput) -> Result<FindingRecord, AppError> {
+    pub async fn add_finding(
+        &self,
+        actor: &Actor,
+        encounter_id: &str,
+        input: FindingInput,
+    ) -> Result<FindingRecord, AppError> {
         actor.require(Permission::WriteFinding)?;
         let fields = input.validate(self.atlas)?;
         let mut tx = self.store.begin().await?;
@@ -206,12 +276,25 @@ impl App {
             created_at: now_text(),
         };
         tx.insert_finding(&record, actor.author()?).await?;
-        audit(&mut tx, actor, "finding.create", Some(&encounter.patient_id), "finding", Some(&record.id)).await?;
+        audit(
+            &mut tx,
+            actor,
+            "finding.create",
+            Some(&encounter.patient_id),
+            "finding",
+            Some(&record.id),
+        )
+        .await?;
         tx.commit().await?;
         Ok(record)
     }
 
-    pub async fn add_outcome(&self, actor: &Actor, patient_id: &str, input: OutcomeInput) -> Result<OutcomeRecord, AppError> {
+    pub async fn add_outcome(
+        &self,
+        actor: &Actor,
+        patient_id: &str,
+        input: OutcomeInput,
+    ) -> Result<OutcomeRecord, AppError> {
         actor.require(Permission::WriteOutcome)?;
         let fields = input.validate(now())?;
         let mut tx = self.store.begin().await?;
@@ -222,12 +305,28 @@ impl App {
                 other => other.into(),
             })?;
             if encounter.patient_id != patient_id {
-                return Err(AppError::invalid("encounter_id", "the encounter belongs to another patient"));
+                return Err(AppError::invalid(
+                    "encounter_id",
+                    "the encounter belongs to another patient",
+                ));
             }
         }
-        let record = OutcomeRecord { id: new_id(), patient_id: patient_id.to_owned(), fields, created_at: now_text() };
+        let record = OutcomeRecord {
+            id: new_id(),
+            patient_id: patient_id.to_owned(),
+            fields,
+            created_at: now_text(),
+        };
         tx.insert_outcome(&record, actor.author()?).await?;
-        audit(&mut tx, actor, "outcome.create", Some(patient_id), "outcome", Some(&record.id)).await?;
+        audit(
+            &mut tx,
+            actor,
+            "outcome.create",
+            Some(patient_id),
+            "outcome",
+            Some(&record.id),
+        )
+        .await?;
         tx.commit().await?;
         Ok(record)
     }
@@ -240,11 +339,27 @@ impl App {
         for encounter in tx.encounters(patient_id).await? {
             let pain_drawing = tx.pain_marks(&encounter.id).await?;
             let findings = tx.findings(&encounter.id).await?;
-            encounters.push(EncounterDetail { encounter, pain_drawing, findings });
+            encounters.push(EncounterDetail {
+                encounter,
+                pain_drawing,
+                findings,
+            });
         }
         let outcomes = tx.outcomes(patient_id).await?;
-        audit(&mut tx, actor, "timeline.read", Some(patient_id), "patient", Some(patient_id)).await?;
+        audit(
+            &mut tx,
+            actor,
+            "timeline.read",
+            Some(patient_id),
+            "patient",
+            Some(patient_id),
+        )
+        .await?;
         tx.commit().await?;
-        Ok(Timeline { patient_id: patient_id.to_owned(), encounters, outcomes })
+        Ok(Timeline {
+            patient_id: patient_id.to_owned(),
+            encounters,
+            outcomes,
+        })
     }
 }

@@ -27,17 +27,28 @@ impl App {
     ) -> Result<UserRecord, AppError> {
         actor.require(Permission::ManageUsers)?;
         let username = username.trim();
-        if username.is_empty() || username.len() > 64 || !username.chars().all(|c| c.is_ascii_alphanumeric() || "._-".contains(c)) {
-            return Err(AppError::invalid("username", "1-64 characters: letters, digits, '.', '_' or '-'"));
+        if username.is_empty()
+            || username.len() > 64
+            || !username.chars().all(|c| c.is_ascii_alphanumeric() || "._-".contains(c))
+        {
+            return Err(AppError::invalid(
+                "username",
+                "1-64 characters: letters, digits, '.', '_' or '-'",
+            ));
         }
         let role = Role::parse(role)?;
         let profession = parse_profession(profession)?;
         if password.chars().count() < MIN_PASSWORD {
-            return Err(AppError::invalid("password", format!("at least {MIN_PASSWORD} characters")));
+            return Err(AppError::invalid(
+                "password",
+                format!("at least {MIN_PASSWORD} characters"),
+            ));
         }
         let password = password.to_owned();
         let hash = tokio::task::spawn_blocking(move || {
-            Argon2::default().hash_password(password.as_bytes()).map(|h| h.to_string())
+            Argon2::default()
+                .hash_password(password.as_bytes())
+                .map(|h| h.to_string())
         })
         .await
         .map_err(|e| AppError::Store(StoreError::Config(e.to_string())))?
@@ -126,7 +137,12 @@ impl App {
     }
 
     /// Audit entries, oldest first (optionally one patient's); reading them is itself audited.
-    pub async fn audit_log(&self, actor: &Actor, patient_id: Option<&str>, limit: i64) -> Result<Vec<AuditEntry>, AppError> {
+    pub async fn audit_log(
+        &self,
+        actor: &Actor,
+        patient_id: Option<&str>,
+        limit: i64,
+    ) -> Result<Vec<AuditEntry>, AppError> {
         actor.require(Permission::ReadAudit)?;
         let mut tx = self.store.begin().await?;
         let entries = tx.audit_entries(patient_id, limit).await?;

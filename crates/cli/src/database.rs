@@ -19,7 +19,9 @@ impl DatabaseArgs {
         if let Some(url) = &self.url {
             return Ok(url.clone());
         }
-        let dir = dirs::data_dir().context("no data directory on this platform; pass --database sqlite://PATH")?.join("taut");
+        let dir = dirs::data_dir()
+            .context("no data directory on this platform; pass --database sqlite://PATH")?
+            .join("taut");
         std::fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
         Ok(format!("sqlite://{}", dir.join("taut.db").display()))
     }
@@ -27,7 +29,9 @@ impl DatabaseArgs {
     /// Opens the store and brings its schema up to date.
     pub async fn open(&self) -> anyhow::Result<Store> {
         let url = self.resolve()?;
-        let store = Store::connect(&url).await.with_context(|| format!("opening {}", taut_store::redact(&url)))?;
+        let store = Store::connect(&url)
+            .await
+            .with_context(|| format!("opening {}", taut_store::redact(&url)))?;
         store.migrate().await?;
         Ok(store)
     }

@@ -5,8 +5,12 @@ use taut_app::{Actor, App, AppError};
 use taut_core::exam::{Sign, Signs};
 use taut_core::records::{Demographics, EncounterInput, FindingInput, OutcomeInput, PainMarkInput, format_utc};
 
-const GIVEN: &[&str] = &["Ana", "Ben", "Chloe", "Dev", "Elif", "Farah", "Goran", "Hana", "Ivo", "Jana", "Kofi", "Lena"];
-const FAMILY: &[&str] = &["Abara", "Berg", "Castell", "Dunmore", "Eklund", "Ferro", "Galvin", "Hoshino", "Ilves", "Jansen"];
+const GIVEN: &[&str] = &[
+    "Ana", "Ben", "Chloe", "Dev", "Elif", "Farah", "Goran", "Hana", "Ivo", "Jana", "Kofi", "Lena",
+];
+const FAMILY: &[&str] = &[
+    "Abara", "Berg", "Castell", "Dunmore", "Eklund", "Ferro", "Galvin", "Hoshino", "Ilves", "Jansen",
+];
 /// Muscles whose trigger points are common in practice; the demo's patients have one of them.
 const COMMON: &[&str] = &[
     "trapezius",
@@ -55,7 +59,10 @@ pub async fn seed(app: &App, patients: usize) -> Result<Seeded, AppError> {
     let operator = Actor::operator();
     let mut password = [0_u8; 24];
     getrandom::fill(&mut password).map_err(|e| AppError::invalid("password", format!("no randomness: {e}")))?;
-    match app.add_user(&operator, DEMO_USER, "clinician", "physician", &hex(&password)).await {
+    match app
+        .add_user(&operator, DEMO_USER, "clinician", "physician", &hex(&password))
+        .await
+    {
         Ok(_) | Err(AppError::Conflict(_)) => {}
         Err(e) => return Err(e),
     }
@@ -66,7 +73,11 @@ pub async fn seed(app: &App, patients: usize) -> Result<Seeded, AppError> {
     for _ in 0..patients {
         one_patient(app, &clinician, &mut rng, now).await?;
     }
-    Ok(Seeded { patients, username: DEMO_USER.into(), token })
+    Ok(Seeded {
+        patients,
+        username: DEMO_USER.into(),
+        token,
+    })
 }
 
 async fn one_patient(app: &App, clinician: &Actor, rng: &mut Rng, now: time::OffsetDateTime) -> Result<(), AppError> {
@@ -81,16 +92,35 @@ async fn one_patient(app: &App, clinician: &Actor, rng: &mut Rng, now: time::Off
                 birth_date: format!("{year}-{:02}-{:02}", 1 + rng.below(12), 1 + rng.below(28)),
                 sex: rng.pick(&["female", "male"]).into(),
                 weight_kg: Some(50.0 + rng.below(50) as f64),
-                allergies: if rng.below(8) == 0 { vec!["lidocaine".into()] } else { vec![] },
-                conditions: if rng.below(10) == 0 { vec!["diabetes".into()] } else { vec![] },
-                medications: if rng.below(12) == 0 { vec!["anticoagulant".into()] } else { vec![] },
+                allergies: if rng.below(8) == 0 {
+                    vec!["lidocaine".into()]
+                } else {
+                    vec![]
+                },
+                conditions: if rng.below(10) == 0 {
+                    vec!["diabetes".into()]
+                } else {
+                    vec![]
+                },
+                medications: if rng.below(12) == 0 {
+                    vec!["anticoagulant".into()]
+                } else {
+                    vec![]
+                },
                 notes: None,
             },
         )
         .await?;
-    let muscle = app.atlas().muscle(rng.pick(COMMON)).map_err(|e| AppError::invalid("muscle", e.to_string()))?;
+    let muscle = app
+        .atlas()
+        .muscle(rng.pick(COMMON))
+        .map_err(|e| AppError::invalid("muscle", e.to_string()))?;
     let point = &muscle.trigger_points[0];
-    let side = if muscle.paired { Some(rng.pick(&["left", "right"]).to_owned()) } else { None };
+    let side = if muscle.paired {
+        Some(rng.pick(&["left", "right"]).to_owned())
+    } else {
+        None
+    };
     let visits = 1 + rng.below(3);
     let mut pain = 6 + rng.below(3);
     let mut threshold = 1.5 + rng.below(10) as f64 / 10.0;
@@ -99,7 +129,15 @@ async fn one_patient(app: &App, clinician: &Actor, rng: &mut Rng, now: time::Off
         let at = format_utc(now - time::Duration::days(days_ago));
         let kind = if visit == 0 { "assessment" } else { "follow-up" };
         let encounter = app
-            .create_encounter(clinician, &patient.id, EncounterInput { kind: kind.into(), occurred_at: Some(at.clone()), notes: None })
+            .create_encounter(
+                clinician,
+                &patient.id,
+                EncounterInput {
+                    kind: kind.into(),
+                    occurred_at: Some(at.clone()),
+                    notes: None,
+                },
+            )
             .await?;
         let marks = point
             .essential()
@@ -121,9 +159,17 @@ async fn one_patient(app: &App, clinician: &Actor, rng: &mut Rng, now: time::Off
                 signs: Signs {
                     taut_band: Sign::Yes,
                     spot_tenderness: Sign::Yes,
-                    referred_pain: if rng.below(4) == 0 { Sign::NotAssessed } else { Sign::Yes },
+                    referred_pain: if rng.below(4) == 0 {
+                        Sign::NotAssessed
+                    } else {
+                        Sign::Yes
+                    },
                     pain_recognised: recognised,
-                    local_twitch: if rng.below(3) == 0 { Sign::Yes } else { Sign::NotAssessed },
+                    local_twitch: if rng.below(3) == 0 {
+                        Sign::Yes
+                    } else {
+                        Sign::NotAssessed
+                    },
                     jump_sign: Sign::NotAssessed,
                 },
                 pressure_threshold_kg_cm2: Some((threshold * 10.0).round() / 10.0),
@@ -131,7 +177,10 @@ async fn one_patient(app: &App, clinician: &Actor, rng: &mut Rng, now: time::Off
             },
         )
         .await?;
-        for (measure, value) in [("pain-nrs", pain as f64), ("pressure-pain-threshold", (threshold * 10.0).round() / 10.0)] {
+        for (measure, value) in [
+            ("pain-nrs", pain as f64),
+            ("pressure-pain-threshold", (threshold * 10.0).round() / 10.0),
+        ] {
             app.add_outcome(
                 clinician,
                 &patient.id,

@@ -3,10 +3,10 @@
 mod atlas_cmd;
 mod database;
 mod demo;
-mod records_cmd;
 mod differential_cmd;
 mod eval_cmd;
 mod output;
+mod records_cmd;
 
 use std::process::ExitCode;
 
@@ -48,7 +48,8 @@ fn main() -> ExitCode {
     // Logs go to standard error, filtered by RUST_LOG (default: warnings); they never carry patient data.
     tracing_subscriber::fmt()
         .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn")),
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn")),
         )
         .with_writer(std::io::stderr)
         .init();

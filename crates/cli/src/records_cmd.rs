@@ -21,7 +21,11 @@ pub struct ServeArgs {
     #[arg(long)]
     demo: bool,
     /// Professions allowed to sign injection procedures, comma-separated.
-    #[arg(long, env = "TAUT_INJECTION_PROFESSIONS", default_value = "physician,nurse-practitioner,physician-assistant")]
+    #[arg(
+        long,
+        env = "TAUT_INJECTION_PROFESSIONS",
+        default_value = "physician,nurse-practitioner,physician-assistant"
+    )]
     injection_professions: String,
 }
 
@@ -133,7 +137,10 @@ pub struct DemoArgs {
 }
 
 fn runtime() -> Result<tokio::runtime::Runtime, Failure> {
-    tokio::runtime::Builder::new_multi_thread().enable_all().build().map_err(|e| Failure::Other(e.into()))
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| Failure::Other(e.into()))
 }
 
 /// Maps an operation's error to the CLI's exit codes: bad input 2, the rest 1.
@@ -150,13 +157,19 @@ pub fn serve(args: ServeArgs) -> Result<(), Failure> {
         let app = args.database.app(policy).await?;
         if args.demo {
             let seeded = demo::seed(&app, 20).await.map_err(app_failure)?;
-            println!("demo: {} synthetic patients; API token for user '{}':\n{}", seeded.patients, seeded.username, seeded.token);
+            println!(
+                "demo: {} synthetic patients; API token for user '{}':\n{}",
+                seeded.patients, seeded.username, seeded.token
+            );
         }
         let listener = tokio::net::TcpListener::bind(&args.listen)
             .await
             .with_context(|| format!("listening on {}", args.listen))?;
         let address = listener.local_addr().context("local address")?;
-        println!("taut serving on http://{address} (database: {})", taut_store::redact(&args.database.resolve()?));
+        println!(
+            "taut serving on http://{address} (database: {})",
+            taut_store::redact(&args.database.resolve()?)
+        );
         taut_server::serve(listener, app).await.context("serving")?;
         Ok(())
     })
@@ -179,12 +192,23 @@ pub fn user(args: UserArgs) -> Result<(), Failure> {
     let operator = Actor::operator();
     runtime()?.block_on(async move {
         match args.command {
-            UserCommand::Add { username, role, profession, password_stdin: _, database } => {
+            UserCommand::Add {
+                username,
+                role,
+                profession,
+                password_stdin: _,
+                database,
+            } => {
                 let mut password = String::new();
-                std::io::stdin().read_to_string(&mut password).context("reading the password from standard input")?;
+                std::io::stdin()
+                    .read_to_string(&mut password)
+                    .context("reading the password from standard input")?;
                 let password = password.trim_end_matches(['\n', '\r']);
                 let app = app(&database).await?;
-                let user = app.add_user(&operator, &username, &role, &profession, password).await.map_err(app_failure)?;
+                let user = app
+                    .add_user(&operator, &username, &role, &profession, password)
+                    .await
+                    .map_err(app_failure)?;
                 println!("added {} ({}, {})", user.username, user.role, user.profession);
             }
             UserCommand::List { json, database } => {
@@ -198,7 +222,11 @@ pub fn user(args: UserArgs) -> Result<(), Failure> {
                 }
             }
             UserCommand::Disable { username, database } => {
-                app(&database).await?.disable_user(&operator, &username).await.map_err(app_failure)?;
+                app(&database)
+                    .await?
+                    .disable_user(&operator, &username)
+                    .await
+                    .map_err(app_failure)?;
                 println!("disabled {username}");
             }
         }
@@ -209,7 +237,11 @@ pub fn user(args: UserArgs) -> Result<(), Failure> {
 pub fn token(args: TokenArgs) -> Result<(), Failure> {
     let TokenCommand::Create { username, database } = args.command;
     runtime()?.block_on(async move {
-        let token = app(&database).await?.create_token(&Actor::operator(), &username).await.map_err(app_failure)?;
+        let token = app(&database)
+            .await?
+            .create_token(&Actor::operator(), &username)
+            .await
+            .map_err(app_failure)?;
         println!("{token}");
         eprintln!("This token is shown once; Taut stores only its hash.");
         Ok(())
@@ -219,17 +251,33 @@ pub fn token(args: TokenArgs) -> Result<(), Failure> {
 pub fn audit(args: AuditArgs) -> Result<(), Failure> {
     runtime()?.block_on(async move {
         match args.command {
-            AuditCommand::Verify { database } => match app(&database).await?.verify_audit().await.map_err(app_failure)? {
-                Ok(count) => {
-                    println!("audit log intact: {count} entries");
-                    Ok(())
+            AuditCommand::Verify { database } => {
+                match app(&database).await?.verify_audit().await.map_err(app_failure)? {
+                    Ok(count) => {
+                        println!("audit log intact: {count} entries");
+                        Ok(())
+                    }
+                    Err(broken) => Err(Failure::Found(format!(
+                        "audit log broken at entry {}: {}",
+                        broken.seq, broken.reason
+                    ))),
                 }
-                Err(broken) => Err(Failure::Found(format!("audit log broken at entry {}: {}", broken.seq, broken.reason))),
-            },
-            AuditCommand::Log { patient, limit, json, database } => {
-                let auditor = Actor { role: taut_app::Role::Auditor, ..Actor::operator() };
-                let entries =
-                    app(&database).await?.audit_log(&auditor, patient.as_deref(), limit).await.map_err(app_failure)?;
+            }
+            AuditCommand::Log {
+                patient,
+                limit,
+                json,
+                database,
+            } => {
+                let auditor = Actor {
+                    role: taut_app::Role::Auditor,
+                    ..Actor::operator()
+                };
+                let entries = app(&database)
+                    .await?
+                    .audit_log(&auditor, patient.as_deref(), limit)
+                    .await
+                    .map_err(app_failure)?;
                 if json {
                     return print_json(&entries);
                 }
@@ -254,7 +302,10 @@ pub fn audit(args: AuditArgs) -> Result<(), Failure> {
 pub fn backup(args: BackupArgs) -> Result<(), Failure> {
     runtime()?.block_on(async move {
         let store = args.database.open().await?;
-        store.backup_to(&args.to).await.map_err(|e| Failure::Found(e.to_string()))?;
+        store
+            .backup_to(&args.to)
+            .await
+            .map_err(|e| Failure::Found(e.to_string()))?;
         println!("backed up to {}", args.to);
         Ok(())
     })
@@ -267,7 +318,10 @@ pub fn demo(args: DemoArgs) -> Result<(), Failure> {
     runtime()?.block_on(async move {
         let app = app(&args.database).await?;
         let seeded = demo::seed(&app, args.patients).await.map_err(app_failure)?;
-        println!("added {} synthetic patients; API token for user '{}':\n{}", seeded.patients, seeded.username, seeded.token);
+        println!(
+            "added {} synthetic patients; API token for user '{}':\n{}",
+            seeded.patients, seeded.username, seeded.token
+        );
         Ok(())
     })
 }

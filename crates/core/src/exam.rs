@@ -93,7 +93,11 @@ pub fn classify(signs: &Signs) -> Classification {
     let present = essential.iter().filter(|s| **s == Sign::Yes).count();
     let unknown = essential.iter().filter(|s| **s == Sign::NotAssessed).count();
     if present >= 2 {
-        if signs.pain_recognised == Sign::Yes { Classification::Active } else { Classification::Latent }
+        if signs.pain_recognised == Sign::Yes {
+            Classification::Active
+        } else {
+            Classification::Latent
+        }
     } else if present + unknown >= 2 {
         Classification::Insufficient
     } else {
@@ -127,14 +131,27 @@ mod tests {
             (N, U, N, U, Classification::NotATriggerPoint),
         ];
         for (taut_band, spot_tenderness, referred_pain, pain_recognised, expected) in cases {
-            let signs = Signs { taut_band, spot_tenderness, referred_pain, pain_recognised, ..Signs::default() };
+            let signs = Signs {
+                taut_band,
+                spot_tenderness,
+                referred_pain,
+                pain_recognised,
+                ..Signs::default()
+            };
             assert_eq!(classify(&signs), expected, "{signs:?}");
         }
     }
 
     #[test]
     fn twitch_and_jump_sign_do_not_decide() {
-        let signs = Signs { taut_band: Y, local_twitch: Y, jump_sign: Y, spot_tenderness: N, referred_pain: N, ..Signs::default() };
+        let signs = Signs {
+            taut_band: Y,
+            local_twitch: Y,
+            jump_sign: Y,
+            spot_tenderness: N,
+            referred_pain: N,
+            ..Signs::default()
+        };
         assert_eq!(classify(&signs), Classification::NotATriggerPoint);
     }
 }

@@ -18,21 +18,39 @@ pub struct Invalid {
 }
 
 fn invalid(field: &str, message: impl Into<String>) -> Invalid {
-    Invalid { field: field.to_owned(), message: message.into() }
+    Invalid {
+        field: field.to_owned(),
+        message: message.into(),
+    }
 }
 
 pub const SEXES: &[&str] = &["female", "male", "other", "unknown"];
 pub const ENCOUNTER_KINDS: &[&str] = &["assessment", "procedure", "follow-up"];
-pub const PAIN_QUALITIES: &[&str] =
-    &["aching", "burning", "sharp", "dull", "throbbing", "stabbing", "shooting", "tingling", "numbness", "cramping", "pressure"];
+pub const PAIN_QUALITIES: &[&str] = &[
+    "aching",
+    "burning",
+    "sharp",
+    "dull",
+    "throbbing",
+    "stabbing",
+    "shooting",
+    "tingling",
+    "numbness",
+    "cramping",
+    "pressure",
+];
 pub const MEASURES: &[&str] = &["pain-nrs", "pressure-pain-threshold", "range-of-motion", "other"];
 
 const DATE_FORMAT: &[time::format_description::BorrowedFormatItem<'static>] =
     time::macros::format_description!("[year]-[month]-[day]");
 
 fn choose(field: &str, vocabulary: &'static [&'static str], value: &str) -> Result<&'static str, Invalid> {
-    vocab::lookup(vocabulary, value)
-        .ok_or_else(|| invalid(field, format!("unknown value '{value}'; valid: {}", vocabulary.join(", "))))
+    vocab::lookup(vocabulary, value).ok_or_else(|| {
+        invalid(
+            field,
+            format!("unknown value '{value}'; valid: {}", vocabulary.join(", ")),
+        )
+    })
 }
 
 fn text(field: &str, value: &str, max: usize) -> Result<String, Invalid> {
@@ -48,17 +66,20 @@ fn text(field: &str, value: &str, max: usize) -> Result<String, Invalid> {
 
 /// Parses a timestamp (RFC 3339) and returns it in UTC, truncated to microseconds (both engines keep that).
 pub fn timestamp(field: &str, value: &str) -> Result<String, Invalid> {
-    let parsed = OffsetDateTime::parse(value.trim(), &Rfc3339)
-        .map_err(|_| invalid(field, format!("'{value}' is not an RFC 3339 date-time (e.g. 2026-11-26T09:30:00Z)")))?;
+    let parsed = OffsetDateTime::parse(value.trim(), &Rfc3339).map_err(|_| {
+        invalid(
+            field,
+            format!("'{value}' is not an RFC 3339 date-time (e.g. 2026-11-26T09:30:00Z)"),
+        )
+    })?;
     Ok(format_utc(parsed))
 }
 
 /// Formats a moment as UTC RFC 3339 with microseconds: fixed width, so text order is time order.
 pub fn format_utc(moment: OffsetDateTime) -> String {
     let utc = moment.to_offset(time::UtcOffset::UTC);
-    let format = time::macros::format_description!(
-        "[year]-[month]-[day]T[hour]:[minute]:[second].[subsecond digits:6]Z"
-    );
+    let format =
+        time::macros::format_description!("[year]-[month]-[day]T[hour]:[minute]:[second].[subsecond digits:6]Z");
     utc.format(format).unwrap_or_default()
 }
 
@@ -95,7 +116,10 @@ impl Demographics {
         if let Some(weight) = self.weight_kg
             && !(weight.is_finite() && weight > 0.0 && weight <= 500.0)
         {
-            return Err(invalid("weight_kg", "must be a number of kilograms above 0 and at most 500"));
+            return Err(invalid(
+                "weight_kg",
+                "must be a number of kilograms above 0 and at most 500",
+            ));
         }
         let list = |field: &str, vocabulary: &'static [&'static str], values: &[String]| {
             let mut out: Vec<String> = Vec::new();
@@ -222,9 +246,14 @@ impl PainMarkInput {
             Some(side) => format!("{}:{side}", self.region),
             None => self.region.clone(),
         };
-        let region: RegionRef = written.parse().map_err(|e: taut_atlas::RegionError| invalid(&field, e.to_string()))?;
+        let region: RegionRef = written
+            .parse()
+            .map_err(|e: taut_atlas::RegionError| invalid(&field, e.to_string()))?;
         if !(0..=10).contains(&self.intensity) {
-            return Err(invalid(&format!("{field}.intensity"), "must be a whole number from 0 to 10"));
+            return Err(invalid(
+                &format!("{field}.intensity"),
+                "must be a whole number from 0 to 10",
+            ));
         }
         let quality = match &self.quality {
             Some(q) => Some(choose(&format!("{field}.quality"), PAIN_QUALITIES, q)?.to_owned()),
@@ -265,18 +294,32 @@ pub struct FindingFields {
 impl FindingInput {
     pub fn validate(self, atlas: &Atlas) -> Result<FindingFields, Invalid> {
         let (muscle, _) = atlas.trigger_point(self.trigger_point.trim()).ok_or_else(|| {
-            invalid("trigger_point", format!("unknown trigger point '{}'; see `taut atlas show MUSCLE`", self.trigger_point))
+            invalid(
+                "trigger_point",
+                format!(
+                    "unknown trigger point '{}'; see `taut atlas show MUSCLE`",
+                    self.trigger_point
+                ),
+            )
         })?;
         let side = match (muscle.paired, self.side.as_deref().map(str::trim)) {
             (true, Some(side @ ("left" | "right"))) => Some(side.to_owned()),
             (true, _) => return Err(invalid("side", format!("{} is paired: give left or right", muscle.id))),
             (false, None) => None,
-            (false, Some(_)) => return Err(invalid("side", format!("{} is a midline muscle and takes no side", muscle.id))),
+            (false, Some(_)) => {
+                return Err(invalid(
+                    "side",
+                    format!("{} is a midline muscle and takes no side", muscle.id),
+                ));
+            }
         };
         if let Some(ppt) = self.pressure_threshold_kg_cm2
             && !(ppt.is_finite() && ppt > 0.0 && ppt <= 20.0)
         {
-            return Err(invalid("pressure_threshold_kg_cm2", "must be above 0 and at most 20 kg/cm²"));
+            return Err(invalid(
+                "pressure_threshold_kg_cm2",
+                "must be above 0 and at most 20 kg/cm²",
+            ));
         }
         Ok(FindingFields {
             trigger_point: self.trigger_point.trim().to_owned(),
@@ -325,7 +368,10 @@ impl OutcomeInput {
             "pressure-pain-threshold" => ("kg/cm2".into(), Some((f64::MIN_POSITIVE, 20.0))),
             "range-of-motion" => {
                 if name.is_none() {
-                    return Err(invalid("name", "range of motion needs the movement measured (e.g. cervical rotation left)"));
+                    return Err(invalid(
+                        "name",
+                        "range of motion needs the movement measured (e.g. cervical rotation left)",
+                    ));
                 }
                 ("deg".into(), Some((0.0, 360.0)))
             }
@@ -346,7 +392,10 @@ impl OutcomeInput {
         if let Some((low, high)) = range
             && !(low..=high).contains(&self.value)
         {
-            return Err(invalid("value", format!("{measure} must lie between {low} and {high} {unit}")));
+            return Err(invalid(
+                "value",
+                format!("{measure} must lie between {low} and {high} {unit}"),
+            ));
         }
         Ok(OutcomeFields {
             measure: measure.to_owned(),
@@ -396,7 +445,8 @@ mod tests {
 
     #[test]
     fn demographics_errors_name_the_field() {
-        let cases: Vec<(Box<dyn Fn(&mut Demographics)>, &str)> = vec![
+        type Change = Box<dyn Fn(&mut Demographics)>;
+        let cases: Vec<(Change, &str)> = vec![
             (Box::new(|d| d.mrn = " ".into()), "mrn"),
             (Box::new(|d| d.birth_date = "1980-02-30".into()), "birth_date"),
             (Box::new(|d| d.birth_date = "2030-01-01".into()), "birth_date"),
@@ -430,12 +480,30 @@ mod tests {
 
     #[test]
     fn pain_marks_take_the_region_vocabulary() {
-        let mark = PainMarkInput { region: "temple".into(), side: Some("right".into()), intensity: 7, quality: Some("Aching".into()) };
+        let mark = PainMarkInput {
+            region: "temple".into(),
+            side: Some("right".into()),
+            intensity: 7,
+            quality: Some("Aching".into()),
+        };
         let valid = mark.validate(0).expect("valid");
-        assert_eq!((valid.region.as_str(), valid.side.as_deref(), valid.quality.as_deref()), ("temple", Some("right"), Some("aching")));
-        let midline = PainMarkInput { region: "sternum:left".into(), side: None, intensity: 3, quality: None };
+        assert_eq!(
+            (valid.region.as_str(), valid.side.as_deref(), valid.quality.as_deref()),
+            ("temple", Some("right"), Some("aching"))
+        );
+        let midline = PainMarkInput {
+            region: "sternum:left".into(),
+            side: None,
+            intensity: 3,
+            quality: None,
+        };
         assert!(midline.validate(0).expect_err("side").message.contains("midline"));
-        let loud = PainMarkInput { region: "temple:left".into(), side: None, intensity: 11, quality: None };
+        let loud = PainMarkInput {
+            region: "temple:left".into(),
+            side: None,
+            intensity: 11,
+            quality: None,
+        };
         assert_eq!(loud.validate(2).expect_err("intensity").field, "marks[2].intensity");
     }
 
@@ -450,9 +518,24 @@ mod tests {
             notes: None,
         };
         assert!(input("trapezius-upper-trp1", Some("left")).validate(atlas).is_ok());
-        assert_eq!(input("trapezius-upper-trp1", None).validate(atlas).expect_err("side").field, "side");
-        assert_eq!(input("nope", Some("left")).validate(atlas).expect_err("tp").field, "trigger_point");
-        assert_eq!(input("sphincter-ani-central", Some("left")).validate(atlas).expect_err("midline").field, "side");
+        assert_eq!(
+            input("trapezius-upper-trp1", None)
+                .validate(atlas)
+                .expect_err("side")
+                .field,
+            "side"
+        );
+        assert_eq!(
+            input("nope", Some("left")).validate(atlas).expect_err("tp").field,
+            "trigger_point"
+        );
+        assert_eq!(
+            input("sphincter-ani-central", Some("left"))
+                .validate(atlas)
+                .expect_err("midline")
+                .field,
+            "side"
+        );
     }
 
     #[test]
@@ -466,17 +549,51 @@ mod tests {
             encounter_id: None,
             recorded_at: None,
         };
-        assert_eq!(outcome("pain-nrs", 7.0, None, None).validate(now).expect("ok").unit, "NRS");
-        assert_eq!(outcome("pain-nrs", 11.0, None, None).validate(now).expect_err("range").field, "value");
-        assert_eq!(outcome("pain-nrs", 5.0, Some("mm"), None).validate(now).expect_err("unit").field, "unit");
-        assert_eq!(outcome("range-of-motion", 60.0, None, None).validate(now).expect_err("name").field, "name");
-        assert!(outcome("other", 3.0, Some("min"), Some("walking time")).validate(now).is_ok());
-        assert_eq!(outcome("weight", 3.0, None, None).validate(now).expect_err("measure").field, "measure");
+        assert_eq!(
+            outcome("pain-nrs", 7.0, None, None).validate(now).expect("ok").unit,
+            "NRS"
+        );
+        assert_eq!(
+            outcome("pain-nrs", 11.0, None, None)
+                .validate(now)
+                .expect_err("range")
+                .field,
+            "value"
+        );
+        assert_eq!(
+            outcome("pain-nrs", 5.0, Some("mm"), None)
+                .validate(now)
+                .expect_err("unit")
+                .field,
+            "unit"
+        );
+        assert_eq!(
+            outcome("range-of-motion", 60.0, None, None)
+                .validate(now)
+                .expect_err("name")
+                .field,
+            "name"
+        );
+        assert!(
+            outcome("other", 3.0, Some("min"), Some("walking time"))
+                .validate(now)
+                .is_ok()
+        );
+        assert_eq!(
+            outcome("weight", 3.0, None, None)
+                .validate(now)
+                .expect_err("measure")
+                .field,
+            "measure"
+        );
     }
 
     #[test]
     fn timestamps_are_normalised_to_utc_microseconds() {
-        assert_eq!(timestamp("t", "2026-11-26T10:30:00+01:00").expect("ok"), "2026-11-26T09:30:00.000000Z");
+        assert_eq!(
+            timestamp("t", "2026-11-26T10:30:00+01:00").expect("ok"),
+            "2026-11-26T09:30:00.000000Z"
+        );
         assert!(timestamp("t", "yesterday").is_err());
     }
 }

@@ -34,7 +34,10 @@ pub const MEDICATIONS: &[&str] = &["aminoglycoside", "anticoagulant"];
 
 /// Finds `input` in a vocabulary, ignoring case; returns the canonical spelling.
 pub fn lookup(vocabulary: &'static [&'static str], input: &str) -> Option<&'static str> {
-    vocabulary.iter().copied().find(|id| id.eq_ignore_ascii_case(input.trim()))
+    vocabulary
+        .iter()
+        .copied()
+        .find(|id| id.eq_ignore_ascii_case(input.trim()))
 }
 
 #[cfg(test)]

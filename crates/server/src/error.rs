@@ -29,11 +29,19 @@ struct Detail<'a> {
 
 impl ApiError {
     pub fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> ApiError {
-        ApiError { status, code, message: message.into(), field: None }
+        ApiError {
+            status,
+            code,
+            message: message.into(),
+            field: None,
+        }
     }
 
     pub fn invalid(field: Option<&str>, message: impl Into<String>) -> ApiError {
-        ApiError { field: field.map(str::to_owned), ..ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid", message) }
+        ApiError {
+            field: field.map(str::to_owned),
+            ..ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid", message)
+        }
     }
 
     pub fn not_found(what: &str) -> ApiError {
@@ -53,7 +61,11 @@ impl From<AppError> for ApiError {
             AppError::Store(cause) => {
                 // The cause goes to the log (it names no patient data); the client gets no internals.
                 tracing::error!(error = %cause, "store failure");
-                ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "unavailable", "the records database failed; try again")
+                ApiError::new(
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    "unavailable",
+                    "the records database failed; try again",
+                )
             }
         }
     }
@@ -61,7 +73,13 @@ impl From<AppError> for ApiError {
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        let body = Body { error: Detail { code: self.code, message: &self.message, field: self.field.as_deref() } };
+        let body = Body {
+            error: Detail {
+                code: self.code,
+                message: &self.message,
+                field: self.field.as_deref(),
+            },
+        };
         (self.status, Json(body)).into_response()
     }
 }

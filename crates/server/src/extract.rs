@@ -19,14 +19,28 @@ impl FromRequestParts<Arc<State>> for Authed {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &Arc<State>) -> Result<Authed, ApiError> {
-        let header = parts.headers.get(AUTHORIZATION).and_then(|v| v.to_str().ok()).ok_or_else(|| {
-            ApiError::new(StatusCode::UNAUTHORIZED, "unauthenticated", "send Authorization: Bearer TOKEN")
-        })?;
+        let header = parts
+            .headers
+            .get(AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .ok_or_else(|| {
+                ApiError::new(
+                    StatusCode::UNAUTHORIZED,
+                    "unauthenticated",
+                    "send Authorization: Bearer TOKEN",
+                )
+            })?;
         let token = header
             .strip_prefix("Bearer ")
             .or_else(|| header.strip_prefix("bearer "))
             .filter(|t| !t.trim().is_empty())
-            .ok_or_else(|| ApiError::new(StatusCode::UNAUTHORIZED, "unauthenticated", "send Authorization: Bearer TOKEN"))?;
+            .ok_or_else(|| {
+                ApiError::new(
+                    StatusCode::UNAUTHORIZED,
+                    "unauthenticated",
+                    "send Authorization: Bearer TOKEN",
+                )
+            })?;
         Ok(Authed(state.app.authenticate(token).await?))
     }
 }
@@ -54,10 +68,15 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
 
 /// The version in an `If-Match` header (`"3"`, `W/"3"` or `3`), if any.
 pub fn if_match(headers: &HeaderMap) -> Result<Option<i64>, ApiError> {
-    let Some(value) = headers.get(IF_MATCH) else { return Ok(None) };
+    let Some(value) = headers.get(IF_MATCH) else {
+        return Ok(None);
+    };
     let text = value.to_str().unwrap_or("").trim();
     let bare = text.trim_start_matches("W/").trim_matches('"');
-    bare.parse::<i64>()
-        .map(Some)
-        .map_err(|_| ApiError::invalid(Some("If-Match"), format!("'{text}' is not a record version such as \"3\"")))
+    bare.parse::<i64>().map(Some).map_err(|_| {
+        ApiError::invalid(
+            Some("If-Match"),
+            format!("'{text}' is not a record version such as \"3\""),
+        )
+    })
 }

@@ -27,7 +27,9 @@ pub fn router(app: App) -> Router {
 
 /// Serves until Ctrl-C or SIGTERM, finishing the requests in flight.
 pub async fn serve(listener: tokio::net::TcpListener, app: App) -> std::io::Result<()> {
-    axum::serve(listener, router(app)).with_graceful_shutdown(shutdown()).await
+    axum::serve(listener, router(app))
+        .with_graceful_shutdown(shutdown())
+        .await
 }
 
 async fn shutdown() {

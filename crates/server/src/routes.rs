@@ -27,7 +27,10 @@ type Result<T> = std::result::Result<T, ApiError>;
 pub fn routes(state: Arc<State>) -> Router {
     let api = Router::new()
         .route("/patients", post(create_patient).get(search_patients))
-        .route("/patients/{id}", get(read_patient).patch(update_patient).delete(delete_patient))
+        .route(
+            "/patients/{id}",
+            get(read_patient).patch(update_patient).delete(delete_patient),
+        )
         .route("/patients/{id}/history", get(patient_history))
         .route("/patients/{id}/encounters", post(create_encounter).get(list_encounters))
         .route("/patients/{id}/outcomes", post(add_outcome))
@@ -94,7 +97,11 @@ async fn search_patients(
     Ok(Json(json!({"items": items, "limit": limit, "offset": offset})).into_response())
 }
 
-async fn read_patient(Shared(state): Shared<Arc<State>>, Authed(actor): Authed, Path(id): Path<String>) -> Result<Response> {
+async fn read_patient(
+    Shared(state): Shared<Arc<State>>,
+    Authed(actor): Authed,
+    Path(id): Path<String>,
+) -> Result<Response> {
     Ok(with_etag(StatusCode::OK, &state.app.patient(&actor, &id).await?))
 }
 
@@ -106,7 +113,10 @@ async fn update_patient(
     ApiJson(patch): ApiJson<DemographicsPatch>,
 ) -> Result<Response> {
     let version = if_match(&headers)?;
-    Ok(with_etag(StatusCode::OK, &state.app.update_patient(&actor, &id, patch, version).await?))
+    Ok(with_etag(
+        StatusCode::OK,
+        &state.app.update_patient(&actor, &id, patch, version).await?,
+    ))
 }
 
 #[derive(Deserialize)]
@@ -124,10 +134,17 @@ async fn delete_patient(
     ApiJson(body): ApiJson<DeleteBody>,
 ) -> Result<Response> {
     let version = if_match(&headers)?.or(body.version);
-    Ok(with_etag(StatusCode::OK, &state.app.delete_patient(&actor, &id, &body.reason, version).await?))
+    Ok(with_etag(
+        StatusCode::OK,
+        &state.app.delete_patient(&actor, &id, &body.reason, version).await?,
+    ))
 }
 
-async fn patient_history(Shared(state): Shared<Arc<State>>, Authed(actor): Authed, Path(id): Path<String>) -> Result<Response> {
+async fn patient_history(
+    Shared(state): Shared<Arc<State>>,
+    Authed(actor): Authed,
+    Path(id): Path<String>,
+) -> Result<Response> {
     Ok(Json(json!({"items": state.app.patient_history(&actor, &id).await?})).into_response())
 }
 
@@ -141,7 +158,11 @@ async fn create_encounter(
     Ok((StatusCode::CREATED, Json(encounter)).into_response())
 }
 
-async fn list_encounters(Shared(state): Shared<Arc<State>>, Authed(actor): Authed, Path(id): Path<String>) -> Result<Response> {
+async fn list_encounters(
+    Shared(state): Shared<Arc<State>>,
+    Authed(actor): Authed,
+    Path(id): Path<String>,
+) -> Result<Response> {
     Ok(Json(json!({"items": state.app.encounters(&actor, &id).await?})).into_response())
 }
 
@@ -181,7 +202,11 @@ async fn add_outcome(
     Ok((StatusCode::CREATED, Json(outcome)).into_response())
 }
 
-async fn timeline(Shared(state): Shared<Arc<State>>, Authed(actor): Authed, Path(id): Path<String>) -> Result<Response> {
+async fn timeline(
+    Shared(state): Shared<Arc<State>>,
+    Authed(actor): Authed,
+    Path(id): Path<String>,
+) -> Result<Response> {
     Ok(Json(state.app.timeline(&actor, &id).await?).into_response())
 }
 
@@ -206,7 +231,11 @@ async fn audit_log(
 #[serde(untagged)]
 enum RegionInput {
     Plain(String),
-    Detailed { region: String, side: Option<String>, intensity: Option<i64> },
+    Detailed {
+        region: String,
+        side: Option<String>,
+        intensity: Option<i64>,
+    },
 }
 
 #[derive(Deserialize)]
@@ -228,20 +257,33 @@ async fn differential(
     Authed(actor): Authed,
     ApiJson(body): ApiJson<DifferentialBody>,
 ) -> Result<Response> {
-    actor.require(taut_app::Permission::UseDifferential).map_err(ApiError::from)?;
+    actor
+        .require(taut_app::Permission::UseDifferential)
+        .map_err(ApiError::from)?;
     let mut regions = Vec::new();
     for (i, input) in body.regions.iter().enumerate() {
         let field = format!("regions[{i}]");
         let (text, intensity) = match input {
             RegionInput::Plain(text) => (text.clone(), None),
-            RegionInput::Detailed { region, side, intensity } => {
-                (side.as_ref().map_or_else(|| region.clone(), |s| format!("{region}:{s}")), *intensity)
-            }
+            RegionInput::Detailed {
+                region,
+                side,
+                intensity,
+            } => (
+                side.as_ref()
+                    .map_or_else(|| region.clone(), |s| format!("{region}:{s}")),
+                *intensity,
+            ),
         };
-        let region: RegionRef = text.parse().map_err(|e: taut_atlas::RegionError| ApiError::invalid(Some(&field), e.to_string()))?;
+        let region: RegionRef = text
+            .parse()
+            .map_err(|e: taut_atlas::RegionError| ApiError::invalid(Some(&field), e.to_string()))?;
         let intensity = match intensity {
             Some(v) => Some(u8::try_from(v).ok().filter(|v| *v <= 10).ok_or_else(|| {
-                ApiError::invalid(Some(&format!("{field}.intensity")), "intensity must be a whole number from 0 to 10")
+                ApiError::invalid(
+                    Some(&format!("{field}.intensity")),
+                    "intensity must be a whole number from 0 to 10",
+                )
             })?),
             None => None,
         };
@@ -253,21 +295,37 @@ async fn differential(
         .map(|s| Symptom::parse(s).map_err(|e| ApiError::invalid(Some("symptoms"), e.to_string())))
         .collect::<Result<Vec<_>>>()?;
     let mut findings = Vec::new();
-    for (list, status, field) in
-        [(&body.confirmed, FindingStatus::Confirmed, "confirmed"), (&body.ruled_out, FindingStatus::RuledOut, "ruled_out")]
-    {
+    for (list, status, field) in [
+        (&body.confirmed, FindingStatus::Confirmed, "confirmed"),
+        (&body.ruled_out, FindingStatus::RuledOut, "ruled_out"),
+    ] {
         for text in list {
             let (id, side) = match text.rsplit_once(':') {
                 Some((id, "left")) => (id, Some(BodySide::Left)),
                 Some((id, "right")) => (id, Some(BodySide::Right)),
-                Some(_) => return Err(ApiError::invalid(Some(field), format!("'{text}': the side must be left or right"))),
+                Some(_) => {
+                    return Err(ApiError::invalid(
+                        Some(field),
+                        format!("'{text}': the side must be left or right"),
+                    ));
+                }
                 None => (text.as_str(), None),
             };
-            findings.push(PriorFinding { trigger_point: id.to_owned(), side, status });
+            findings.push(PriorFinding {
+                trigger_point: id.to_owned(),
+                side,
+                status,
+            });
         }
     }
-    let drawing = Drawing { regions, symptoms, findings };
-    drawing.validate(state.ranker.atlas()).map_err(|e| ApiError::invalid(Some("regions"), e.to_string()))?;
+    let drawing = Drawing {
+        regions,
+        symptoms,
+        findings,
+    };
+    drawing
+        .validate(state.ranker.atlas())
+        .map_err(|e| ApiError::invalid(Some("regions"), e.to_string()))?;
     let top = body.top.unwrap_or(10).clamp(1, 100);
     Ok(Json(state.ranker.rank(&drawing, top)).into_response())
 }

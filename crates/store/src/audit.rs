@@ -123,11 +123,13 @@ impl Tx {
     pub async fn audit_entries(&mut self, patient_id: Option<&str>, limit: i64) -> Result<Vec<AuditEntry>, StoreError> {
         let rows = match patient_id {
             Some(patient) => {
-                sqlx::query(sqlx::AssertSqlSafe(format!("{SELECT} WHERE patient_id = $1 ORDER BY seq LIMIT $2")))
-                    .bind(patient)
-                    .bind(limit)
-                    .fetch_all(&mut *self.inner)
-                    .await?
+                sqlx::query(sqlx::AssertSqlSafe(format!(
+                    "{SELECT} WHERE patient_id = $1 ORDER BY seq LIMIT $2"
+                )))
+                .bind(patient)
+                .bind(limit)
+                .fetch_all(&mut *self.inner)
+                .await?
             }
             None => {
                 sqlx::query(sqlx::AssertSqlSafe(format!("{SELECT} ORDER BY seq LIMIT $1")))
@@ -143,16 +145,23 @@ impl Tx {
 impl Store {
     /// Walks the whole chain; returns the first entry that was altered, or that follows a removed one.
     pub async fn verify_audit(&self) -> Result<Result<u64, ChainBreak>, StoreError> {
-        let rows = sqlx::query(sqlx::AssertSqlSafe(format!("{SELECT} ORDER BY seq"))).fetch_all(&self.pool).await?;
+        let rows = sqlx::query(sqlx::AssertSqlSafe(format!("{SELECT} ORDER BY seq")))
+            .fetch_all(&self.pool)
+            .await?;
         let mut prev = GENESIS.to_owned();
-        let mut expected_seq = 1;
-        for row in &rows {
+        for (expected_seq, row) in (1_i64..).zip(rows.iter()) {
             let e = entry(row)?;
             if e.seq != expected_seq {
-                return Ok(Err(ChainBreak { seq: e.seq, reason: format!("entry {expected_seq} is missing") }));
+                return Ok(Err(ChainBreak {
+                    seq: e.seq,
+                    reason: format!("entry {expected_seq} is missing"),
+                }));
             }
             if e.prev_hash != prev {
-                return Ok(Err(ChainBreak { seq: e.seq, reason: "does not link to the entry before it".into() }));
+                return Ok(Err(ChainBreak {
+                    seq: e.seq,
+                    reason: "does not link to the entry before it".into(),
+                }));
             }
             let new = NewAudit {
                 id: &e.id,
@@ -165,10 +174,12 @@ impl Store {
                 record_id: e.record_id.as_deref(),
             };
             if chain_hash(&prev, e.seq, &new) != e.hash {
-                return Ok(Err(ChainBreak { seq: e.seq, reason: "its content was altered".into() }));
+                return Ok(Err(ChainBreak {
+                    seq: e.seq,
+                    reason: "its content was altered".into(),
+                }));
             }
             prev = e.hash;
-            expected_seq += 1;
         }
         Ok(Ok(rows.len() as u64))
     }
@@ -179,7 +190,9 @@ impl Store {
         if !name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
             return Err(StoreError::Config(format!("bad schema name {name}")));
         }
-        sqlx::query(sqlx::AssertSqlSafe(format!("CREATE SCHEMA {name}"))).execute(&self.pool).await?;
+        sqlx::query(sqlx::AssertSqlSafe(format!("CREATE SCHEMA {name}")))
+            .execute(&self.pool)
+            .await?;
         Ok(())
     }
 

@@ -9,6 +9,8 @@ mod audit;
 mod clinical;
 mod error;
 mod patients;
+#[doc(hidden)]
+pub mod testing;
 mod users;
 
 use std::str::FromStr;
@@ -96,7 +98,10 @@ impl Store {
             Engine::Sqlite => &SQLITE_MIGRATIONS,
             Engine::Postgres => &POSTGRES_MIGRATIONS,
         };
-        migrator.run(&self.pool).await.map_err(|e| StoreError::Migration(e.to_string()))
+        migrator
+            .run(&self.pool)
+            .await
+            .map_err(|e| StoreError::Migration(e.to_string()))
     }
 
     /// Starts a transaction that may write. Writers are serialised — `BEGIN IMMEDIATE` on SQLite, a lock on the
@@ -121,7 +126,9 @@ impl Store {
     /// Writes a consistent copy of a SQLite database to `path` while others keep writing (`VACUUM INTO`).
     pub async fn backup_to(&self, path: &str) -> Result<(), StoreError> {
         if self.engine != Engine::Sqlite {
-            return Err(StoreError::Config("backup copies SQLite databases; use pg_dump for PostgreSQL".into()));
+            return Err(StoreError::Config(
+                "backup copies SQLite databases; use pg_dump for PostgreSQL".into(),
+            ));
         }
         if std::path::Path::new(path).exists() {
             return Err(StoreError::Config(format!("{path} exists already; choose a new file")));

@@ -121,17 +121,30 @@ impl Tx {
 
     /// A patient, deleted or not.
     pub async fn patient(&mut self, id: &str) -> Result<PatientRecord, StoreError> {
-        let row = sqlx::query(sqlx::AssertSqlSafe(format!("SELECT {COLUMNS} FROM patients WHERE id = $1")))
-            .bind(id)
-            .fetch_optional(&mut *self.inner)
-            .await?
-            .ok_or(StoreError::NotFound)?;
+        let row = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "SELECT {COLUMNS} FROM patients WHERE id = $1"
+        )))
+        .bind(id)
+        .fetch_optional(&mut *self.inner)
+        .await?
+        .ok_or(StoreError::NotFound)?;
         patient(&row)
     }
 
     /// Patients not deleted whose name or MRN contains `q` (any case), by family then given name.
-    pub async fn search_patients(&mut self, q: &str, limit: i64, offset: i64) -> Result<Vec<PatientRecord>, StoreError> {
-        let pattern = format!("%{}%", q.to_lowercase().replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_"));
+    pub async fn search_patients(
+        &mut self,
+        q: &str,
+        limit: i64,
+        offset: i64,
+    ) -> Result<Vec<PatientRecord>, StoreError> {
+        let pattern = format!(
+            "%{}%",
+            q.to_lowercase()
+                .replace('\\', "\\\\")
+                .replace('%', "\\%")
+                .replace('_', "\\_")
+        );
         let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
             "SELECT {COLUMNS} FROM patients WHERE deleted_at IS NULL AND (lower(mrn) LIKE $1 ESCAPE '\\' \
              OR lower(given_name) LIKE $1 ESCAPE '\\' OR lower(family_name) LIKE $1 ESCAPE '\\' \
@@ -179,7 +192,8 @@ impl Tx {
         .execute(&mut *self.inner)
         .await
         .map_err(|e| mrn_taken(e.into(), &d.mrn))?;
-        self.after_versioned_write(id, expected_version, done.rows_affected(), by).await
+        self.after_versioned_write(id, expected_version, done.rows_affected(), by)
+            .await
     }
 
     /// Marks a patient deleted with a reason; the record and its history stay.
@@ -202,7 +216,8 @@ impl Tx {
         .bind(expected_version)
         .execute(&mut *self.inner)
         .await?;
-        self.after_versioned_write(id, expected_version, done.rows_affected(), by).await
+        self.after_versioned_write(id, expected_version, done.rows_affected(), by)
+            .await
     }
 
     async fn after_versioned_write(

@@ -23,8 +23,6 @@ pub struct TokenOwner {
     pub user: UserRecord,
 }
 
-
-
 fn user(row: &AnyRow) -> Result<UserRecord, StoreError> {
     Ok(UserRecord {
         id: row.try_get("id")?,
@@ -59,11 +57,12 @@ impl Tx {
     }
 
     pub async fn user_by_username(&mut self, username: &str) -> Result<UserRecord, StoreError> {
-        let row = sqlx::query("SELECT id, username, role, profession, disabled, created_at FROM users WHERE username = $1")
-            .bind(username)
-            .fetch_optional(&mut *self.inner)
-            .await?
-            .ok_or(StoreError::NotFound)?;
+        let row =
+            sqlx::query("SELECT id, username, role, profession, disabled, created_at FROM users WHERE username = $1")
+                .bind(username)
+                .fetch_optional(&mut *self.inner)
+                .await?
+                .ok_or(StoreError::NotFound)?;
         user(&row)
     }
 
@@ -78,10 +77,10 @@ impl Tx {
     }
 
     pub async fn users(&mut self) -> Result<Vec<UserRecord>, StoreError> {
-
-        let rows = sqlx::query("SELECT id, username, role, profession, disabled, created_at FROM users ORDER BY username")
-            .fetch_all(&mut *self.inner)
-            .await?;
+        let rows =
+            sqlx::query("SELECT id, username, role, profession, disabled, created_at FROM users ORDER BY username")
+                .fetch_all(&mut *self.inner)
+                .await?;
         rows.iter().map(user).collect()
     }
 
@@ -91,10 +90,20 @@ impl Tx {
             .bind(user_id)
             .execute(&mut *self.inner)
             .await?;
-        if done.rows_affected() == 0 { Err(StoreError::NotFound) } else { Ok(()) }
+        if done.rows_affected() == 0 {
+            Err(StoreError::NotFound)
+        } else {
+            Ok(())
+        }
     }
 
-    pub async fn insert_token(&mut self, id: &str, user_id: &str, token_hash: &str, at: &str) -> Result<(), StoreError> {
+    pub async fn insert_token(
+        &mut self,
+        id: &str,
+        user_id: &str,
+        token_hash: &str,
+        at: &str,
+    ) -> Result<(), StoreError> {
         sqlx::query("INSERT INTO api_tokens (id, user_id, token_hash, created_at) VALUES ($1, $2, $3, $4)")
             .bind(id)
             .bind(user_id)

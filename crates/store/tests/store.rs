@@ -1,7 +1,4 @@
-//! One store test suite, run against SQLite and PostgreSQL.
-//!
-//! PostgreSQL is taken from `TAUT_TEST_POSTGRES_URL` (default `postgres://postgres@127.0.0.1:5432/test`), each
-//! test in a fresh schema; the suite fails when that server is unreachable, unless `TAUT_TEST_POSTGRES=skip`.
+//! One store test suite, run against SQLite and PostgreSQL (see `taut_store::testing`).
 
 use taut_core::exam::{Classification, Sign, Signs};
 use taut_core::records::{Demographics, EncounterFields, FindingFields, OutcomeFields, PainMark};
@@ -10,41 +7,11 @@ use taut_store::{
     UserRecord,
 };
 
-const DEFAULT_PG: &str = "postgres://postgres@127.0.0.1:5432/test";
-
 fn id() -> String {
     uuid::Uuid::now_v7().to_string()
 }
 
-async fn sqlite() -> Store {
-    let path = std::env::temp_dir().join(format!("taut-store-{}.db", uuid::Uuid::now_v7().simple()));
-    let store = Store::connect(&format!("sqlite://{}", path.display())).await.expect("sqlite opens");
-    store.migrate().await.expect("sqlite migrates");
-    store
-}
-
-async fn postgres() -> Option<Store> {
-    if std::env::var("TAUT_TEST_POSTGRES").as_deref() == Ok("skip") {
-        return None;
-    }
-    let url = std::env::var("TAUT_TEST_POSTGRES_URL").unwrap_or_else(|_| DEFAULT_PG.to_owned());
-    let admin = Store::connect(&url).await.unwrap_or_else(|e| {
-        panic!("PostgreSQL at {url} is unreachable ({e}); start it or set TAUT_TEST_POSTGRES=skip")
-    });
-    let schema = format!("t_{}", uuid::Uuid::now_v7().simple());
-    admin.create_schema_for_tests(&schema).await.expect("create schema");
-    admin.close().await;
-    let separator = if url.contains('?') { '&' } else { '?' };
-    let store = Store::connect(&format!("{url}{separator}options=-c%20search_path%3D{schema}")).await.expect("connect");
-    store.migrate().await.expect("postgres migrates");
-    Some(store)
-}
-
-async fn backends() -> Vec<Store> {
-    let mut all = vec![sqlite().await];
-    all.extend(postgres().await);
-    all
-}
+use taut_store::testing::{backends, sqlite};
 
 async fn user(store: &Store, username: &str) -> UserRecord {
     let user = UserRecord {
@@ -118,7 +85,10 @@ async fn patients_round_trip_and_search_ignores_case() {
         let mut tx = store.begin().await.expect("begin");
         assert_eq!(tx.patient(&ada.id).await.expect("read"), ada, "{:?}", store.engine());
         let found = tx.search_patients("LOVE", 10, 0).await.expect("search");
-        assert_eq!(found.iter().map(|p| p.demographics.mrn.as_str()).collect::<Vec<_>>(), ["MRN-1"]);
+        assert_eq!(
+            found.iter().map(|p| p.demographics.mrn.as_str()).collect::<Vec<_>>(),
+            ["MRN-1"]
+        );
         let by_mrn = tx.search_patients("mrn-2", 10, 0).await.expect("search");
         assert_eq!(by_mrn.len(), 1);
         let all = tx.search_patients("", 10, 0).await.expect("all");
@@ -134,7 +104,10 @@ async fn a_duplicate_mrn_is_a_conflict() {
         let clinician = user(&store, "doc").await;
         insert(&store, &patient("MRN-1", "Lovelace"), &clinician).await;
         let mut tx = store.begin().await.expect("begin");
-        let err = tx.insert_patient(&patient("MRN-1", "Other"), &clinician.id).await.expect_err("duplicate");
+        let err = tx
+            .insert_patient(&patient("MRN-1", "Other"), &clinician.id)
+            .await
+            .expect_err("duplicate");
         assert!(matches!(&err, StoreError::Conflict(m) if m.contains("MRN-1")), "{err}");
     }
 }
@@ -147,16 +120,44 @@ async fn edits_need_the_current_version_and_keep_history() {
         insert(&store, &ada, &clinician).await;
         let mut tx = store.begin().await.expect("begin");
         let changed = demographics("MRN-1", "Byron");
-        let v2 = tx.update_patient(&ada.id, 1, &changed, &clinician.id, "2026-11-26T10:00:00.000000Z").await.expect("update");
+        let v2 = tx
+            .update_patient(&ada.id, 1, &changed, &clinician.id, "2026-11-26T10:00:00.000000Z")
+            .await
+            .expect("update");
         assert_eq!((v2.version, v2.demographics.family_name.as_str()), (2, "Byron"));
-        let stale = tx.update_patient(&ada.id, 1, &demographics("MRN-1", "X"), &clinician.id, "2026-11-26T11:00:00.000000Z").await;
+        let stale = tx
+            .update_patient(
+                &ada.id,
+                1,
+                &demographics("MRN-1", "X"),
+                &clinician.id,
+                "2026-11-26T11:00:00.000000Z",
+            )
+            .await;
         assert!(matches!(stale, Err(StoreError::Conflict(_))), "{stale:?}");
-        let deleted = tx.delete_patient(&ada.id, 2, "duplicate record", &clinician.id, "2026-11-26T12:00:00.000000Z").await.expect("delete");
+        let deleted = tx
+            .delete_patient(
+                &ada.id,
+                2,
+                "duplicate record",
+                &clinician.id,
+                "2026-11-26T12:00:00.000000Z",
+            )
+            .await
+            .expect("delete");
         assert_eq!(deleted.version, 3);
         assert_eq!(deleted.delete_reason.as_deref(), Some("duplicate record"));
-        assert!(tx.search_patients("Byron", 10, 0).await.expect("search").is_empty(), "deleted patients are hidden");
-        let again = tx.update_patient(&ada.id, 3, &changed, &clinician.id, "2026-11-26T13:00:00.000000Z").await;
-        assert!(matches!(again, Err(StoreError::NotFound)), "a deleted patient cannot be edited");
+        assert!(
+            tx.search_patients("Byron", 10, 0).await.expect("search").is_empty(),
+            "deleted patients are hidden"
+        );
+        let again = tx
+            .update_patient(&ada.id, 3, &changed, &clinician.id, "2026-11-26T13:00:00.000000Z")
+            .await;
+        assert!(
+            matches!(again, Err(StoreError::NotFound)),
+            "a deleted patient cannot be edited"
+        );
         let history = tx.patient_versions(&ada.id).await.expect("history");
         assert_eq!(history.iter().map(|v| v.version).collect::<Vec<_>>(), [1, 2, 3]);
         assert_eq!(history[0].record.family_name, "Lovelace", "the first version is kept");
@@ -188,17 +189,31 @@ async fn clinical_records_round_trip_with_derived_classification() {
         let encounter = EncounterRecord {
             id: id(),
             patient_id: ada.id.clone(),
-            fields: EncounterFields { kind: "assessment".into(), occurred_at: "2026-11-26T09:30:00.000000Z".into(), notes: None },
+            fields: EncounterFields {
+                kind: "assessment".into(),
+                occurred_at: "2026-11-26T09:30:00.000000Z".into(),
+                notes: None,
+            },
             clinician_id: clinician.id.clone(),
             created_at: "2026-11-26T09:30:00.000000Z".into(),
         };
         let mark = PainMarkRecord {
             id: id(),
             encounter_id: encounter.id.clone(),
-            mark: PainMark { region: "temple".into(), side: Some("right".into()), intensity: 7, quality: Some("aching".into()) },
+            mark: PainMark {
+                region: "temple".into(),
+                side: Some("right".into()),
+                intensity: 7,
+                quality: Some("aching".into()),
+            },
             created_at: "2026-11-26T09:31:00.000000Z".into(),
         };
-        let signs = Signs { taut_band: Sign::Yes, spot_tenderness: Sign::Yes, pain_recognised: Sign::Yes, ..Signs::default() };
+        let signs = Signs {
+            taut_band: Sign::Yes,
+            spot_tenderness: Sign::Yes,
+            pain_recognised: Sign::Yes,
+            ..Signs::default()
+        };
         let finding = FindingRecord {
             id: id(),
             encounter_id: encounter.id.clone(),
@@ -234,7 +249,10 @@ async fn clinical_records_round_trip_with_derived_classification() {
         tx.commit().await.expect("commit");
 
         let mut tx = store.begin().await.expect("begin");
-        assert_eq!(tx.encounters(&ada.id).await.expect("encounters"), [encounter.clone()]);
+        assert_eq!(
+            tx.encounters(&ada.id).await.expect("encounters"),
+            std::slice::from_ref(&encounter)
+        );
         assert_eq!(tx.pain_marks(&encounter.id).await.expect("marks"), [mark]);
         assert_eq!(tx.findings(&encounter.id).await.expect("findings"), [finding]);
         assert_eq!(tx.outcomes(&ada.id).await.expect("outcomes"), [outcome]);
@@ -250,7 +268,11 @@ async fn the_schema_rejects_impossible_values() {
         let encounter = EncounterRecord {
             id: id(),
             patient_id: ada.id.clone(),
-            fields: EncounterFields { kind: "assessment".into(), occurred_at: "2026-11-26T09:30:00.000000Z".into(), notes: None },
+            fields: EncounterFields {
+                kind: "assessment".into(),
+                occurred_at: "2026-11-26T09:30:00.000000Z".into(),
+                notes: None,
+            },
             clinician_id: clinician.id.clone(),
             created_at: "2026-11-26T09:30:00.000000Z".into(),
         };
@@ -259,12 +281,29 @@ async fn the_schema_rejects_impossible_values() {
         let mark = PainMarkRecord {
             id: id(),
             encounter_id: encounter.id.clone(),
-            mark: PainMark { region: "temple".into(), side: Some("up".into()), intensity: 11, quality: None },
+            mark: PainMark {
+                region: "temple".into(),
+                side: Some("up".into()),
+                intensity: 11,
+                quality: None,
+            },
             created_at: "2026-11-26T09:31:00.000000Z".into(),
         };
-        assert!(tx.insert_pain_mark(&mark, &clinician.id).await.is_err(), "{:?}", store.engine());
-        let orphan = EncounterRecord { id: id(), patient_id: "no-such-patient".into(), ..encounter };
-        assert!(tx.insert_encounter(&orphan).await.is_err(), "foreign keys are enforced on {:?}", store.engine());
+        assert!(
+            tx.insert_pain_mark(&mark, &clinician.id).await.is_err(),
+            "{:?}",
+            store.engine()
+        );
+        let orphan = EncounterRecord {
+            id: id(),
+            patient_id: "no-such-patient".into(),
+            ..encounter
+        };
+        assert!(
+            tx.insert_encounter(&orphan).await.is_err(),
+            "foreign keys are enforced on {:?}",
+            store.engine()
+        );
     }
 }
 
@@ -294,12 +333,21 @@ async fn the_audit_chain_detects_alteration_and_removal() {
     for store in backends().await {
         append(&store, 4).await;
         assert_eq!(store.verify_audit().await.expect("verify"), Ok(4));
-        store.execute_unchecked("UPDATE audit_log SET action = 'patient.update' WHERE seq = 2").await.expect("tamper");
+        store
+            .execute_unchecked("UPDATE audit_log SET action = 'patient.update' WHERE seq = 2")
+            .await
+            .expect("tamper");
         let broken = store.verify_audit().await.expect("verify").expect_err("altered");
         assert_eq!(broken.seq, 2, "{broken:?}");
-        store.execute_unchecked("UPDATE audit_log SET action = 'patient.read' WHERE seq = 2").await.expect("restore");
+        store
+            .execute_unchecked("UPDATE audit_log SET action = 'patient.read' WHERE seq = 2")
+            .await
+            .expect("restore");
         assert!(store.verify_audit().await.expect("verify").is_ok());
-        store.execute_unchecked("DELETE FROM audit_log WHERE seq = 3").await.expect("remove");
+        store
+            .execute_unchecked("DELETE FROM audit_log WHERE seq = 3")
+            .await
+            .expect("remove");
         let broken = store.verify_audit().await.expect("verify").expect_err("removed");
         assert_eq!(broken.seq, 4, "{broken:?}");
         let mut tx = store.begin().await.expect("begin");
@@ -310,14 +358,21 @@ async fn the_audit_chain_detects_alteration_and_removal() {
 #[tokio::test]
 async fn concurrent_writers_keep_one_unbroken_chain() {
     for store in backends().await {
-        let tasks: Vec<_> = (0..4).map(|_| {
-            let store = store.clone();
-            tokio::spawn(async move { append(&store, 5).await })
-        }).collect();
+        let tasks: Vec<_> = (0..4)
+            .map(|_| {
+                let store = store.clone();
+                tokio::spawn(async move { append(&store, 5).await })
+            })
+            .collect();
         for task in tasks {
             task.await.expect("task");
         }
-        assert_eq!(store.verify_audit().await.expect("verify"), Ok(20), "{:?}", store.engine());
+        assert_eq!(
+            store.verify_audit().await.expect("verify"),
+            Ok(20),
+            "{:?}",
+            store.engine()
+        );
     }
 }
 

@@ -1,0 +1,493 @@
+//! Black-box tests of the JSON API: a real server on port 0 over SQLite and over PostgreSQL, called over HTTP.
+
+use reqwest::{Client, StatusCode};
+use serde_json::{Value, json};
+use taut_app::{Actor, App, Policy};
+use taut_atlas::Atlas;
+use taut_store::{Store, testing};
+
+struct Server {
+    base: String,
+    app: App,
+    client: Client,
+}
+
+impl Server {
+    async fn start(store: Store) -> Server {
+        let app = App::new(store, Atlas::embedded().expect("atlas"), Policy::default());
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind port 0");
+        let base = format!("http://{}", listener.local_addr().expect("address"));
+        let served = app.clone();
+        tokio::spawn(async move { taut_server::serve(listener, served).await });
+        Server {
+            base,
+            app,
+            client: Client::new(),
+        }
+    }
+
+    /// A user with a token.
+    async fn user(&self, username: &str, role: &str, profession: &str) -> String {
+        let operator = Actor::operator();
+        self.app
+            .add_user(&operator, username, role, profession, "a long enough password")
+            .await
+            .expect("add user");
+        self.app.create_token(&operator, username).await.expect("token")
+    }
+
+    async fn call(
+        &self,
+        method: &str,
+        path: &str,
+        token: Option<&str>,
+        body: Option<Value>,
+        if_match: Option<&str>,
+    ) -> (StatusCode, Value, reqwest::header::HeaderMap) {
+        let method = reqwest::Method::from_bytes(method.as_bytes()).expect("method");
+        let mut request = self.client.request(method, format!("{}{path}", self.base));
+        if let Some(token) = token {
+            request = request.bearer_auth(token);
+        }
+        if let Some(body) = body {
+            request = request.json(&body);
+        }
+        if let Some(version) = if_match {
+            request = request.header("If-Match", version);
+        }
+        let response = request.send().await.expect("request");
+        let status = response.status();
+        let headers = response.headers().clone();
+        let text = response.text().await.expect("body");
+        (
+            status,
+            serde_json::from_str(&text).unwrap_or(Value::String(text)),
+            headers,
+        )
+    }
+}
+
+fn ada(mrn: &str) -> Value {
+    json!({"mrn": mrn, "given_name": "Ada", "family_name": "Lovelace", "birth_date": "1980-02-29", "sex": "female",
+           "weight_kg": 61.5, "allergies": ["lidocaine"], "conditions": [], "medications": []})
+}
+
+async fn servers() -> Vec<Server> {
+    let mut all = Vec::new();
+    for store in testing::backends().await {
+        all.push(Server::start(store).await);
+    }
+    all
+}
+
+fn error_code(body: &Value) -> &str {
+    body["error"]["code"].as_str().unwrap_or("")
+}
+
+#[tokio::test]
+async fn health_and_authentication() {
+    for s in servers().await {
+        let (status, body, _) = s.call("GET", "/healthz", None, None, None).await;
+        assert_eq!((status, body["status"].as_str()), (StatusCode::OK, Some("ok")));
+        let (status, body, _) = s.call("GET", "/api/v1/patients", None, None, None).await;
+        assert_eq!(status, StatusCode::UNAUTHORIZED);
+        assert_eq!(error_code(&body), "unauthenticated");
+        let (status, _, _) = s.call("GET", "/api/v1/patients", Some("taut_forged"), None, None).await;
+        assert_eq!(status, StatusCode::UNAUTHORIZED);
+        let (status, body, _) = s.call("GET", "/api/v1/nowhere", None, None, None).await;
+        assert_eq!((status, error_code(&body)), (StatusCode::NOT_FOUND, "not-found"));
+    }
+}
+
+#[tokio::test]
+async fn roles_are_enforced() {
+    for s in servers().await {
+        let clinician = s.user("doc", "clinician", "physician").await;
+        let assistant = s.user("asst", "assistant", "other").await;
+        let auditor = s.user("aud", "auditor", "other").await;
+        let admin = s.user("root", "admin", "other").await;
+        let (_, patient, _) = s
+            .call("POST", "/api/v1/patients", Some(&clinician), Some(ada("MRN-1")), None)
+            .await;
+        let id = patient["id"].as_str().expect("id").to_owned();
+        for token in [&auditor, &admin] {
+            let (status, body, _) = s
+                .call("GET", &format!("/api/v1/patients/{id}"), Some(token), None, None)
+                .await;
+            assert_eq!((status, error_code(&body)), (StatusCode::FORBIDDEN, "forbidden"));
+        }
+        let (_, encounter, _) = s
+            .call(
+                "POST",
+                &format!("/api/v1/patients/{id}/encounters"),
+                Some(&assistant),
+                Some(json!({"kind": "assessment"})),
+                None,
+            )
+            .await;
+        let encounter_id = encounter["id"]
+            .as_str()
+            .expect("assistant may open an encounter")
+            .to_owned();
+        let drawing = json!({"marks": [{"region": "temple:right", "intensity": 6}]});
+        let (status, _, _) = s
+            .call(
+                "POST",
+                &format!("/api/v1/encounters/{encounter_id}/pain-drawing"),
+                Some(&assistant),
+                Some(drawing),
+                None,
+            )
+            .await;
+        assert_eq!(status, StatusCode::CREATED, "assistants record pain drawings");
+        let finding = json!({"trigger_point": "trapezius-upper-trp1", "side": "right", "taut_band": "yes"});
+        let (status, _, _) = s
+            .call(
+                "POST",
+                &format!("/api/v1/encounters/{encounter_id}/findings"),
+                Some(&assistant),
+                Some(finding),
+                None,
+            )
+            .await;
+        assert_eq!(status, StatusCode::FORBIDDEN, "assistants do not record findings");
+        let (status, _, _) = s
+            .call(
+                "POST",
+                &format!("/api/v1/patients/{id}/outcomes"),
+                Some(&assistant),
+                Some(json!({"measure": "pain-nrs", "value": 5})),
+                None,
+            )
+            .await;
+        assert_eq!(status, StatusCode::CREATED, "assistants record outcomes");
+        let (status, _, _) = s.call("GET", "/api/v1/audit", Some(&clinician), None, None).await;
+        assert_eq!(status, StatusCode::FORBIDDEN, "only auditors read the audit log");
+        let (status, body, _) = s
+            .call(
+                "GET",
+                &format!("/api/v1/audit?patient={id}"),
+                Some(&auditor),
+                None,
+                None,
+            )
+            .await;
+        assert_eq!(status, StatusCode::OK);
+        let actions: Vec<&str> = body["items"]
+            .as_array()
+            .expect("items")
+            .iter()
+            .filter_map(|e| e["action"].as_str())
+            .collect();
+        for action in [
+            "patient.create",
+            "encounter.create",
+            "pain-drawing.create",
+            "outcome.create",
+        ] {
+            assert!(actions.contains(&action), "{action} audited: {actions:?}");
+        }
+    }
+}
+
+#[tokio::test]
+async fn patients_are_edited_with_versions_and_deleted_softly() {
+    for s in servers().await {
+        let clinician = s.user("doc", "clinician", "physician").await;
+        let (status, created, headers) = s
+            .call("POST", "/api/v1/patients", Some(&clinician), Some(ada("MRN-1")), None)
+            .await;
+        assert_eq!(status, StatusCode::CREATED);
+        assert_eq!(headers.get("etag").and_then(|v| v.to_str().ok()), Some("\"1\""));
+        let id = created["id"].as_str().expect("id").to_owned();
+        let path = format!("/api/v1/patients/{id}");
+
+        let (status, body, _) = s
+            .call("POST", "/api/v1/patients", Some(&clinician), Some(ada("MRN-1")), None)
+            .await;
+        assert_eq!(
+            (status, error_code(&body)),
+            (StatusCode::CONFLICT, "conflict"),
+            "duplicate MRN"
+        );
+        let mut bad = ada("MRN-2");
+        bad["sex"] = json!("f");
+        let (status, body, _) = s
+            .call("POST", "/api/v1/patients", Some(&clinician), Some(bad), None)
+            .await;
+        assert_eq!(
+            (status, body["error"]["field"].as_str()),
+            (StatusCode::UNPROCESSABLE_ENTITY, Some("sex"))
+        );
+
+        let (status, body, _) = s
+            .call("PATCH", &path, Some(&clinician), Some(json!({"weight_kg": 63})), None)
+            .await;
+        assert_eq!(
+            (status, error_code(&body)),
+            (StatusCode::PRECONDITION_REQUIRED, "version-required")
+        );
+        let (status, body, headers) = s
+            .call(
+                "PATCH",
+                &path,
+                Some(&clinician),
+                Some(json!({"weight_kg": 63})),
+                Some("\"1\""),
+            )
+            .await;
+        assert_eq!(
+            (status, body["version"].as_i64(), body["weight_kg"].as_f64()),
+            (StatusCode::OK, Some(2), Some(63.0))
+        );
+        assert_eq!(headers.get("etag").and_then(|v| v.to_str().ok()), Some("\"2\""));
+        let (status, body, _) = s
+            .call(
+                "PATCH",
+                &path,
+                Some(&clinician),
+                Some(json!({"weight_kg": 70, "version": 1})),
+                None,
+            )
+            .await;
+        assert_eq!(
+            (status, error_code(&body)),
+            (StatusCode::CONFLICT, "conflict"),
+            "stale version"
+        );
+        let (_, body, _) = s.call("GET", &path, Some(&clinician), None, None).await;
+        assert_eq!(body["weight_kg"].as_f64(), Some(63.0), "the stale edit changed nothing");
+
+        let (status, body, _) = s
+            .call(
+                "GET",
+                "/api/v1/patients?q=love&limit=1&offset=0",
+                Some(&clinician),
+                None,
+                None,
+            )
+            .await;
+        assert_eq!(status, StatusCode::OK);
+        assert_eq!(body["items"].as_array().map(Vec::len), Some(1));
+
+        let (status, _, _) = s
+            .call(
+                "DELETE",
+                &path,
+                Some(&clinician),
+                Some(json!({"reason": " "})),
+                Some("\"2\""),
+            )
+            .await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "a delete needs a reason");
+        let (status, body, _) = s
+            .call(
+                "DELETE",
+                &path,
+                Some(&clinician),
+                Some(json!({"reason": "duplicate", "version": 2})),
+                None,
+            )
+            .await;
+        assert_eq!(
+            (status, body["delete_reason"].as_str()),
+            (StatusCode::OK, Some("duplicate"))
+        );
+        let (status, _, _) = s.call("GET", &path, Some(&clinician), None, None).await;
+        assert_eq!(status, StatusCode::NOT_FOUND);
+        let mut tx = s.app.store().begin().await.expect("begin");
+        let versions = tx.patient_versions(&id).await.expect("history stays in the database");
+        assert_eq!(versions.iter().map(|v| v.version).collect::<Vec<_>>(), [1, 2, 3]);
+    }
+}
+
+#[tokio::test]
+async fn a_visit_is_recorded_and_read_back_as_a_timeline() {
+    for s in servers().await {
+        let clinician = s.user("doc", "clinician", "physician").await;
+        let (_, patient, _) = s
+            .call("POST", "/api/v1/patients", Some(&clinician), Some(ada("MRN-1")), None)
+            .await;
+        let id = patient["id"].as_str().expect("id").to_owned();
+        let (status, encounter, _) = s
+            .call(
+                "POST",
+                &format!("/api/v1/patients/{id}/encounters"),
+                Some(&clinician),
+                Some(json!({"kind": "assessment", "occurred_at": "2026-11-20T09:00:00+01:00"})),
+                None,
+            )
+            .await;
+        assert_eq!(status, StatusCode::CREATED);
+        assert_eq!(encounter["occurred_at"], "2026-11-20T08:00:00.000000Z");
+        let encounter_id = encounter["id"].as_str().expect("id").to_owned();
+        let drawing = json!({"marks": [
+            {"region": "temple:right", "intensity": 7, "quality": "aching"},
+            {"region": "neck-posterior", "side": "right", "intensity": 4}]});
+        let (status, _, _) = s
+            .call(
+                "POST",
+                &format!("/api/v1/encounters/{encounter_id}/pain-drawing"),
+                Some(&clinician),
+                Some(drawing),
+                None,
+            )
+            .await;
+        assert_eq!(status, StatusCode::CREATED);
+        let bad = json!({"marks": [{"region": "temple:right", "intensity": 7}, {"region": "tempel", "intensity": 2}]});
+        let (status, body, _) = s
+            .call(
+                "POST",
+                &format!("/api/v1/encounters/{encounter_id}/pain-drawing"),
+                Some(&clinician),
+                Some(bad),
+                None,
+            )
+            .await;
+        assert_eq!(
+            (status, body["error"]["field"].as_str()),
+            (StatusCode::UNPROCESSABLE_ENTITY, Some("marks[1]"))
+        );
+        let finding = json!({"trigger_point": "trapezius-upper-trp1", "side": "right", "taut_band": "yes",
+                             "spot_tenderness": "yes", "referred_pain": "yes", "pain_recognised": "yes",
+                             "local_twitch": "not-assessed", "pressure_threshold_kg_cm2": 2.4});
+        let (status, body, _) = s
+            .call(
+                "POST",
+                &format!("/api/v1/encounters/{encounter_id}/findings"),
+                Some(&clinician),
+                Some(finding),
+                None,
+            )
+            .await;
+        assert_eq!(
+            (status, body["classification"].as_str()),
+            (StatusCode::CREATED, Some("active"))
+        );
+        let outcome = json!({"measure": "pain-nrs", "value": 7, "encounter_id": encounter_id});
+        let (status, _, _) = s
+            .call(
+                "POST",
+                &format!("/api/v1/patients/{id}/outcomes"),
+                Some(&clinician),
+                Some(outcome),
+                None,
+            )
+            .await;
+        assert_eq!(status, StatusCode::CREATED);
+        let (status, body, _) = s
+            .call(
+                "POST",
+                &format!("/api/v1/patients/{id}/outcomes"),
+                Some(&clinician),
+                Some(json!({"measure": "pain-nrs", "value": 12})),
+                None,
+            )
+            .await;
+        assert_eq!(
+            (status, body["error"]["field"].as_str()),
+            (StatusCode::UNPROCESSABLE_ENTITY, Some("value"))
+        );
+
+        let (status, timeline, _) = s
+            .call(
+                "GET",
+                &format!("/api/v1/patients/{id}/timeline"),
+                Some(&clinician),
+                None,
+                None,
+            )
+            .await;
+        assert_eq!(status, StatusCode::OK);
+        let visit = &timeline["encounters"][0];
+        assert_eq!(
+            visit["pain_drawing"].as_array().map(Vec::len),
+            Some(2),
+            "the rejected drawing wrote nothing"
+        );
+        assert_eq!(visit["findings"][0]["classification"], "active");
+        assert_eq!(timeline["outcomes"][0]["value"].as_f64(), Some(7.0));
+        let (_, list, _) = s
+            .call(
+                "GET",
+                &format!("/api/v1/patients/{id}/encounters"),
+                Some(&clinician),
+                None,
+                None,
+            )
+            .await;
+        assert_eq!(list["items"].as_array().map(Vec::len), Some(1));
+        assert!(s.app.verify_audit().await.expect("verify").is_ok());
+    }
+}
+
+#[tokio::test]
+async fn the_differential_answers_over_http() {
+    for s in servers().await {
+        let clinician = s.user("doc", "clinician", "physician").await;
+        let body = json!({"regions": ["temple:right", {"region": "neck-posterior:right", "intensity": 6}], "top": 3});
+        let (status, result, _) = s
+            .call("POST", "/api/v1/differential", Some(&clinician), Some(body), None)
+            .await;
+        assert_eq!(status, StatusCode::OK);
+        assert_eq!(result["candidates"][0]["muscle"], "trapezius");
+        let (status, body, _) = s
+            .call(
+                "POST",
+                "/api/v1/differential",
+                Some(&clinician),
+                Some(json!({"regions": ["sternum:left"]})),
+                None,
+            )
+            .await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(body["error"]["message"].as_str().is_some_and(|m| m.contains("midline")));
+    }
+}
+
+#[tokio::test]
+async fn two_servers_share_one_postgres_database() {
+    let Some(url) = testing::postgres_url().await else {
+        return;
+    };
+    let a = Server::start(Store::connect(&url).await.expect("a")).await;
+    let b = Server::start(Store::connect(&url).await.expect("b")).await;
+    let token = a.user("doc", "clinician", "physician").await;
+    let (_, created, _) = a
+        .call("POST", "/api/v1/patients", Some(&token), Some(ada("MRN-1")), None)
+        .await;
+    let path = format!("/api/v1/patients/{}", created["id"].as_str().expect("id"));
+    let (status, _, _) = b
+        .call(
+            "PATCH",
+            &path,
+            Some(&token),
+            Some(json!({"weight_kg": 64})),
+            Some("\"1\""),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "server B sees server A's write");
+    let (status, _, _) = a
+        .call(
+            "PATCH",
+            &path,
+            Some(&token),
+            Some(json!({"weight_kg": 65})),
+            Some("\"1\""),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CONFLICT, "server A learns of B's edit");
+    let mut calls = tokio::task::JoinSet::new();
+    for i in 0..10 {
+        let base = if i % 2 == 0 { a.base.clone() } else { b.base.clone() };
+        let (client, url, token) = (a.client.clone(), format!("{base}{path}"), token.clone());
+        calls.spawn(async move { client.get(url).bearer_auth(token).send().await.map(|r| r.status()) });
+    }
+    while let Some(done) = calls.join_next().await {
+        assert_eq!(done.expect("task").expect("request"), StatusCode::OK);
+    }
+    assert!(
+        a.app.verify_audit().await.expect("verify").is_ok(),
+        "one unbroken audit chain across servers"
+    );
+}
