@@ -70,7 +70,7 @@ impl App {
 
     pub async fn list_users(&self, actor: &Actor) -> Result<Vec<UserRecord>, AppError> {
         actor.require(Permission::ManageUsers)?;
-        let mut tx = self.store.begin().await?;
+        let mut tx = self.store.begin_read().await?;
         Ok(tx.users().await?)
     }
 
@@ -104,7 +104,7 @@ impl App {
 
     /// The actor behind a bearer token; disabled users and unknown tokens are refused alike.
     pub async fn authenticate(&self, token: &str) -> Result<Actor, AppError> {
-        let mut tx = self.store.begin().await?;
+        let mut tx = self.store.begin_read().await?;
         let owner = tx.token_owner(&token_hash(token.trim())).await.map_err(|e| match e {
             StoreError::NotFound => AppError::Unauthenticated("invalid token".into()),
             other => AppError::Store(other),
@@ -118,7 +118,7 @@ impl App {
     /// Checks a user's password (for a future login form); never says which part was wrong.
     pub async fn verify_password(&self, username: &str, password: &str) -> Result<Actor, AppError> {
         let refused = || AppError::Unauthenticated("wrong username or password".into());
-        let mut tx = self.store.begin().await?;
+        let mut tx = self.store.begin_read().await?;
         let user = tx.user_by_username(username).await.map_err(|_| refused())?;
         let hash = tx.password_hash(&user.id).await?;
         drop(tx);

@@ -117,6 +117,14 @@ impl Store {
         Ok(Tx { inner })
     }
 
+    /// Starts a transaction that only reads and records nothing in the audit log (authentication, user
+    /// listings): it takes no writer lock.
+    pub async fn begin_read(&self) -> Result<Tx, StoreError> {
+        Ok(Tx {
+            inner: self.pool.begin().await?,
+        })
+    }
+
     /// Checks that the database answers (for health checks).
     pub async fn ping(&self) -> Result<(), StoreError> {
         sqlx::query("SELECT 1").execute(&self.pool).await?;

@@ -1,0 +1,221 @@
+//! Black-box tests of the record commands: users, tokens, audit, backup, demo, on SQLite and PostgreSQL.
+
+use std::io::Write;
+use std::process::{Command, Output, Stdio};
+
+use taut_store::{Store, testing};
+
+fn taut(args: &[&str], database: &str, stdin: Option<&str>) -> Output {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_taut"))
+        .args(args)
+        .args(["--database", database])
+        .env_remove("TAUT_DATABASE_URL")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("the binary runs");
+    if let Some(input) = stdin {
+        child
+            .stdin
+            .take()
+            .expect("stdin")
+            .write_all(input.as_bytes())
+            .expect("write stdin");
+    }
+    drop(child.stdin.take());
+    child.wait_with_output().expect("output")
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+fn sqlite_url() -> String {
+    let path = std::env::temp_dir().join(format!(
+        "taut-cli-{}-{}.db",
+        std::process::id(),
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_nanos())
+            .unwrap_or(0)
+    ));
+    format!("sqlite://{}", path.display())
+}
+
+async fn databases() -> Vec<String> {
+    let mut all = vec![sqlite_url()];
+    all.extend(testing::postgres_url().await);
+    all
+}
+
+#[tokio::test]
+async fn users_and_tokens() {
+    for db in databases().await {
+        let added = taut(
+            &[
+                "user",
+                "add",
+                "--username",
+                "alice",
+                "--role",
+                "clinician",
+                "--profession",
+                "physician",
+                "--password-stdin",
+            ],
+            &db,
+            Some("a long enough password\n"),
+        );
+        assert!(added.status.success(), "{}", text(&added.stderr));
+        let again = taut(
+            &[
+                "user",
+                "add",
+                "--username",
+                "alice",
+                "--role",
+                "clinician",
+                "--password-stdin",
+            ],
+            &db,
+            Some("a long enough password\n"),
+        );
+        assert_eq!(again.status.code(), Some(1), "a taken username is refused");
+        let short = taut(
+            &[
+                "user",
+                "add",
+                "--username",
+                "bob",
+                "--role",
+                "clinician",
+                "--password-stdin",
+            ],
+            &db,
+            Some("short\n"),
+        );
+        assert_eq!(short.status.code(), Some(2));
+        assert!(text(&short.stderr).contains("password"), "{}", text(&short.stderr));
+        let role = taut(
+            &["user", "add", "--username", "bob", "--role", "boss", "--password-stdin"],
+            &db,
+            Some("a long enough password\n"),
+        );
+        assert!(
+            text(&role.stderr).contains("admin, clinician, assistant, auditor"),
+            "{}",
+            text(&role.stderr)
+        );
+
+        let token = taut(&["token", "create", "--username", "alice"], &db, None);
+        assert!(token.status.success());
+        assert!(text(&token.stdout).trim().starts_with("taut_"));
+        let listed = taut(&["user", "list", "--json"], &db, None);
+        let users: serde_json::Value = serde_json::from_slice(&listed.stdout).expect("json");
+        assert_eq!(users[0]["username"], "alice");
+        assert!(users[0].get("password_hash").is_none(), "no hash leaves the store");
+        assert!(taut(&["user", "disable", "alice"], &db, None).status.success());
+        let refused = taut(&["token", "create", "--username", "alice"], &db, None);
+        assert_eq!(refused.status.code(), Some(1), "a disabled user gets no token");
+    }
+}
+
+#[tokio::test]
+async fn audit_verify_names_the_first_altered_entry() {
+    for db in databases().await {
+        let demo = taut(&["demo", "--patients", "2"], &db, None);
+        assert!(demo.status.success(), "{}", text(&demo.stderr));
+        let ok = taut(&["audit", "verify"], &db, None);
+        assert!(ok.status.success(), "{}", text(&ok.stderr));
+        assert!(text(&ok.stdout).contains("intact"));
+        let log = taut(&["audit", "log", "--json"], &db, None);
+        let entries: serde_json::Value = serde_json::from_slice(&log.stdout).expect("json");
+        assert!(entries.as_array().is_some_and(|e| e.len() > 5));
+
+        let store = Store::connect(&db).await.expect("open");
+        store
+            .execute_unchecked("UPDATE audit_log SET actor = 'mallory' WHERE seq = 3")
+            .await
+            .expect("tamper");
+        let broken = taut(&["audit", "verify"], &db, None);
+        assert_eq!(broken.status.code(), Some(1));
+        assert!(text(&broken.stderr).contains("entry 3"), "{}", text(&broken.stderr));
+    }
+}
+
+#[tokio::test]
+async fn backup_writes_a_readable_copy_and_never_overwrites() {
+    let db = sqlite_url();
+    assert!(taut(&["demo", "--patients", "3"], &db, None).status.success());
+    let copy = std::env::temp_dir().join(format!("taut-cli-backup-{}.db", std::process::id()));
+    let _ = std::fs::remove_file(&copy);
+    let target = copy.to_str().expect("utf-8");
+    let done = taut(&["backup", "--to", target], &db, None);
+    assert!(done.status.success(), "{}", text(&done.stderr));
+    let again = taut(&["backup", "--to", target], &db, None);
+    assert_eq!(again.status.code(), Some(1));
+    let restored = Store::connect(&format!("sqlite://{target}")).await.expect("open copy");
+    let mut tx = restored.begin().await.expect("begin");
+    assert_eq!(tx.search_patients("DEMO-", 100, 0).await.expect("search").len(), 3);
+    assert!(
+        restored.verify_audit().await.expect("verify").is_ok(),
+        "the copy's audit chain is intact"
+    );
+    let _ = std::fs::remove_file(&copy);
+}
+
+#[test]
+fn a_bad_database_url_is_refused_clearly() {
+    let output = taut(&["migrate"], "mysql://somewhere/db", None);
+    assert_eq!(output.status.code(), Some(1));
+    assert!(
+        text(&output.stderr).contains("sqlite://PATH or postgres://"),
+        "{}",
+        text(&output.stderr)
+    );
+}
+
+#[tokio::test]
+async fn serve_with_demo_data_answers_with_the_printed_token() {
+    use std::io::BufRead;
+    let db = sqlite_url();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_taut"))
+        .args(["serve", "--listen", "127.0.0.1:0", "--demo", "--database", &db])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("serve starts");
+    let mut lines = std::io::BufReader::new(child.stdout.take().expect("stdout")).lines();
+    let mut token = None;
+    let mut address = None;
+    for line in lines.by_ref().take(10) {
+        let line = line.expect("line");
+        if line.starts_with("taut_") {
+            token = Some(line.trim().to_owned());
+        }
+        if let Some(rest) = line.strip_prefix("taut serving on ") {
+            address = rest.split_whitespace().next().map(str::to_owned);
+            break;
+        }
+    }
+    let (token, address) = (
+        token.expect("a demo token is printed"),
+        address.expect("the address is printed"),
+    );
+    let client = reqwest::Client::new();
+    let health = client.get(format!("{address}/healthz")).send().await.expect("healthz");
+    assert_eq!(health.status(), reqwest::StatusCode::OK);
+    let patients: serde_json::Value = client
+        .get(format!("{address}/api/v1/patients?q=DEMO"))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .expect("search")
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(patients["items"].as_array().map(Vec::len), Some(20));
+    let _ = child.kill();
+    let _ = child.wait();
+}
