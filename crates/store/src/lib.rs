@@ -25,8 +25,9 @@ pub use error::StoreError;
 pub use patients::{PatientRecord, PatientVersion};
 pub use users::{TokenOwner, UserRecord};
 
-static SQLITE_MIGRATIONS: Migrator = sqlx::migrate!("migrations/sqlite");
-static POSTGRES_MIGRATIONS: Migrator = sqlx::migrate!("migrations/postgres");
+/// One migration set for both engines: the schema uses only types and syntax they share. Should a change
+/// ever need engine-specific DDL, split this into one folder per engine with the same file names.
+static MIGRATIONS: Migrator = sqlx::migrate!();
 
 /// The database engine behind a store.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -94,11 +95,7 @@ impl Store {
 
     /// Applies the embedded migrations that have not run yet.
     pub async fn migrate(&self) -> Result<(), StoreError> {
-        let migrator = match self.engine {
-            Engine::Sqlite => &SQLITE_MIGRATIONS,
-            Engine::Postgres => &POSTGRES_MIGRATIONS,
-        };
-        migrator
+        MIGRATIONS
             .run(&self.pool)
             .await
             .map_err(|e| StoreError::Migration(e.to_string()))

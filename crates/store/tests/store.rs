@@ -55,24 +55,24 @@ fn patient(mrn: &str, family: &str) -> PatientRecord {
     }
 }
 
+fn assessment(patient: &PatientRecord, clinician: &UserRecord) -> EncounterRecord {
+    EncounterRecord {
+        id: id(),
+        patient_id: patient.id.clone(),
+        fields: EncounterFields {
+            kind: "assessment".into(),
+            occurred_at: "2026-11-26T09:30:00.000000Z".into(),
+            notes: None,
+        },
+        clinician_id: clinician.id.clone(),
+        created_at: "2026-11-26T09:30:00.000000Z".into(),
+    }
+}
+
 async fn insert(store: &Store, p: &PatientRecord, by: &UserRecord) {
     let mut tx = store.begin().await.expect("begin");
     tx.insert_patient(p, &by.id).await.expect("insert patient");
     tx.commit().await.expect("commit");
-}
-
-#[test]
-fn both_engines_have_the_same_migrations() {
-    let names = |engine: &str| {
-        let mut names: Vec<String> = std::fs::read_dir(format!("{}/migrations/{engine}", env!("CARGO_MANIFEST_DIR")))
-            .expect("migrations dir")
-            .filter_map(|e| e.ok().map(|e| e.file_name().to_string_lossy().into_owned()))
-            .collect();
-        names.sort();
-        names
-    };
-    assert!(!names("sqlite").is_empty());
-    assert_eq!(names("sqlite"), names("postgres"));
 }
 
 #[tokio::test]
@@ -186,17 +186,7 @@ async fn clinical_records_round_trip_with_derived_classification() {
         let clinician = user(&store, "doc").await;
         let ada = patient("MRN-1", "Lovelace");
         insert(&store, &ada, &clinician).await;
-        let encounter = EncounterRecord {
-            id: id(),
-            patient_id: ada.id.clone(),
-            fields: EncounterFields {
-                kind: "assessment".into(),
-                occurred_at: "2026-11-26T09:30:00.000000Z".into(),
-                notes: None,
-            },
-            clinician_id: clinician.id.clone(),
-            created_at: "2026-11-26T09:30:00.000000Z".into(),
-        };
+        let encounter = assessment(&ada, &clinician);
         let mark = PainMarkRecord {
             id: id(),
             encounter_id: encounter.id.clone(),
@@ -265,17 +255,7 @@ async fn the_schema_rejects_impossible_values() {
         let clinician = user(&store, "doc").await;
         let ada = patient("MRN-1", "Lovelace");
         insert(&store, &ada, &clinician).await;
-        let encounter = EncounterRecord {
-            id: id(),
-            patient_id: ada.id.clone(),
-            fields: EncounterFields {
-                kind: "assessment".into(),
-                occurred_at: "2026-11-26T09:30:00.000000Z".into(),
-                notes: None,
-            },
-            clinician_id: clinician.id.clone(),
-            created_at: "2026-11-26T09:30:00.000000Z".into(),
-        };
+        let encounter = assessment(&ada, &clinician);
         let mut tx = store.begin().await.expect("begin");
         tx.insert_encounter(&encounter).await.expect("encounter");
         let mark = PainMarkRecord {
