@@ -6,6 +6,7 @@ mod demo;
 mod differential_cmd;
 mod eval_cmd;
 mod output;
+mod plan_cmd;
 mod records_cmd;
 
 use std::process::ExitCode;
@@ -28,6 +29,8 @@ enum Command {
     Differential(differential_cmd::DifferentialArgs),
     /// Measure the differential on the literature cases, beside the pain-guide baseline.
     Eval(eval_cmd::EvalArgs),
+    /// Check a treatment plan or build one from a template: doses, vials, safety findings, codes.
+    Plan(plan_cmd::PlanArgs),
     /// Serve the JSON API (and later the web interface).
     Serve(records_cmd::ServeArgs),
     /// Bring the records database schema up to date (also done by every command that opens it).
@@ -58,6 +61,7 @@ fn main() -> ExitCode {
         Command::Atlas(args) => atlas_cmd::run(args),
         Command::Differential(args) => differential_cmd::run(args),
         Command::Eval(args) => eval_cmd::run(args),
+        Command::Plan(args) => plan_cmd::run(args),
         Command::Serve(args) => records_cmd::serve(args),
         Command::Migrate(args) => records_cmd::migrate(args),
         Command::User(args) => records_cmd::user(args),

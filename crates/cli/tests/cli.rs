@@ -199,3 +199,56 @@ fn eval_reports_both_methods() {
         }
     }
 }
+
+#[test]
+fn plan_template_prints_the_seed_protocol_codes() {
+    let output = taut(&["plan", "template", "xeomin-facial", "--date", "2026-11-26", "--json"]);
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    let report: Value = serde_json::from_slice(&output.stdout).expect("json");
+    let codes: Vec<String> = report["codes"]
+        .as_array()
+        .expect("codes")
+        .iter()
+        .map(|c| {
+            format!(
+                "{}{}",
+                c["code"].as_str().unwrap_or(""),
+                c["modifier"].as_str().map(|m| format!("-{m}")).unwrap_or_default()
+            )
+        })
+        .collect();
+    assert_eq!(&codes[..3], ["20553", "J0588", "J0588-JW"]);
+    assert_eq!(report["vials"][0]["size"], 100);
+    assert_eq!(report["waste"][0]["value"].as_f64(), Some(45.0));
+}
+
+#[test]
+fn plan_check_exit_codes() {
+    let dir = std::env::temp_dir().join(format!("taut-plan-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("dir");
+    let write = |name: &str, body: &str| {
+        let path = dir.join(name);
+        std::fs::write(&path, body).expect("write");
+        path.to_string_lossy().into_owned()
+    };
+    let ok = write(
+        "ok.json",
+        r#"{"date": "2026-11-26", "items": [{"muscle": "frontalis", "side": "left", "agent": "incobotulinumtoxinA", "dose": {"value": 10, "unit": "U"}}]}"#,
+    );
+    let over = write(
+        "over.json",
+        r#"{"date": "2026-11-26", "patient": {"weight_kg": 50}, "items": [{"muscle": "trapezius", "side": "left", "agent": "lidocaine", "volume_ml": 60, "concentration_percent": 1}]}"#,
+    );
+    let unreadable = write(
+        "bad.json",
+        r#"{"date": "2026-11-26", "items": [{"muscle": "trapezius", "side": "left", "agent": "lidocain", "volume_ml": 6, "concentration_percent": 1}]}"#,
+    );
+    assert_eq!(taut(&["plan", "check", &ok, "--json"]).status.code(), Some(0));
+    let output = taut(&["plan", "check", &over]);
+    assert_eq!(output.status.code(), Some(1));
+    assert!(stdout(&output).contains("anesthetic-max-dose"));
+    let output = taut(&["plan", "check", &unreadable]);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(stderr(&output).contains("lidocaine"), "{}", stderr(&output));
+    let _ = std::fs::remove_dir_all(dir);
+}

@@ -2,9 +2,12 @@
 //!
 //! - [`differential`]: from a pain drawing to ranked, explained trigger points and combinations.
 //! - [`eval`]: the differential's evaluation against literature cases, beside the pain-guide baseline.
+//! - [`exam`]: classifying examined trigger points; [`records`]: validating record input.
+//! - [`plan`]: treatment plans checked against the drug catalog and the patient's history, and coded.
 
 pub mod differential;
 pub mod eval;
 pub mod exam;
+pub mod plan;
 pub mod records;
 pub mod vocab;

@@ -38,6 +38,7 @@ pub fn routes(state: Arc<State>) -> Router {
         .route("/encounters/{id}/pain-drawing", post(add_pain_drawing))
         .route("/encounters/{id}/findings", post(add_finding))
         .route("/differential", post(differential))
+        .route("/plans/check", post(check_plan))
         .route("/audit", get(audit_log));
     Router::new()
         .route("/healthz", get(healthz))
@@ -328,4 +329,21 @@ async fn differential(
         .map_err(|e| ApiError::invalid(Some("regions"), e.to_string()))?;
     let top = body.top.unwrap_or(10).clamp(1, 100);
     Ok(Json(state.ranker.rank(&drawing, top)).into_response())
+}
+
+/// Checks a treatment plan (the `taut plan check` contract); nothing is stored, so nothing is audited.
+async fn check_plan(
+    Shared(state): Shared<Arc<State>>,
+    Authed(actor): Authed,
+    ApiJson(input): ApiJson<taut_core::plan::PlanInput>,
+) -> Result<Response> {
+    actor
+        .require(taut_app::Permission::UseDifferential)
+        .map_err(ApiError::from)?;
+    let catalog = taut_core::plan::Catalog::embedded()
+        .map_err(|e| ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "catalog", e.clone()))?;
+    let plan = input
+        .resolve(state.ranker.atlas(), catalog)
+        .map_err(|e| ApiError::invalid(Some(&e.field), e.message))?;
+    Ok(Json(taut_core::plan::check(&plan, catalog)).into_response())
 }

@@ -446,6 +446,27 @@ async fn the_differential_answers_over_http() {
 }
 
 #[tokio::test]
+async fn a_plan_is_checked_over_http() {
+    let s = Server::start(testing::sqlite().await).await;
+    let clinician = s.user("doc", "clinician", "physician").await;
+    let plan = json!({"date": "2026-11-26", "items": [
+        {"muscle": "masseter", "side": "left", "agent": "incobotulinumtoxinA", "dose": {"value": 15, "unit": "U"}}]});
+    let (status, report, _) = s
+        .call("POST", "/api/v1/plans/check", Some(&clinician), Some(plan), None)
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(report["totals"][0]["value"].as_f64(), Some(15.0));
+    let bad = json!({"date": "2026-11-26", "items": [{"muscle": "masseter", "side": "left", "agent": "xeomin", "dose": {"value": 15, "unit": "U"}}]});
+    let (status, body, _) = s
+        .call("POST", "/api/v1/plans/check", Some(&clinician), Some(bad), None)
+        .await;
+    assert_eq!(
+        (status, body["error"]["field"].as_str()),
+        (StatusCode::UNPROCESSABLE_ENTITY, Some("items[0].agent"))
+    );
+}
+
+#[tokio::test]
 async fn two_servers_share_one_postgres_database() {
     let Some(url) = testing::postgres_url().await else {
         return;

@@ -1,0 +1,251 @@
+//! `taut plan`: check a treatment plan, or build one from a template; list the catalog.
+
+use std::fmt::Write;
+use std::io::Read;
+use std::path::PathBuf;
+
+use anyhow::Context;
+use clap::{Args, Subcommand};
+use taut_atlas::Atlas;
+use taut_core::plan::{self, Catalog, PatientContext, PlanInput, Report, Severity};
+
+use crate::output::{Failure, print_json};
+
+#[derive(Args)]
+pub struct PlanArgs {
+    #[command(subcommand)]
+    command: PlanCommand,
+}
+
+#[derive(Subcommand)]
+enum PlanCommand {
+    /// Check a plan (JSON, `-` for standard input): exit 0 without error findings, 1 with, 2 if unreadable.
+    Check {
+        file: PathBuf,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Build a plan from a template and check it.
+    Template {
+        /// Template id (`taut plan catalog` lists them).
+        name: String,
+        /// The patient as in a plan file's "patient" object (weight, allergies, conditions, medications, history).
+        #[arg(long, value_name = "FILE")]
+        patient: Option<PathBuf>,
+        /// Muscles for a size-scaled template, `id:side` (repeat); replaces its default muscles.
+        #[arg(long = "muscle", value_name = "MUSCLE:SIDE")]
+        muscles: Vec<String>,
+        /// Date of the session, YYYY-MM-DD (default: today).
+        #[arg(long)]
+        date: Option<String>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// List the agents, limits and templates with their sources.
+    Catalog {
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+fn read(path: &PathBuf) -> Result<String, Failure> {
+    if path.as_os_str() == "-" {
+        let mut text = String::new();
+        std::io::stdin()
+            .read_to_string(&mut text)
+            .context("reading standard input")?;
+        return Ok(text);
+    }
+    std::fs::read_to_string(path).map_err(|e| Failure::Input(format!("cannot read {}: {e}", path.display())))
+}
+
+fn sources() -> Result<(&'static Atlas, &'static Catalog), Failure> {
+    let atlas = Atlas::embedded().map_err(|e| Failure::Found(e.to_string()))?;
+    let catalog = Catalog::embedded().map_err(|e| Failure::Found(e.clone()))?;
+    Ok((atlas, catalog))
+}
+
+pub fn run(args: PlanArgs) -> Result<(), Failure> {
+    let (atlas, catalog) = sources()?;
+    let (input, json) = match args.command {
+        PlanCommand::Check { file, json } => (
+            PlanInput::parse(&read(&file)?).map_err(|e| Failure::Input(e.to_string()))?,
+            json,
+        ),
+        PlanCommand::Template {
+            name,
+            patient,
+            muscles,
+            date,
+            json,
+        } => {
+            let patient: PatientContext = match patient {
+                Some(path) => serde_json::from_str(&read(&path)?)
+                    .map_err(|e| Failure::Input(format!("cannot read the patient file: {e}")))?,
+                None => PatientContext::default(),
+            };
+            let date = date.unwrap_or_else(|| {
+                let today = time::OffsetDateTime::now_utc().date();
+                format!("{:04}-{:02}-{:02}", today.year(), u8::from(today.month()), today.day())
+            });
+            let input = plan::from_template(catalog, atlas, &name, &muscles, patient, date)
+                .map_err(|e| Failure::Input(e.to_string()))?;
+            (input, json)
+        }
+        PlanCommand::Catalog { json } => return print_catalog(catalog, json),
+    };
+    let resolved = input
+        .resolve(atlas, catalog)
+        .map_err(|e| Failure::Input(e.to_string()))?;
+    let report = plan::check(&resolved, catalog);
+    if json {
+        print_json(&report)?;
+    } else {
+        print!("{}", render(&report));
+    }
+    if report.has_error() {
+        return Err(Failure::Found("the plan has error findings".into()));
+    }
+    Ok(())
+}
+
+fn render(report: &Report) -> String {
+    let mut out = String::new();
+    let _ = writeln!(out, "Items");
+    for i in &report.items {
+        let dose = i
+            .dose
+            .as_ref()
+            .map(|d| format!("{} {}", d.value, d.unit))
+            .unwrap_or_else(|| "-".into());
+        let volume = i.volume_ml.map(|v| format!("{v} mL")).unwrap_or_else(|| "-".into());
+        let strength = i
+            .units_per_0_1_ml
+            .map(|u| format!(" ({u} U/0.1 mL)"))
+            .unwrap_or_default();
+        let _ = writeln!(
+            out,
+            "  {:<22} {:<6} {:<28} {:>9} {:>9}{strength}, {} point(s)",
+            i.muscle,
+            i.side.as_deref().unwrap_or("-"),
+            i.agent,
+            dose,
+            volume,
+            i.points
+        );
+    }
+    let list = |items: Vec<String>| {
+        if items.is_empty() {
+            "none".to_owned()
+        } else {
+            items.join(", ")
+        }
+    };
+    let _ = writeln!(
+        out,
+        "Totals: {}",
+        list(
+            report
+                .totals
+                .iter()
+                .map(|t| format!("{} {} {}", t.agent, t.value, t.unit))
+                .collect()
+        )
+    );
+    let _ = writeln!(
+        out,
+        "Vials: {}",
+        list(
+            report
+                .vials
+                .iter()
+                .map(|v| format!("{} x {} U {}", v.count, v.size, v.agent))
+                .collect()
+        )
+    );
+    let _ = writeln!(
+        out,
+        "Waste: {}",
+        list(
+            report
+                .waste
+                .iter()
+                .map(|w| format!("{} {} {}", w.agent, w.value, w.unit))
+                .collect()
+        )
+    );
+    let _ = writeln!(out, "Findings");
+    if report.findings.is_empty() {
+        let _ = writeln!(out, "  none");
+    }
+    for f in &report.findings {
+        let severity = match f.severity {
+            Severity::Error => "ERROR",
+            Severity::Warning => "warning",
+            Severity::Info => "info",
+        };
+        let _ = writeln!(
+            out,
+            "  {severity} {}: {}\n      source: {}",
+            f.code, f.message, f.source
+        );
+    }
+    let _ = writeln!(out, "Codes");
+    for c in &report.codes {
+        let units = c.units.map(|u| format!(" x {u}")).unwrap_or_default();
+        let modifier = c.modifier.as_deref().map(|m| format!("-{m}")).unwrap_or_default();
+        let _ = writeln!(out, "  {} {}{modifier}{units}", c.system, c.code);
+    }
+    out.push_str("\nDecision support: the clinician decides. Check doses against the current label.\n");
+    out
+}
+
+fn print_catalog(catalog: &Catalog, json: bool) -> Result<(), Failure> {
+    if json {
+        return print_json(&serde_json::json!({
+            "version": catalog.version,
+            "toxins": catalog.toxins,
+            "anesthetics": catalog.anesthetics,
+            "steroids": catalog.steroids,
+            "limits": catalog.limits,
+            "protocols": catalog.protocols,
+        }));
+    }
+    println!("Catalog {}", catalog.version);
+    for t in &catalog.toxins {
+        let strength = t
+            .units_per_0_1_ml()
+            .map_or("reconstitution unverified".to_owned(), |u| format!("{u} U/0.1 mL"));
+        println!(
+            "  toxin {} ({}): vials {:?} U, {strength}, {} per {} U  [{}] {}",
+            t.id, t.brand, t.vial_units, t.hcpcs, t.billing_unit, t.confidence, t.source
+        );
+    }
+    for a in &catalog.anesthetics {
+        println!(
+            "  anesthetic {}: {} mg/kg, max {} mg  [{}] {}",
+            a.id, a.mg_per_kg, a.max_mg, a.confidence, a.source
+        );
+    }
+    for s in &catalog.steroids {
+        println!(
+            "  steroid {}: {} mg/mL, usual {} mg  [{}] {}",
+            s.id, s.mg_per_ml, s.usual_mg, s.confidence, s.source
+        );
+    }
+    for l in &catalog.limits {
+        println!(
+            "  limit {} {} = {}{}  [{}] {}",
+            l.agent,
+            l.kind,
+            l.value,
+            l.days.map(|d| format!(" per {d} days")).unwrap_or_default(),
+            l.confidence,
+            l.source
+        );
+    }
+    for p in &catalog.protocols {
+        println!("  template {}: {}", p.id, p.description);
+    }
+    Ok(())
+}

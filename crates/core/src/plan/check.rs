@@ -1,0 +1,657 @@
+//! Checking a plan: volumes, totals, vials and waste, safety findings and codes.
+
+use serde::Serialize;
+use taut_atlas::{HazardKind, MuscleGroup};
+
+use super::catalog::{AgentRef, Catalog, Toxin};
+use super::input::{Dose, Item, Kind, Plan};
+
+/// One item of the checked plan.
+#[derive(Debug, Clone, Serialize)]
+pub struct ItemOut {
+    pub muscle: String,
+    pub muscle_name: String,
+    pub side: Option<String>,
+    pub agent: String,
+    pub kind: Kind,
+    pub dose: Option<Dose>,
+    pub volume_ml: Option<f64>,
+    pub units_per_0_1_ml: Option<f64>,
+    pub concentration_percent: Option<f64>,
+    pub points: u32,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Total {
+    pub agent: String,
+    pub value: f64,
+    pub unit: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Vials {
+    pub agent: String,
+    pub size: u32,
+    pub count: u32,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    Info,
+    Warning,
+    Error,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Finding {
+    pub severity: Severity,
+    pub code: String,
+    pub message: String,
+    pub source: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Code {
+    pub system: String,
+    pub code: String,
+    pub units: Option<u32>,
+    pub modifier: Option<String>,
+}
+
+/// The checked plan: the output contract of `taut plan check --json`.
+#[derive(Debug, Clone, Serialize)]
+pub struct Report {
+    pub items: Vec<ItemOut>,
+    pub totals: Vec<Total>,
+    pub vials: Vec<Vials>,
+    pub waste: Vec<Total>,
+    pub findings: Vec<Finding>,
+    pub codes: Vec<Code>,
+}
+
+impl Report {
+    pub fn has_error(&self) -> bool {
+        self.findings.iter().any(|f| f.severity == Severity::Error)
+    }
+}
+
+/// Rounds to 3 decimals: display precision, far below any measuring syringe.
+fn round3(value: f64) -> f64 {
+    (value * 1000.0).round() / 1000.0
+}
+
+fn unit_of(kind: Kind) -> &'static str {
+    if kind == Kind::Toxin { "U" } else { "mg" }
+}
+
+/// The vial sizes to open for `total` units: least waste first, then fewest vials (CMS: bill from the
+/// vial sizes that minimise waste). Returns (size, count) pairs, largest first.
+pub fn choose_vials(total: f64, sizes: &[u32]) -> Vec<(u32, u32)> {
+    let mut sizes: Vec<u32> = sizes.to_vec();
+    sizes.sort_unstable_by(|a, b| b.cmp(a));
+    sizes.dedup();
+    let need = total.ceil().max(0.0) as u64;
+    if need == 0 || sizes.is_empty() {
+        return Vec::new();
+    }
+    let mut best: Option<(u64, u32, Vec<u32>)> = None;
+    let mut counts = vec![0_u32; sizes.len()];
+    fn search(
+        i: usize,
+        sum: u64,
+        n: u32,
+        need: u64,
+        sizes: &[u32],
+        counts: &mut Vec<u32>,
+        best: &mut Option<(u64, u32, Vec<u32>)>,
+    ) {
+        if sum >= need {
+            let candidate = (sum - need, n);
+            if best.as_ref().is_none_or(|(w, c, _)| candidate < (*w, *c)) {
+                *best = Some((candidate.0, candidate.1, counts.clone()));
+            }
+            return;
+        }
+        if i == sizes.len() {
+            return;
+        }
+        let size = u64::from(sizes[i]);
+        let most = need.saturating_sub(sum).div_ceil(size);
+        for count in (0..=most).rev() {
+            counts[i] = u32::try_from(count).unwrap_or(u32::MAX);
+            search(i + 1, sum + count * size, n + counts[i], need, sizes, counts, best);
+        }
+        counts[i] = 0;
+    }
+    search(0, 0, 0, need, &sizes, &mut counts, &mut best);
+    best.map(|(_, _, counts)| {
+        sizes
+            .iter()
+            .zip(counts)
+            .filter(|(_, c)| *c > 0)
+            .map(|(s, c)| (*s, c))
+            .collect()
+    })
+    .unwrap_or_default()
+}
+
+fn finding(severity: Severity, code: &str, message: String, source: &str) -> Finding {
+    Finding {
+        severity,
+        code: code.to_owned(),
+        message,
+        source: source.to_owned(),
+    }
+}
+
+/// Checks a resolved plan against the catalog, the patient's history and the atlas.
+pub fn check(plan: &Plan<'_>, catalog: &Catalog) -> Report {
+    let mut findings = Vec::new();
+    let items: Vec<ItemOut> = plan.items.iter().map(|item| item_out(item, catalog)).collect();
+
+    // Totals per agent, in first-mentioned order.
+    let mut totals: Vec<Total> = Vec::new();
+    for item in &plan.items {
+        if let Some(amount) = item.amount {
+            match totals.iter_mut().find(|t| t.agent == item.agent) {
+                Some(total) => total.value += amount,
+                None => totals.push(Total {
+                    agent: item.agent.clone(),
+                    value: amount,
+                    unit: unit_of(item.kind).into(),
+                }),
+            }
+        }
+    }
+    for total in &mut totals {
+        total.value = round3(total.value);
+    }
+
+    let mut vials = Vec::new();
+    let mut waste = Vec::new();
+    let mut codes = Vec::new();
+    let toxins: Vec<&Toxin> = totals
+        .iter()
+        .filter_map(|t| match catalog.agent(&t.agent) {
+            Some(AgentRef::Toxin(toxin)) => Some(toxin),
+            _ => None,
+        })
+        .collect();
+    for toxin in &toxins {
+        let total = totals.iter().find(|t| t.agent == toxin.id).map_or(0.0, |t| t.value);
+        let chosen = choose_vials(total, &toxin.vial_units);
+        let opened: u64 = chosen.iter().map(|(s, c)| u64::from(*s) * u64::from(*c)).sum();
+        vials.extend(chosen.iter().map(|(size, count)| Vials {
+            agent: toxin.id.clone(),
+            size: *size,
+            count: *count,
+        }));
+        let discarded = round3(opened as f64 - total);
+        waste.push(Total {
+            agent: toxin.id.clone(),
+            value: discarded,
+            unit: "U".into(),
+        });
+        toxin_codes(toxin, total, opened, &mut codes);
+        if toxin.units_per_0_1_ml().is_none() {
+            findings.push(finding(
+                Severity::Info,
+                "reconstitution-unverified",
+                format!("{} ({}): the reconstitution volume is not in the verified catalog, so volumes are not computed; follow the label", toxin.id, toxin.brand),
+                &toxin.source,
+            ));
+        }
+    }
+    if toxins.len() > 1 {
+        let names: Vec<&str> = toxins.iter().map(|t| t.id.as_str()).collect();
+        findings.push(finding(
+            Severity::Error,
+            "toxin-mixed-products",
+            format!("the plan mixes botulinum toxins ({}): units of different products are not interchangeable and are never converted", names.join(", ")),
+            "Every US botulinum toxin label: units are product-specific and cannot be compared or converted",
+        ));
+    }
+
+    toxin_limits(plan, catalog, &totals, &mut findings);
+    anesthetic_limits(plan, catalog, &totals, &mut findings);
+    steroid_checks(plan, catalog, &mut findings);
+    patient_checks(plan, &mut findings);
+    steroid_and_anesthetic_codes(plan, catalog, &totals, &mut codes, &mut findings);
+    procedure_codes(plan, &mut codes);
+
+    findings.sort_by_key(|f| std::cmp::Reverse(f.severity));
+    Report {
+        items,
+        totals,
+        vials,
+        waste,
+        findings,
+        codes,
+    }
+}
+
+fn item_out(item: &Item<'_>, catalog: &Catalog) -> ItemOut {
+    let (volume_ml, units_per_0_1_ml) = match catalog.agent(&item.agent) {
+        Some(AgentRef::Toxin(toxin)) => match (toxin.units_per_0_1_ml(), item.amount) {
+            (Some(per), Some(units)) => (Some(round3(units / per / 10.0)), Some(round3(per))),
+            _ => (None, None),
+        },
+        _ => (item.volume_ml.map(round3), None),
+    };
+    ItemOut {
+        muscle: item.muscle.id.clone(),
+        muscle_name: item.muscle.name.clone(),
+        side: item.side.clone(),
+        agent: item.agent.clone(),
+        kind: item.kind,
+        dose: item.amount.map(|value| Dose {
+            value: round3(value),
+            unit: unit_of(item.kind).into(),
+        }),
+        volume_ml,
+        units_per_0_1_ml,
+        concentration_percent: item.concentration_percent,
+        points: item.points,
+    }
+}
+
+/// The drug line for the administered units, and the discarded units as their own JW line (JZ on the
+/// administered line when nothing is discarded).
+fn toxin_codes(toxin: &Toxin, total: f64, opened: u64, codes: &mut Vec<Code>) {
+    let per = f64::from(toxin.billing_unit);
+    let administered = (total / per).ceil() as u32;
+    let opened_units = u32::try_from(opened.div_ceil(u64::from(toxin.billing_unit))).unwrap_or(u32::MAX);
+    let discarded = opened_units.saturating_sub(administered);
+    codes.push(Code {
+        system: "HCPCS".into(),
+        code: toxin.hcpcs.clone(),
+        units: Some(administered),
+        modifier: (discarded == 0).then(|| "JZ".to_owned()),
+    });
+    if discarded > 0 {
+        codes.push(Code {
+            system: "HCPCS".into(),
+            code: toxin.hcpcs.clone(),
+            units: Some(discarded),
+            modifier: Some("JW".into()),
+        });
+    }
+}
+
+fn days_between(earlier: time::Date, later: time::Date) -> i64 {
+    (later - earlier).whole_days()
+}
+
+fn toxin_limits(plan: &Plan<'_>, catalog: &Catalog, totals: &[Total], findings: &mut Vec<Finding>) {
+    for total in totals {
+        let Some(AgentRef::Toxin(toxin)) = catalog.agent(&total.agent) else {
+            continue;
+        };
+        if let Some(limit) = catalog.limit(&toxin.id, "session-max")
+            && total.value > limit.value
+        {
+            findings.push(finding(
+                Severity::Error,
+                "toxin-session-max",
+                format!(
+                    "{} U of {} exceeds the session maximum of {} U",
+                    total.value, toxin.id, limit.value
+                ),
+                &limit.source,
+            ));
+        }
+        if let Some(limit) = catalog.limit(&toxin.id, "window-max") {
+            let days = i64::from(limit.days.unwrap_or(90));
+            let before: f64 = plan
+                .history
+                .iter()
+                .filter(|h| h.agent == toxin.id && (0..days).contains(&days_between(h.date, plan.date)))
+                .filter_map(|h| h.amount)
+                .sum();
+            if before + total.value > limit.value {
+                findings.push(finding(
+                    Severity::Error,
+                    "toxin-cumulative-max",
+                    format!(
+                        "{} U of {} within {days} days ({before} U already given + {} U planned) exceeds the cumulative maximum of {} U",
+                        round3(before + total.value),
+                        toxin.id,
+                        total.value,
+                        limit.value
+                    ),
+                    &limit.source,
+                ));
+            }
+        }
+        let interval = catalog.limit(&toxin.id, "retreatment-days");
+        let min_days = interval.map_or(84, |l| l.value as i64);
+        for past in &plan.history {
+            let Some(AgentRef::Toxin(other)) = catalog.agent(&past.agent) else {
+                continue;
+            };
+            let since = days_between(past.date, plan.date);
+            if !(0..min_days).contains(&since) {
+                continue;
+            }
+            if other.id == toxin.id {
+                findings.push(finding(
+                    Severity::Error,
+                    "toxin-retreatment-interval",
+                    format!(
+                        "{} was given {since} days ago; re-treat no sooner than {min_days} days",
+                        toxin.id
+                    ),
+                    interval.map_or("Botulinum toxin labels", |l| l.source.as_str()),
+                ));
+            } else {
+                findings.push(finding(
+                    Severity::Warning,
+                    "toxin-retreatment-interval",
+                    format!("another botulinum toxin ({}) was given {since} days ago; the effect of different toxins within months of each other is unknown and weakness may worsen", other.id),
+                    "Botulinum toxin labels (drug interactions): another botulinum toxin given within several months may worsen weakness",
+                ));
+            }
+        }
+        for item in plan.items.iter().filter(|i| i.agent == toxin.id) {
+            let Some(units) = item.amount else { continue };
+            let per_site = units / f64::from(item.points);
+            if let Some(limit) = catalog.limit(&toxin.id, "per-site-max-units")
+                && per_site > limit.value
+            {
+                findings.push(finding(
+                    Severity::Error,
+                    "toxin-per-site-max",
+                    format!(
+                        "{} {}: {} U per site exceeds {} U per site; use more injection points",
+                        item.muscle.id,
+                        item.side.as_deref().unwrap_or(""),
+                        round3(per_site),
+                        limit.value
+                    ),
+                    &limit.source,
+                ));
+            }
+            if let (Some(limit), Some(per)) = (catalog.limit(&toxin.id, "per-site-max-ml"), toxin.units_per_0_1_ml()) {
+                let ml = per_site / per / 10.0;
+                if ml > limit.value {
+                    findings.push(finding(
+                        Severity::Error,
+                        "toxin-per-site-max",
+                        format!(
+                            "{} {}: {} mL per site exceeds {} mL per site",
+                            item.muscle.id,
+                            item.side.as_deref().unwrap_or(""),
+                            round3(ml),
+                            limit.value
+                        ),
+                        &limit.source,
+                    ));
+                }
+            }
+        }
+    }
+}
+
+fn anesthetic_limits(plan: &Plan<'_>, catalog: &Catalog, totals: &[Total], findings: &mut Vec<Finding>) {
+    for total in totals {
+        let Some(AgentRef::Anesthetic(anesthetic)) = catalog.agent(&total.agent) else {
+            continue;
+        };
+        let Some(weight) = plan.weight_kg else {
+            findings.push(finding(
+                Severity::Error,
+                "weight-required",
+                format!(
+                    "{}'s maximum dose depends on weight ({} mg/kg): give the patient's weight",
+                    anesthetic.id, anesthetic.mg_per_kg
+                ),
+                &anesthetic.source,
+            ));
+            continue;
+        };
+        let by_weight = anesthetic.mg_per_kg * weight;
+        let limit = by_weight.min(anesthetic.max_mg);
+        if total.value > limit {
+            findings.push(finding(
+                Severity::Error,
+                "anesthetic-max-dose",
+                format!(
+                    "{} mg of {} exceeds the maximum of {} mg (the lower of {} mg/kg x {weight} kg = {} mg and the {} mg cap)",
+                    total.value,
+                    anesthetic.id,
+                    round3(limit),
+                    anesthetic.mg_per_kg,
+                    round3(by_weight),
+                    anesthetic.max_mg
+                ),
+                &anesthetic.source,
+            ));
+        }
+    }
+}
+
+fn steroid_checks(plan: &Plan<'_>, catalog: &Catalog, findings: &mut Vec<Finding>) {
+    let Some(steroid) = plan.items.iter().find(|i| i.kind == Kind::Steroid) else {
+        return;
+    };
+    let is_steroid = |agent: &str| catalog.steroids.iter().any(|s| s.id == agent);
+    if let Some(limit) = catalog.limit(&steroid.agent, "frequency-days") {
+        let days = limit.value as i64;
+        if let Some(past) = plan
+            .history
+            .iter()
+            .filter(|h| is_steroid(&h.agent))
+            .find(|h| (0..days).contains(&days_between(h.date, plan.date)))
+        {
+            findings.push(finding(
+                Severity::Warning,
+                "steroid-frequency",
+                format!(
+                    "a corticosteroid ({}) was injected {} days ago; allow at least {days} days",
+                    past.agent,
+                    days_between(past.date, plan.date)
+                ),
+                &limit.source,
+            ));
+        }
+    }
+    if let Some(limit) = catalog.limit(&steroid.agent, "frequency-per-year") {
+        let last_year = plan
+            .history
+            .iter()
+            .filter(|h| is_steroid(&h.agent) && (0..365).contains(&days_between(h.date, plan.date)))
+            .count();
+        if last_year as f64 + 1.0 > limit.value {
+            findings.push(finding(
+                Severity::Warning,
+                "steroid-frequency",
+                format!(
+                    "{} corticosteroid injections in the last year plus this one exceed {} per year",
+                    last_year, limit.value
+                ),
+                &limit.source,
+            ));
+        }
+    }
+    if plan.conditions.iter().any(|c| c == "diabetes") {
+        findings.push(finding(
+            Severity::Warning,
+            "steroid-glucose",
+            "a corticosteroid raises blood glucose in a patient with diabetes; monitor glucose".into(),
+            "fpnotebook trigger point injection (steroid side effects: hyperglycemia); Benzon et al., Reg Anesth Pain Med 2024",
+        ));
+    }
+}
+
+fn patient_checks(plan: &Plan<'_>, findings: &mut Vec<Finding>) {
+    let has = |list: &[String], id: &str| list.iter().any(|x| x == id);
+    let toxin = plan.items.iter().any(|i| i.kind == Kind::Toxin);
+    let needle = plan.items.iter().any(|i| i.kind.needle());
+    let drug = plan.items.iter().any(|i| i.kind.injection());
+    let mut allergic: Vec<&str> = plan
+        .items
+        .iter()
+        .map(|i| i.agent.as_str())
+        .filter(|a| has(&plan.allergies, a))
+        .collect();
+    allergic.dedup();
+    for agent in allergic {
+        findings.push(finding(
+            Severity::Error,
+            "allergy",
+            format!("the patient is allergic to {agent}"),
+            "Contraindication: hypersensitivity to the agent (product labels; fpnotebook trigger point injection)",
+        ));
+    }
+    if needle && has(&plan.conditions, "infection-at-site") {
+        findings.push(finding(
+            Severity::Error,
+            "infection-at-site",
+            "infection at the proposed injection site: do not inject or needle there".into(),
+            "Botulinum toxin labels (contraindications); fpnotebook trigger point injection (contraindications)",
+        ));
+    }
+    if needle
+        && (has(&plan.conditions, "bleeding-disorder")
+            || has(&plan.conditions, "anticoagulated")
+            || has(&plan.medications, "anticoagulant"))
+    {
+        findings.push(finding(
+            Severity::Warning,
+            "bleeding-risk",
+            "bleeding disorder or anticoagulation: weigh the bleeding risk; use a fine needle and hold pressure".into(),
+            "fpnotebook and Medscape (Kishner), trigger point injection: relative contraindication; 25 G needle if bleeding is a concern",
+        ));
+    }
+    if toxin && has(&plan.conditions, "neuromuscular-disease") {
+        findings.push(finding(
+            Severity::Warning,
+            "neuromuscular-disease",
+            "neuromuscular disease (e.g. myasthenia gravis, Lambert-Eaton, ALS) raises the risk of serious toxin effects including dysphagia and breathing difficulty".into(),
+            "Botulinum toxin labels (warnings: pre-existing neuromuscular disorders)",
+        ));
+    }
+    if toxin && has(&plan.medications, "aminoglycoside") {
+        findings.push(finding(
+            Severity::Warning,
+            "aminoglycoside-interaction",
+            "aminoglycosides interfere with neuromuscular transmission and may potentiate the toxin".into(),
+            "Botox label (drug interactions: aminoglycosides)",
+        ));
+    }
+    if drug && has(&plan.conditions, "pregnancy") {
+        findings.push(finding(
+            Severity::Warning,
+            "pregnancy",
+            "pregnancy: no controlled human data; use only if the benefit justifies the risk".into(),
+            "Botulinum toxin labels (use in specific populations: pregnancy)",
+        ));
+    }
+    let mut over_thorax: Vec<String> = Vec::new();
+    for item in plan.items.iter().filter(|i| i.kind.needle()) {
+        if item.muscle.hazard_kinds().contains(&HazardKind::Lung) {
+            let name = format!(
+                "{}{}",
+                item.muscle.id,
+                item.side.as_deref().map(|s| format!(":{s}")).unwrap_or_default()
+            );
+            if !over_thorax.contains(&name) {
+                over_thorax.push(name);
+            }
+        }
+    }
+    if !over_thorax.is_empty() {
+        findings.push(finding(
+            Severity::Warning,
+            "pneumothorax-risk",
+            format!("the lung lies under {}: keep the needle over a rib or in a pincer grasp, never into an intercostal space", over_thorax.join(", ")),
+            "Atlas injection hazards; Alvarez & Rockwell, Am Fam Physician 2002 (pneumothorax as a complication of TPI)",
+        ));
+    }
+}
+
+fn steroid_and_anesthetic_codes(
+    plan: &Plan<'_>,
+    catalog: &Catalog,
+    totals: &[Total],
+    codes: &mut Vec<Code>,
+    findings: &mut Vec<Finding>,
+) {
+    for total in totals {
+        match catalog.agent(&total.agent) {
+            Some(AgentRef::Steroid(steroid)) => {
+                // The smallest code size that covers the dose in one unit, else the largest size repeated.
+                let mut sizes = steroid.hcpcs.clone();
+                sizes.sort_by(|a, b| a.mg.total_cmp(&b.mg));
+                let code = if sizes.len() > 1 {
+                    sizes.iter().find(|c| c.mg >= total.value).or(sizes.last())
+                } else {
+                    sizes.first()
+                };
+                if let Some(code) = code {
+                    let units = (total.value / code.mg).ceil() as u32;
+                    codes.push(Code {
+                        system: "HCPCS".into(),
+                        code: code.code.clone(),
+                        units: Some(units.max(1)),
+                        modifier: None,
+                    });
+                }
+            }
+            Some(AgentRef::Anesthetic(anesthetic)) => findings.push(finding(
+                Severity::Info,
+                "anesthetic-not-billed",
+                format!(
+                    "{} for infiltration has no separate drug line (J2001 is lidocaine for IV infusion)",
+                    anesthetic.id
+                ),
+                "CMS HCPCS J2001 descriptor; local anesthetic bundled into 20552/20553 (payer-specific)",
+            )),
+            _ => {}
+        }
+    }
+    let _ = plan;
+}
+
+/// CPT 20552 (one or two muscles) or 20553 (three or more), once per session, counting each muscle on each
+/// side; ICD-10-CM myalgia codes by muscle group.
+fn procedure_codes(plan: &Plan<'_>, codes: &mut Vec<Code>) {
+    let mut injected: Vec<(&str, Option<&str>)> = Vec::new();
+    for item in plan.items.iter().filter(|i| i.kind.injection()) {
+        let key = (item.muscle.id.as_str(), item.side.as_deref());
+        if !injected.contains(&key) {
+            injected.push(key);
+        }
+    }
+    if !injected.is_empty() {
+        let code = if injected.len() >= 3 { "20553" } else { "20552" };
+        codes.insert(
+            0,
+            Code {
+                system: "CPT".into(),
+                code: code.into(),
+                units: Some(1),
+                modifier: None,
+            },
+        );
+    }
+    let mut diagnoses: Vec<&str> = Vec::new();
+    for item in &plan.items {
+        let code = match item.muscle.group {
+            MuscleGroup::Mastication => "M79.11",
+            MuscleGroup::HeadFace | MuscleGroup::Neck => "M79.12",
+            _ => "M79.18",
+        };
+        if !diagnoses.contains(&code) {
+            diagnoses.push(code);
+        }
+    }
+    diagnoses.sort_unstable();
+    codes.extend(diagnoses.into_iter().map(|code| Code {
+        system: "ICD-10-CM".into(),
+        code: code.into(),
+        units: None,
+        modifier: None,
+    }));
+}

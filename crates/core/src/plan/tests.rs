@@ -1,0 +1,519 @@
+//! Table-driven checks from the cited sources, and properties that hold for every plan.
+
+use proptest::prelude::*;
+use serde_json::json;
+use taut_atlas::Atlas;
+
+use super::*;
+
+fn atlas() -> &'static Atlas {
+    Atlas::embedded().expect("atlas")
+}
+
+fn catalog() -> &'static Catalog {
+    Catalog::embedded().expect("catalog")
+}
+
+fn report(plan: serde_json::Value) -> Report {
+    let input = PlanInput::parse(&plan.to_string()).expect("parses");
+    check(&input.resolve(atlas(), catalog()).expect("resolves"), catalog())
+}
+
+fn input_error(plan: serde_json::Value) -> PlanInputError {
+    PlanInput::parse(&plan.to_string())
+        .and_then(|i| i.resolve(atlas(), catalog()).map(|_| ()))
+        .expect_err("unreadable")
+}
+
+fn toxin(muscle: &str, side: &str, agent: &str, units: f64, points: u32) -> serde_json::Value {
+    json!({"muscle": muscle, "side": side, "agent": agent, "dose": {"value": units, "unit": "U"}, "points": points})
+}
+
+fn codes(report: &Report) -> Vec<String> {
+    report
+        .codes
+        .iter()
+        .map(|c| {
+            let modifier = c.modifier.as_deref().map(|m| format!("-{m}")).unwrap_or_default();
+            let units = c.units.map(|u| format!("x{u}")).unwrap_or_default();
+            format!("{}{modifier}{units}", c.code)
+        })
+        .collect()
+}
+
+fn has(report: &Report, severity: Severity, code: &str) -> bool {
+    report.findings.iter().any(|f| f.severity == severity && f.code == code)
+}
+
+#[test]
+fn the_seed_protocol_comes_to_55_units_from_one_100_unit_vial() {
+    let input = from_template(
+        catalog(),
+        atlas(),
+        "xeomin-facial",
+        &[],
+        PatientContext::default(),
+        "2026-11-26".into(),
+    )
+    .expect("template");
+    let report = check(&input.resolve(atlas(), catalog()).expect("resolves"), catalog());
+    assert_eq!(
+        report.totals,
+        [Total {
+            agent: "incobotulinumtoxinA".into(),
+            value: 55.0,
+            unit: "U".into()
+        }]
+    );
+    assert_eq!(
+        report.vials,
+        [Vials {
+            agent: "incobotulinumtoxinA".into(),
+            size: 100,
+            count: 1
+        }]
+    );
+    assert_eq!(report.waste[0].value, 45.0);
+    assert_eq!(
+        codes(&report),
+        ["20553x1", "J0588x55", "J0588-JWx45", "M79.11", "M79.12"]
+    );
+    assert!(!report.has_error(), "{:?}", report.findings);
+    let masseter = report.items.iter().find(|i| i.muscle == "masseter").expect("masseter");
+    assert_eq!((masseter.volume_ml, masseter.units_per_0_1_ml), (Some(0.3), Some(5.0)));
+}
+
+/// Units per 0.1 mL = vial units × 0.1 / diluent mL (labels' dilution tables).
+#[test]
+fn strengths_follow_the_labels() {
+    let cases = [
+        ("onabotulinumtoxinA", Some(5.0)),    // 100 U in 2 mL
+        ("incobotulinumtoxinA", Some(5.0)),   // 100 U in 2 mL
+        ("abobotulinumtoxinA", Some(20.0)),   // 500 U in 2.5 mL
+        ("rimabotulinumtoxinB", Some(500.0)), // 5,000 U/mL solution
+        ("daxibotulinumtoxinA", None),        // reconstitution not verified
+    ];
+    for (id, expected) in cases {
+        let Some(AgentRef::Toxin(t)) = catalog().agent(id) else {
+            panic!("{id}")
+        };
+        assert_eq!(t.units_per_0_1_ml(), expected, "{id}");
+    }
+}
+
+#[test]
+fn vials_minimise_waste_then_count() {
+    type Case = (f64, &'static [u32], &'static [(u32, u32)]);
+    let cases: [Case; 6] = [
+        (55.0, &[50, 100, 200], &[(100, 1)]),
+        (150.0, &[50, 100, 200], &[(100, 1), (50, 1)]),
+        (400.0, &[50, 100, 200], &[(200, 2)]),
+        (700.0, &[300, 500], &[(500, 1), (300, 1)]),
+        (7500.0, &[2500, 5000, 10000], &[(5000, 1), (2500, 1)]),
+        (0.0, &[100], &[]),
+    ];
+    for (total, sizes, expected) in cases {
+        assert_eq!(choose_vials(total, sizes), expected, "{total} U from {sizes:?}");
+    }
+}
+
+/// Lidocaine 4.5 mg/kg up to 300 mg; bupivacaine 2 mg/kg up to 175 mg; 1 % = 10 mg/mL.
+#[test]
+fn anesthetic_maximum_is_the_lower_of_weight_and_cap() {
+    let plan = |agent: &str, weight: f64, ml: f64, percent: f64| {
+        json!({"date": "2026-11-26", "patient": {"weight_kg": weight}, "items": [
+            {"muscle": "trapezius", "side": "left", "agent": agent, "volume_ml": ml, "concentration_percent": percent}]})
+    };
+    let cases = [
+        ("lidocaine", 70.0, 60.0, 0.5, false),     // 300 mg = min(315, 300)
+        ("lidocaine", 70.0, 61.0, 0.5, true),      // 305 mg
+        ("lidocaine", 50.0, 46.0, 0.5, true),      // 230 mg > 225 mg (4.5 × 50)
+        ("lidocaine", 50.0, 45.0, 0.5, false),     // 225 mg
+        ("bupivacaine", 100.0, 70.0, 0.25, false), // 175 mg = min(200, 175)
+        ("bupivacaine", 100.0, 72.0, 0.25, true),  // 180 mg
+        ("bupivacaine", 60.0, 50.0, 0.25, true),   // 125 mg > 120 mg (2 × 60)
+    ];
+    for (agent, weight, ml, percent, over) in cases {
+        let report = report(plan(agent, weight, ml, percent));
+        assert_eq!(
+            has(&report, Severity::Error, "anesthetic-max-dose"),
+            over,
+            "{agent} {ml} mL {percent}% at {weight} kg"
+        );
+    }
+    let message = &report(plan("lidocaine", 50.0, 46.0, 0.5)).findings[0].message;
+    assert!(message.contains("225"), "{message}");
+    let no_weight = report(json!({"date": "2026-11-26", "items": [
+        {"muscle": "trapezius", "side": "left", "agent": "lidocaine", "volume_ml": 2, "concentration_percent": 0.5}]}));
+    assert!(has(&no_weight, Severity::Error, "weight-required"));
+}
+
+#[test]
+fn toxin_limits_from_the_labels() {
+    let plan = |items: Vec<serde_json::Value>, history: serde_json::Value| json!({"date": "2026-11-26", "patient": {"weight_kg": 70, "history": history}, "items": items});
+    // Xeomin: 400 U per session.
+    let over = report(plan(
+        vec![toxin("trapezius", "left", "incobotulinumtoxinA", 410.0, 9)],
+        json!([]),
+    ));
+    assert!(has(&over, Severity::Error, "toxin-session-max"));
+    let at = report(plan(
+        vec![toxin("trapezius", "left", "incobotulinumtoxinA", 400.0, 9)],
+        json!([]),
+    ));
+    assert!(!at.has_error(), "{:?}", at.findings);
+    // Botox: 400 U in any 90 days, history included.
+    let recent = json!([{"date": "2026-10-27", "agent": "onabotulinumtoxinA", "dose": {"value": 300, "unit": "U"}, "muscles": ["trapezius:left"]}]);
+    let report_recent = report(plan(
+        vec![toxin("masseter", "left", "onabotulinumtoxinA", 150.0, 3)],
+        recent,
+    ));
+    assert!(has(&report_recent, Severity::Error, "toxin-cumulative-max"));
+    assert!(
+        has(&report_recent, Severity::Error, "toxin-retreatment-interval"),
+        "30 days < 12 weeks"
+    );
+    let old = json!([{"date": "2026-08-01", "agent": "onabotulinumtoxinA", "dose": {"value": 300, "unit": "U"}}]);
+    let report_old = report(plan(
+        vec![toxin("masseter", "left", "onabotulinumtoxinA", 150.0, 3)],
+        old,
+    ));
+    assert!(
+        !report_old.has_error(),
+        "117 days ago is outside both windows: {:?}",
+        report_old.findings
+    );
+    // Another product within 12 weeks: a warning, not an error.
+    let other = json!([{"date": "2026-10-27", "agent": "abobotulinumtoxinA", "dose": {"value": 300, "unit": "U"}}]);
+    let report_other = report(plan(
+        vec![toxin("masseter", "left", "incobotulinumtoxinA", 20.0, 1)],
+        other,
+    ));
+    assert!(has(&report_other, Severity::Warning, "toxin-retreatment-interval") && !report_other.has_error());
+    // Botox: ≤50 U per site. Dysport: ≤1 mL per site (20 U/0.1 mL → 200 U per mL).
+    assert!(has(
+        &report(plan(
+            vec![toxin("trapezius", "left", "onabotulinumtoxinA", 120.0, 2)],
+            json!([])
+        )),
+        Severity::Error,
+        "toxin-per-site-max"
+    ));
+    assert!(
+        !report(plan(
+            vec![toxin("trapezius", "left", "onabotulinumtoxinA", 120.0, 3)],
+            json!([])
+        ))
+        .has_error()
+    );
+    assert!(has(
+        &report(plan(
+            vec![toxin("trapezius", "left", "abobotulinumtoxinA", 500.0, 2)],
+            json!([])
+        )),
+        Severity::Error,
+        "toxin-per-site-max"
+    ));
+    // Two products in one plan.
+    let mixed = report(plan(
+        vec![
+            toxin("trapezius", "left", "onabotulinumtoxinA", 20.0, 1),
+            toxin("trapezius", "right", "incobotulinumtoxinA", 20.0, 1),
+        ],
+        json!([]),
+    ));
+    assert!(has(&mixed, Severity::Error, "toxin-mixed-products"));
+}
+
+#[test]
+fn patient_history_findings() {
+    let plan = |patient: serde_json::Value, items: Vec<serde_json::Value>| json!({"date": "2026-11-26", "patient": patient, "items": items});
+    let masseter = || toxin("masseter", "left", "incobotulinumtoxinA", 20.0, 1);
+    let cases: Vec<(serde_json::Value, Vec<serde_json::Value>, Severity, &str)> = vec![
+        (
+            json!({"allergies": ["incobotulinumtoxinA"]}),
+            vec![masseter()],
+            Severity::Error,
+            "allergy",
+        ),
+        (
+            json!({"conditions": ["infection-at-site"]}),
+            vec![masseter()],
+            Severity::Error,
+            "infection-at-site",
+        ),
+        (
+            json!({"medications": ["anticoagulant"]}),
+            vec![masseter()],
+            Severity::Warning,
+            "bleeding-risk",
+        ),
+        (
+            json!({"conditions": ["bleeding-disorder"]}),
+            vec![masseter()],
+            Severity::Warning,
+            "bleeding-risk",
+        ),
+        (
+            json!({"conditions": ["neuromuscular-disease"]}),
+            vec![masseter()],
+            Severity::Warning,
+            "neuromuscular-disease",
+        ),
+        (
+            json!({"medications": ["aminoglycoside"]}),
+            vec![masseter()],
+            Severity::Warning,
+            "aminoglycoside-interaction",
+        ),
+        (
+            json!({"conditions": ["pregnancy"]}),
+            vec![masseter()],
+            Severity::Warning,
+            "pregnancy",
+        ),
+        (
+            json!({}),
+            vec![toxin("trapezius", "left", "incobotulinumtoxinA", 20.0, 1)],
+            Severity::Warning,
+            "pneumothorax-risk",
+        ),
+        (
+            json!({"history": [{"date": "2026-11-01", "agent": "triamcinolone-acetonide", "dose": {"value": 40, "unit": "mg"}}]}),
+            vec![
+                json!({"muscle": "trapezius", "side": "left", "agent": "triamcinolone-acetonide", "dose": {"value": 40, "unit": "mg"}}),
+            ],
+            Severity::Warning,
+            "steroid-frequency",
+        ),
+        (
+            json!({"conditions": ["diabetes"]}),
+            vec![
+                json!({"muscle": "gluteus-medius", "side": "left", "agent": "dexamethasone-sodium-phosphate", "dose": {"value": 4, "unit": "mg"}}),
+            ],
+            Severity::Warning,
+            "steroid-glucose",
+        ),
+    ];
+    for (patient, items, severity, code) in cases {
+        let report = report(plan(patient.clone(), items));
+        assert!(
+            has(&report, severity, code),
+            "{code} for {patient}: {:?}",
+            report.findings
+        );
+        assert!(
+            report.findings.iter().all(|f| !f.source.is_empty()),
+            "every finding cites its source"
+        );
+    }
+    let clean = report(plan(json!({}), vec![masseter()]));
+    assert!(
+        clean.findings.iter().all(|f| f.severity == Severity::Info),
+        "{:?}",
+        clean.findings
+    );
+    let manual = report(plan(
+        json!({"conditions": ["infection-at-site"]}),
+        vec![json!({"muscle": "masseter", "side": "left", "agent": "manual-pressure"})],
+    ));
+    assert!(!manual.has_error(), "manual pressure uses no needle");
+}
+
+/// CPT counts muscles (left and right apart), not injections; HCPCS billing units per the CMS descriptors.
+#[test]
+fn codes_follow_the_billing_rules() {
+    let plan =
+        |items: Vec<serde_json::Value>| json!({"date": "2026-11-26", "patient": {"weight_kg": 80}, "items": items});
+    let steroid = |agent: &str, mg: f64| json!({"muscle": "gluteus-medius", "side": "left", "agent": agent, "dose": {"value": mg, "unit": "mg"}});
+    let cases: Vec<(Vec<serde_json::Value>, Vec<&str>)> = vec![
+        (
+            vec![
+                toxin("trapezius", "left", "incobotulinumtoxinA", 20.0, 2),
+                toxin("trapezius", "left", "incobotulinumtoxinA", 10.0, 1),
+            ],
+            vec!["20552x1", "J0588-JWx20", "J0588x30"],
+        ),
+        (
+            vec![
+                toxin("trapezius", "left", "incobotulinumtoxinA", 25.0, 1),
+                toxin("trapezius", "right", "incobotulinumtoxinA", 25.0, 1),
+            ],
+            vec!["20552x1", "J0588-JZx50"],
+        ),
+        (
+            vec![toxin("masseter", "left", "abobotulinumtoxinA", 250.0, 3)],
+            vec!["20552x1", "J0586-JWx10", "J0586x50"],
+        ),
+        (
+            vec![toxin("trapezius", "left", "rimabotulinumtoxinB", 2500.0, 5)],
+            vec!["20552x1", "J0587-JZx25"],
+        ),
+        (
+            vec![steroid("triamcinolone-acetonide", 40.0)],
+            vec!["20552x1", "J3301x4"],
+        ),
+        (
+            vec![steroid("methylprednisolone-acetate", 40.0)],
+            vec!["20552x1", "J1030x1"],
+        ),
+        (
+            vec![steroid("methylprednisolone-acetate", 100.0)],
+            vec!["20552x1", "J1040x2"],
+        ),
+        (
+            vec![steroid("dexamethasone-sodium-phosphate", 4.0)],
+            vec!["20552x1", "J1100x4"],
+        ),
+        (
+            vec![json!({"muscle": "trapezius", "side": "left", "agent": "dry-needling"})],
+            vec![],
+        ),
+    ];
+    for (items, expected) in cases {
+        let report = report(plan(items));
+        let mut found: Vec<String> = codes(&report).into_iter().filter(|c| !c.starts_with('M')).collect();
+        found.sort();
+        let mut expected: Vec<String> = expected.into_iter().map(str::to_owned).collect();
+        expected.sort();
+        assert_eq!(found, expected);
+    }
+    let three = report(plan(vec![
+        toxin("trapezius", "left", "incobotulinumtoxinA", 10.0, 1),
+        toxin("trapezius", "right", "incobotulinumtoxinA", 10.0, 1),
+        toxin("gluteus-medius", "left", "incobotulinumtoxinA", 10.0, 1),
+    ]));
+    assert_eq!(codes(&three)[0], "20553x1");
+    assert!(codes(&three).contains(&"M79.12".to_owned()) && codes(&three).contains(&"M79.18".to_owned()));
+}
+
+#[test]
+fn unreadable_input_names_the_choices() {
+    let plan = |item: serde_json::Value| json!({"date": "2026-11-26", "items": [item]});
+    let cases = [
+        (
+            plan(toxin("trapezus", "left", "incobotulinumtoxinA", 10.0, 1)),
+            "did you mean trapezius",
+        ),
+        (
+            plan(toxin("trapezius", "left", "xeomin", 10.0, 1)),
+            "valid agents: onabotulinumtoxinA",
+        ),
+        (
+            plan(toxin("trapezius", "up", "incobotulinumtoxinA", 10.0, 1)),
+            "valid sides: left, right",
+        ),
+        (
+            plan(
+                json!({"muscle": "trapezius", "side": "left", "agent": "incobotulinumtoxinA", "dose": {"value": 10, "unit": "mg"}}),
+            ),
+            "valid unit: U",
+        ),
+        (
+            plan(
+                json!({"muscle": "trapezius", "side": "left", "agent": "lidocaine", "dose": {"value": 10, "unit": "mg"}}),
+            ),
+            "volume_ml",
+        ),
+        (json!({"date": "26/11/2026", "items": []}), "YYYY-MM-DD"),
+        (
+            json!({"date": "2026-11-26", "patient": {"conditions": ["flu"]}, "items": [toxin("trapezius", "left", "incobotulinumtoxinA", 10.0, 1)]}),
+            "pregnancy",
+        ),
+    ];
+    for (input, expected) in cases {
+        let err = input_error(input);
+        assert!(err.to_string().contains(expected), "expected '{expected}' in: {err}");
+    }
+    // Aliases and case-insensitive agent ids are accepted.
+    assert!(
+        !report(
+            json!({"date": "2026-11-26", "items": [toxin("peroneus longus", "left", "INCOBOTULINUMTOXINA", 10.0, 1)]})
+        )
+        .has_error()
+    );
+}
+
+#[test]
+fn every_limit_and_product_cites_a_source() {
+    let c = catalog();
+    assert!(c.toxins.iter().all(|t| !t.source.is_empty() && !t.as_of.is_empty()));
+    assert!(
+        c.anesthetics
+            .iter()
+            .all(|a| !a.source.is_empty() && !a.as_of.is_empty())
+    );
+    assert!(c.steroids.iter().all(|s| !s.source.is_empty() && !s.as_of.is_empty()));
+    assert!(
+        c.limits
+            .iter()
+            .all(|l| !l.source.is_empty() && ["H", "M", "L"].contains(&l.confidence.as_str()))
+    );
+    for limit in &c.limits {
+        assert!(
+            limit.agent == "*steroid" || c.agent(&limit.agent).is_some(),
+            "limit for unknown agent {}",
+            limit.agent
+        );
+    }
+    for protocol in &c.protocols {
+        let input = from_template(
+            c,
+            atlas(),
+            &protocol.id,
+            &[],
+            PatientContext {
+                weight_kg: Some(70.0),
+                ..PatientContext::default()
+            },
+            "2026-11-26".into(),
+        )
+        .expect("template builds");
+        assert!(input.resolve(atlas(), c).is_ok(), "template {} resolves", protocol.id);
+    }
+}
+
+fn toxin_agent() -> impl Strategy<Value = &'static str> {
+    prop::sample::select(vec![
+        "onabotulinumtoxinA",
+        "incobotulinumtoxinA",
+        "abobotulinumtoxinA",
+        "rimabotulinumtoxinB",
+        "daxibotulinumtoxinA",
+    ])
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(96))]
+
+    /// Totals equal the sum of the items, and a toxin total over its session maximum never passes.
+    #[test]
+    fn totals_add_up_and_no_plan_over_a_toxin_limit_passes(
+        agent in toxin_agent(),
+        doses in prop::collection::vec(1.0_f64..3000.0, 1..5),
+        points in 1_u32..20,
+    ) {
+        let muscles = ["trapezius", "masseter", "gluteus-medius", "infraspinatus", "soleus"];
+        let items: Vec<_> = doses.iter().zip(muscles).map(|(d, m)| toxin(m, "left", agent, (*d * 10.0).round() / 10.0, points)).collect();
+        let report = report(json!({"date": "2026-11-26", "items": items}));
+        let sum: f64 = report.items.iter().filter_map(|i| i.dose.as_ref()).map(|d| d.value).sum();
+        prop_assert!((report.totals[0].value - sum).abs() < 1e-6);
+        let max = catalog().limit(agent, "session-max").map(|l| l.value).expect("every toxin has a session maximum");
+        if report.totals[0].value > max {
+            prop_assert!(has(&report, Severity::Error, "toxin-session-max"));
+        }
+        let opened: u32 = report.vials.iter().map(|v| v.size * v.count).sum();
+        prop_assert!(f64::from(opened) >= report.totals[0].value, "the vials cover the dose");
+    }
+
+    /// Any lidocaine dose over the lower of 4.5 mg/kg and 300 mg gets an error finding.
+    #[test]
+    fn no_anesthetic_overdose_passes(weight in 20.0_f64..150.0, ml in 0.5_f64..120.0) {
+        let report = report(json!({"date": "2026-11-26", "patient": {"weight_kg": weight}, "items": [
+            {"muscle": "trapezius", "side": "left", "agent": "lidocaine", "volume_ml": ml, "concentration_percent": 0.5}]}));
+        let mg = ml * 5.0;
+        if mg > (4.5 * weight).min(300.0) + 1e-6 {
+            prop_assert!(has(&report, Severity::Error, "anesthetic-max-dose"));
+        }
+    }
+}
