@@ -27,7 +27,7 @@ impl Mask {
         self.0[i / 64] & (1 << (i % 64)) != 0
     }
 
-    fn union(self, other: Mask) -> Mask {
+    pub(crate) fn union(self, other: Mask) -> Mask {
         Mask([self.0[0] | other.0[0], self.0[1] | other.0[1], self.0[2] | other.0[2]])
     }
 

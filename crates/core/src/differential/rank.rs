@@ -10,6 +10,9 @@ use super::drawing::{BodySide, Drawing, FindingStatus, Spot};
 const SPILLOVER_CREDIT: f64 = 0.5;
 /// How much of the score is lost when none of the essential zones was drawn (scaled by the missing fraction).
 const MISSING_PENALTY: f64 = 0.4;
+/// The fit of a muscle's combined explanation is multiplied by this for each trigger point added: two active
+/// points are a priori less likely than one (parsimony).
+const COMBINATION_PRIOR: f64 = 0.9;
 /// Score multiplier for each symptom qualifier the trigger point is known to produce, and its cap.
 const SYMPTOM_BONUS: f64 = 0.1;
 const SYMPTOM_BONUS_CAP: f64 = 0.3;
@@ -57,13 +60,21 @@ pub struct Candidate<'a> {
     pub(crate) order: (usize, usize),
     /// Drawn spots explained, by index into the drawing's spots (for combinations).
     pub(crate) explained_mask: combine::Mask,
+    /// The evidence multiplier (symptoms, findings) applied to the fit.
+    pub(crate) evidence: f64,
+    /// The essential zones placed on the body (drawn or not), filled only when the muscle's points are combined.
+    pub(crate) essential_spots: Vec<Spot>,
 }
 
 /// A further trigger point of a listed muscle and side.
 #[derive(Debug, Clone, Copy)]
 pub struct AlsoPoint<'a> {
     pub point: &'a TriggerPoint,
+    /// Its own score.
     pub score: f64,
+    /// Whether it is part of the muscle's combined explanation (it explains drawn regions the listed point
+    /// does not, and improves the fit).
+    pub combined: bool,
     pub(crate) explained_mask: combine::Mask,
 }
 
@@ -155,7 +166,7 @@ impl<'a> Ranker<'a> {
         });
         let raw_weights: Vec<f64> = spots.iter().map(|(_, i)| intensity_weight(*i)).collect();
         let combinations = combine::smallest_sets(&candidates, &raw_weights);
-        let mut candidates = one_per_muscle_and_side(candidates);
+        let mut candidates = one_per_muscle_and_side(candidates, &context);
         candidates.truncate(top);
         let listed = |i: usize| {
             candidates
@@ -254,7 +265,8 @@ impl Scoring<'_> {
             .collect();
         let symptom_multiplier = 1.0 + (SYMPTOM_BONUS * symptoms_matched.len() as f64).min(SYMPTOM_BONUS_CAP);
         let fit = coverage * (1.0 - MISSING_PENALTY * missing_fraction);
-        let score = with_evidence(fit, symptom_multiplier * finding_multiplier);
+        let evidence = symptom_multiplier * finding_multiplier;
+        let score = with_evidence(fit, evidence);
         Some(Candidate {
             muscle: model.muscle,
             point: model.point,
@@ -268,29 +280,132 @@ impl Scoring<'_> {
             also: Vec::new(),
             order,
             explained_mask: mask,
+            evidence,
+            essential_spots: Vec::new(),
         })
     }
 }
 
-/// Keeps each muscle and side once, at its best trigger point (the list is sorted best first); the muscle's
-/// other explaining trigger points on that side go into `also`. A clinician examines a muscle, and a top-3 of
-/// three points of one muscle would hide the next muscle to examine.
-fn one_per_muscle_and_side(candidates: Vec<Candidate<'_>>) -> Vec<Candidate<'_>> {
-    let mut kept: Vec<Candidate<'_>> = Vec::new();
+/// Keeps each muscle and side once, at its best trigger point (the list is sorted best first). A clinician
+/// examines a muscle, and a top-3 of three points of one muscle would hide the next muscle to examine.
+///
+/// Several trigger points of one muscle are often active together, each referring to part of the drawing (the
+/// quadratus lumborum's superficial and deep points, the two heads of the sternocleidomastoid). So the muscle's
+/// other points are added to the listed one, best first, whenever they improve the fit: the coverage of the
+/// union of their explained regions, less the penalty for the union of their undrawn essential zones. The
+/// listed candidate then explains what they explain together; every other explaining point goes into `also`.
+fn one_per_muscle_and_side<'a>(candidates: Vec<Candidate<'a>>, context: &Scoring<'_>) -> Vec<Candidate<'a>> {
+    let muscles = candidates.iter().map(|c| c.order.0 + 1).max().unwrap_or(0);
+    let mut slot_of = vec![usize::MAX; muscles * 3];
+    let mut kept: Vec<Candidate<'a>> = Vec::new();
     for candidate in candidates {
-        match kept
-            .iter_mut()
-            .find(|k| k.order.0 == candidate.order.0 && k.side == candidate.side)
-        {
-            Some(first) => first.also.push(AlsoPoint {
-                point: candidate.point,
-                score: candidate.score,
-                explained_mask: candidate.explained_mask,
-            }),
-            None => kept.push(candidate),
+        let key = candidate.order.0 * 3 + slot(candidate.side);
+        match slot_of[key] {
+            usize::MAX => {
+                slot_of[key] = kept.len();
+                kept.push(candidate);
+            }
+            i => merge_into(&mut kept[i], candidate, context),
         }
     }
+    kept.sort_by(|a, b| {
+        b.score
+            .total_cmp(&a.score)
+            .then(b.coverage.total_cmp(&a.coverage))
+            .then(a.missing.len().cmp(&b.missing.len()))
+            .then(a.order.cmp(&b.order))
+            .then(a.side.cmp(&b.side))
+    });
     kept
+}
+
+/// The essential zones of a trigger point on its side.
+fn essential_spots(point: &TriggerPoint, side: Option<BodySide>) -> Vec<Spot> {
+    point
+        .essential()
+        .flat_map(|z| zone_spots(z.region, z.laterality, side).into_iter().flatten())
+        .collect()
+}
+
+/// The fit of a set of explained spots (best weight per spot) against a set of essential spots.
+fn union_fit(explains: &[Explained], essential: &[Spot], missing: &[Spot], context: &Scoring<'_>) -> (f64, f64) {
+    let explained: f64 = explains
+        .iter()
+        .filter_map(|e| {
+            let i = context.lookup.get(e.region)?;
+            let credit = if e.weight == Weight::Essential {
+                1.0
+            } else {
+                SPILLOVER_CREDIT
+            };
+            Some(context.spot_weights[i] * credit)
+        })
+        .sum();
+    let coverage = if context.total > 0.0 {
+        explained / context.total
+    } else {
+        0.0
+    };
+    let missing_fraction = if essential.is_empty() {
+        0.0
+    } else {
+        missing.len() as f64 / essential.len() as f64
+    };
+    (coverage * (1.0 - MISSING_PENALTY * missing_fraction), coverage)
+}
+
+fn merge_explains(into: &[Explained], from: &[Explained]) -> Vec<Explained> {
+    let mut merged = into.to_vec();
+    for e in from {
+        match merged.iter_mut().find(|m| m.region == e.region) {
+            Some(m) if e.weight == Weight::Essential => m.weight = Weight::Essential,
+            Some(_) => {}
+            None => merged.push(*e),
+        }
+    }
+    merged
+}
+
+fn merge_spots(into: &[Spot], from: &[Spot]) -> Vec<Spot> {
+    let mut merged = into.to_vec();
+    merged.extend(from.iter().filter(|s| !into.contains(s)));
+    merged
+}
+
+/// Adds `other` (a lower-scored point of the same muscle and side) to `best`'s explanation if that improves the
+/// fit, at the parsimony cost; lists it in `also` either way.
+fn merge_into<'a>(best: &mut Candidate<'a>, other: Candidate<'a>, context: &Scoring<'_>) {
+    let mut also = AlsoPoint {
+        point: other.point,
+        score: other.score,
+        combined: false,
+        explained_mask: other.explained_mask,
+    };
+    // A point that explains no drawn region the others do not cannot widen the explanation.
+    if best.explained_mask.union(other.explained_mask) != best.explained_mask {
+        if best.essential_spots.is_empty() {
+            best.essential_spots = essential_spots(best.point, best.side);
+        }
+        let prior =
+            COMBINATION_PRIOR.powi(i32::try_from(best.also.iter().filter(|a| a.combined).count()).unwrap_or(i32::MAX));
+        let (current, _) = union_fit(&best.explains, &best.essential_spots, &best.missing, context);
+        let explains = merge_explains(&best.explains, &other.explains);
+        let essential = merge_spots(&best.essential_spots, &essential_spots(other.point, other.side));
+        let missing = merge_spots(&best.missing, &other.missing);
+        let (union, coverage) = union_fit(&explains, &essential, &missing, context);
+        let merged_fit = union * prior * COMBINATION_PRIOR;
+        if merged_fit > current * prior + 1e-12 {
+            also.combined = true;
+            best.explains = explains;
+            best.explains.sort_by_key(|e| context.lookup.get(e.region));
+            best.essential_spots = essential;
+            best.missing = missing;
+            best.coverage = coverage;
+            best.explained_mask = best.explained_mask.union(other.explained_mask);
+            best.score = with_evidence(merged_fit, best.evidence);
+        }
+    }
+    best.also.push(also);
 }
 
 /// Combines the fit of the pattern (0-1) with the evidence multiplier (symptoms, findings). Evidence against

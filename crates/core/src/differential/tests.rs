@@ -387,3 +387,38 @@ fn each_muscle_and_side_is_listed_once_with_its_other_points() {
         "temporalis has several points referring to the temple"
     );
 }
+
+#[test]
+fn a_muscle_combines_its_trigger_points_when_that_fits_better() {
+    let one = muscle("two", true, &format!("{{ region = \"temple\", {E} }}"), "");
+    let second_point = one
+        .split("[[muscle.trigger_point]]")
+        .nth(1)
+        .expect("trigger point block")
+        .replace("id = \"two-tp\"", "id = \"two-tp2\"")
+        .replace("region = \"temple\"", "region = \"jaw\"");
+    let rival = muscle(
+        "rival",
+        true,
+        &format!("{{ region = \"temple\", {E} }}, {{ region = \"eye\", {E} }}"),
+        "",
+    );
+    let atlas = atlas(&[format!("{one}\n[[muscle.trigger_point]]{second_point}"), rival]);
+    let ranker = Ranker::new(&atlas);
+    let result = ranker.rank(&draw(&["temple:right", "jaw:right"]), 10);
+    let top = &result.candidates[0];
+    assert_eq!(top.muscle.id, "two");
+    assert_eq!(
+        top.explains.len(),
+        2,
+        "the muscle's two points explain the drawing together"
+    );
+    assert_eq!(
+        top.also.iter().filter(|a| a.combined).count(),
+        1,
+        "the other point is combined in"
+    );
+    // Coverage 1, nothing missing, one added point: fit 0.9 (parsimony), mapped into [0.01, 0.99].
+    assert!((top.score - (0.01 + 0.98 * 0.9)).abs() < 1e-9, "{}", top.score);
+    assert!(top.missing.is_empty());
+}

@@ -34,6 +34,8 @@ struct AlsoView<'a> {
     trigger_point: &'a str,
     trigger_point_name: &'a str,
     score: f64,
+    /// Part of this candidate's combined explanation.
+    combined: bool,
 }
 
 #[derive(Serialize)]
@@ -83,6 +85,7 @@ fn view<'a>(rank: usize, c: &'a Candidate<'a>) -> CandidateView<'a> {
                 trigger_point: &a.point.id,
                 trigger_point_name: &a.point.name,
                 score: rounded(a.score),
+                combined: a.combined,
             })
             .collect(),
     }
