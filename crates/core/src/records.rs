@@ -85,6 +85,7 @@ pub fn format_utc(moment: OffsetDateTime) -> String {
 
 /// A patient's demographics and clinical background, as stored and as exchanged.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Demographics {
     pub mrn: String,
     pub given_name: String,

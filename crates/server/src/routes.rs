@@ -45,7 +45,10 @@ pub fn routes(state: Arc<State>) -> Router {
         .nest("/api/v1", api)
         .fallback(|| async { ApiError::not_found("route") })
         .layer(RequestBodyLimitLayer::new(1024 * 1024))
-        .layer(TraceLayer::new_for_http())
+        // Spans name the method and path only: query strings (`?q=` searches by patient name) never reach logs.
+        .layer(TraceLayer::new_for_http().make_span_with(|request: &axum::http::Request<_>| {
+            tracing::info_span!("request", method = %request.method(), path = %request.uri().path())
+        }))
         .layer(CatchPanicLayer::new())
         .with_state(state)
 }
