@@ -151,6 +151,21 @@ impl App {
         Ok(entries)
     }
 
+    /// Writes a consistent copy of the (SQLite) database; copying every record is itself audited first.
+    pub async fn backup(&self, actor: &Actor, path: &str) -> Result<(), AppError> {
+        actor.require(Permission::ManageUsers)?;
+        if std::path::Path::new(path).exists() {
+            return Err(AppError::Conflict(format!("{path} exists already; choose a new file")));
+        }
+        let mut tx = self.store.begin().await?;
+        audit(&mut tx, actor, "database.backup", None, "database", None).await?;
+        tx.commit().await?;
+        self.store.backup_to(path).await.map_err(|e| match e {
+            StoreError::Config(message) => AppError::Conflict(message),
+            other => AppError::Store(other),
+        })
+    }
+
     /// Verifies the whole audit chain: the number of entries, or the first broken one.
     pub async fn verify_audit(&self) -> Result<Result<u64, ChainBreak>, AppError> {
         Ok(self.store.verify_audit().await?)

@@ -537,10 +537,6 @@ impl Checker<'_> {
             let Some(region) = self.region(record, "referral", &zone.region) else {
                 continue;
             };
-            if zones.iter().any(|z| z.region == region) {
-                self.report(record, format!("referral lists region '{region}' twice"));
-                continue;
-            }
             let laterality = match (region.sided(), zone.laterality) {
                 (true, laterality) => Some(laterality.unwrap_or_default()),
                 (false, None) => None,
@@ -549,6 +545,15 @@ impl Checker<'_> {
                     None
                 }
             };
+            // A region may appear twice with different lateralities (essential on the same side, spillover
+            // across the midline), never twice with the same one.
+            if zones.iter().any(|z| z.region == region && z.laterality == laterality) {
+                self.report(
+                    record,
+                    format!("referral lists region '{region}' twice with the same laterality"),
+                );
+                continue;
+            }
             zones.push(Referral {
                 region,
                 weight: zone.weight,

@@ -133,6 +133,14 @@ fn check_rejects_each_kind_of_bad_data() {
             "midline and takes no laterality",
         ),
         (
+            "a region twice with one laterality",
+            VALID.replace(
+                "{ region = \"vertex\", weight = \"spillover\" }",
+                "{ region = \"temple\", weight = \"spillover\" }",
+            ),
+            "lists region 'temple' twice",
+        ),
+        (
             "unknown symptom",
             VALID.replace("[\"headache\"]", "[\"headach\"]"),
             "unknown symptom 'headach'",

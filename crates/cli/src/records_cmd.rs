@@ -301,11 +301,11 @@ pub fn audit(args: AuditArgs) -> Result<(), Failure> {
 
 pub fn backup(args: BackupArgs) -> Result<(), Failure> {
     runtime()?.block_on(async move {
-        let store = args.database.open().await?;
-        store
-            .backup_to(&args.to)
+        app(&args.database)
+            .await?
+            .backup(&Actor::operator(), &args.to)
             .await
-            .map_err(|e| Failure::Found(e.to_string()))?;
+            .map_err(app_failure)?;
         println!("backed up to {}", args.to);
         Ok(())
     })

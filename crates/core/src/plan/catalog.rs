@@ -22,7 +22,7 @@ pub struct Toxin {
     pub hcpcs: String,
     pub billing_unit: u32,
     pub source: String,
-    pub as_of: String,
+    pub effective_date: String,
     pub confidence: String,
 }
 
@@ -45,7 +45,7 @@ pub struct Anesthetic {
     pub max_mg: f64,
     pub concentrations_percent: Vec<f64>,
     pub source: String,
-    pub as_of: String,
+    pub effective_date: String,
     pub confidence: String,
 }
 
@@ -64,7 +64,7 @@ pub struct Steroid {
     pub usual_mg: f64,
     pub hcpcs: Vec<SteroidCode>,
     pub source: String,
-    pub as_of: String,
+    pub effective_date: String,
     pub confidence: String,
 }
 
@@ -76,8 +76,10 @@ pub struct Limit {
     pub kind: String,
     pub value: f64,
     pub days: Option<u32>,
+    /// For a per-muscle limit: the atlas muscle id.
+    pub muscle: Option<String>,
     pub source: String,
-    pub as_of: String,
+    pub effective_date: String,
     pub confidence: String,
 }
 

@@ -353,6 +353,35 @@ fn toxin_limits(plan: &Plan<'_>, catalog: &Catalog, totals: &[Total], findings: 
                 ));
             }
         }
+        for limit in catalog
+            .limits
+            .iter()
+            .filter(|l| l.agent == toxin.id && l.kind == "per-muscle-max-units")
+        {
+            let Some(muscle) = &limit.muscle else { continue };
+            for side in [Some("left"), Some("right"), None] {
+                let units: f64 = plan
+                    .items
+                    .iter()
+                    .filter(|i| i.agent == toxin.id && &i.muscle.id == muscle && i.side.as_deref() == side)
+                    .filter_map(|i| i.amount)
+                    .sum();
+                if units > limit.value {
+                    findings.push(finding(
+                        Severity::Warning,
+                        "toxin-per-muscle-max",
+                        format!(
+                            "{} U of {} into {muscle}{} exceeds the {} U the label advises",
+                            round3(units),
+                            toxin.id,
+                            side.map(|s| format!(" {s}")).unwrap_or_default(),
+                            limit.value
+                        ),
+                        &limit.source,
+                    ));
+                }
+            }
+        }
         for item in plan.items.iter().filter(|i| i.agent == toxin.id) {
             let Some(units) = item.amount else { continue };
             let per_site = units / f64::from(item.points);

@@ -214,6 +214,12 @@ fn toxin_limits_from_the_labels() {
         Severity::Error,
         "toxin-per-site-max"
     ));
+    // Botox: at most 100 U into one sternocleidomastoid (a warning: the label advises it to limit dysphagia).
+    let scm = report(plan(
+        vec![toxin("sternocleidomastoid", "left", "onabotulinumtoxinA", 120.0, 4)],
+        json!([]),
+    ));
+    assert!(has(&scm, Severity::Warning, "toxin-per-muscle-max") && !scm.has_error());
     // Two products in one plan.
     let mixed = report(plan(
         vec![
@@ -437,13 +443,21 @@ fn unreadable_input_names_the_choices() {
 #[test]
 fn every_limit_and_product_cites_a_source() {
     let c = catalog();
-    assert!(c.toxins.iter().all(|t| !t.source.is_empty() && !t.as_of.is_empty()));
+    assert!(
+        c.toxins
+            .iter()
+            .all(|t| !t.source.is_empty() && !t.effective_date.is_empty())
+    );
     assert!(
         c.anesthetics
             .iter()
-            .all(|a| !a.source.is_empty() && !a.as_of.is_empty())
+            .all(|a| !a.source.is_empty() && !a.effective_date.is_empty())
     );
-    assert!(c.steroids.iter().all(|s| !s.source.is_empty() && !s.as_of.is_empty()));
+    assert!(
+        c.steroids
+            .iter()
+            .all(|s| !s.source.is_empty() && !s.effective_date.is_empty())
+    );
     assert!(
         c.limits
             .iter()
