@@ -8,8 +8,8 @@ use taut_store::{AuditEntry, ChainBreak, StoreError, UserRecord};
 use crate::access::{Actor, Permission, Role, parse_profession};
 use crate::{App, AppError, audit, new_id, now_text};
 
-/// Minimum password length; a clinic may demand more, never less.
-const MIN_PASSWORD: usize = 12;
+/// Minimum password length (NIST SP 800-63B: at least 8 characters; no composition rules).
+const MIN_PASSWORD: usize = 8;
 
 fn token_hash(token: &str) -> String {
     hex::encode(Sha256::digest(token.as_bytes()))

@@ -156,14 +156,7 @@ impl<'a> Ranker<'a> {
                 }
             }
         }
-        candidates.sort_by(|a, b| {
-            b.score
-                .total_cmp(&a.score)
-                .then(b.coverage.total_cmp(&a.coverage))
-                .then(a.missing.len().cmp(&b.missing.len()))
-                .then(a.order.cmp(&b.order))
-                .then(a.side.cmp(&b.side))
-        });
+        candidates.sort_by(rank_order);
         let raw_weights: Vec<f64> = spots.iter().map(|(_, i)| intensity_weight(*i)).collect();
         let combinations = combine::smallest_sets(&candidates, &raw_weights);
         let mut candidates = one_per_muscle_and_side(candidates, &context);
@@ -308,15 +301,19 @@ fn one_per_muscle_and_side<'a>(candidates: Vec<Candidate<'a>>, context: &Scoring
             i => merge_into(&mut kept[i], candidate, context),
         }
     }
-    kept.sort_by(|a, b| {
-        b.score
-            .total_cmp(&a.score)
-            .then(b.coverage.total_cmp(&a.coverage))
-            .then(a.missing.len().cmp(&b.missing.len()))
-            .then(a.order.cmp(&b.order))
-            .then(a.side.cmp(&b.side))
-    });
+    kept.sort_by(rank_order);
     kept
+}
+
+/// Best first: score, then coverage, then fewer undrawn essential zones, then atlas order and side (stable
+/// output for equal scores).
+fn rank_order(a: &Candidate<'_>, b: &Candidate<'_>) -> std::cmp::Ordering {
+    b.score
+        .total_cmp(&a.score)
+        .then(b.coverage.total_cmp(&a.coverage))
+        .then(a.missing.len().cmp(&b.missing.len()))
+        .then(a.order.cmp(&b.order))
+        .then(a.side.cmp(&b.side))
 }
 
 /// The essential zones of a trigger point on its side.

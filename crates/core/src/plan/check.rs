@@ -217,7 +217,7 @@ pub fn check(plan: &Plan<'_>, catalog: &Catalog) -> Report {
     anesthetic_limits(plan, catalog, &totals, &mut findings);
     steroid_checks(plan, catalog, &mut findings);
     patient_checks(plan, &mut findings);
-    steroid_and_anesthetic_codes(plan, catalog, &totals, &mut codes, &mut findings);
+    steroid_and_anesthetic_codes(catalog, &totals, &mut codes, &mut findings);
     procedure_codes(plan, &mut codes);
 
     findings.sort_by_key(|f| std::cmp::Reverse(f.severity));
@@ -601,7 +601,6 @@ fn patient_checks(plan: &Plan<'_>, findings: &mut Vec<Finding>) {
 }
 
 fn steroid_and_anesthetic_codes(
-    plan: &Plan<'_>,
     catalog: &Catalog,
     totals: &[Total],
     codes: &mut Vec<Code>,
@@ -640,7 +639,6 @@ fn steroid_and_anesthetic_codes(
             _ => {}
         }
     }
-    let _ = plan;
 }
 
 /// CPT 20552 (one or two muscles) or 20553 (three or more), once per session, counting each muscle on each
