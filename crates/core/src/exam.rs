@@ -9,8 +9,9 @@
 
 use serde::{Deserialize, Serialize};
 
-/// One examined sign.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
+/// One examined sign. Written `yes`, `no` or `not-assessed`; input also accepts `true`/`false`, `null` and
+/// `not assessed`/`not_assessed`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Sign {
     Yes,
@@ -31,11 +32,29 @@ impl Sign {
     }
 
     pub fn parse(text: &str) -> Option<Sign> {
-        match text {
-            "yes" => Some(Sign::Yes),
-            "no" => Some(Sign::No),
-            "not-assessed" => Some(Sign::NotAssessed),
+        match text.trim().to_ascii_lowercase().replace(['_', ' '], "-").as_str() {
+            "yes" | "y" | "present" | "positive" => Some(Sign::Yes),
+            "no" | "n" | "absent" | "negative" => Some(Sign::No),
+            "not-assessed" | "na" | "n/a" | "unknown" => Some(Sign::NotAssessed),
             _ => None,
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for Sign {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Sign, D::Error> {
+        #[derive(Deserialize)]
+        #[serde(untagged)]
+        enum Written {
+            Flag(bool),
+            Text(String),
+        }
+        match Option::<Written>::deserialize(deserializer)? {
+            None => Ok(Sign::NotAssessed),
+            Some(Written::Flag(true)) => Ok(Sign::Yes),
+            Some(Written::Flag(false)) => Ok(Sign::No),
+            Some(Written::Text(text)) => Sign::parse(&text)
+                .ok_or_else(|| serde::de::Error::custom(format!("unknown sign '{text}'; valid: {}", Sign::CHOICES))),
         }
     }
 }
@@ -140,6 +159,17 @@ mod tests {
             };
             assert_eq!(classify(&signs), expected, "{signs:?}");
         }
+    }
+
+    #[test]
+    fn signs_are_read_leniently_but_never_guessed() {
+        let read = |json: &str| serde_json::from_str::<Sign>(json);
+        assert_eq!(read("\"yes\"").ok(), Some(Y));
+        assert_eq!(read("true").ok(), Some(Y));
+        assert_eq!(read("false").ok(), Some(N));
+        assert_eq!(read("null").ok(), Some(U));
+        assert_eq!(read("\"not assessed\"").ok(), Some(U));
+        assert!(read("\"maybe\"").is_err_and(|e| e.to_string().contains("yes, no, not-assessed")));
     }
 
     #[test]

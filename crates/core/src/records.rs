@@ -44,8 +44,20 @@ pub const MEASURES: &[&str] = &["pain-nrs", "pressure-pain-threshold", "range-of
 const DATE_FORMAT: &[time::format_description::BorrowedFormatItem<'static>] =
     time::macros::format_description!("[year]-[month]-[day]");
 
+/// Finds `value` in a vocabulary, ignoring case and writing `_` or a space for `-`; a few common synonyms
+/// (`F`, `nrs`, `ppt`, `rom`, `followup`) are accepted and stored as the canonical id.
 fn choose(field: &str, vocabulary: &'static [&'static str], value: &str) -> Result<&'static str, Invalid> {
-    vocab::lookup(vocabulary, value).ok_or_else(|| {
+    let normal = value.trim().to_ascii_lowercase().replace(['_', ' '], "-");
+    let synonym = match normal.as_str() {
+        "f" => "female",
+        "m" => "male",
+        "pain" | "nrs" | "pain-score" | "pain-nrs-0-10" => "pain-nrs",
+        "ppt" | "pressure-threshold" | "pressure-pain-threshold-kg-cm2" => "pressure-pain-threshold",
+        "rom" => "range-of-motion",
+        "followup" => "follow-up",
+        other => other,
+    };
+    vocab::lookup(vocabulary, synonym).ok_or_else(|| {
         invalid(
             field,
             format!("unknown value '{value}'; valid: {}", vocabulary.join(", ")),
@@ -277,6 +289,11 @@ pub struct FindingInput {
     pub side: Option<String>,
     #[serde(flatten)]
     pub signs: Signs,
+    #[serde(
+        alias = "pressure_threshold",
+        alias = "pressure_pain_threshold",
+        alias = "ppt_kg_cm2"
+    )]
     pub pressure_threshold_kg_cm2: Option<f64>,
     pub notes: Option<String>,
 }
@@ -451,7 +468,7 @@ mod tests {
             (Box::new(|d| d.mrn = " ".into()), "mrn"),
             (Box::new(|d| d.birth_date = "1980-02-30".into()), "birth_date"),
             (Box::new(|d| d.birth_date = "2030-01-01".into()), "birth_date"),
-            (Box::new(|d| d.sex = "f".into()), "sex"),
+            (Box::new(|d| d.sex = "x".into()), "sex"),
             (Box::new(|d| d.weight_kg = Some(0.0)), "weight_kg"),
             (Box::new(|d| d.allergies = vec!["penicillin".into()]), "allergies"),
             (Box::new(|d| d.conditions = vec!["flu".into()]), "conditions"),

@@ -170,19 +170,41 @@ async fn list_encounters(
     Ok(Json(json!({"items": state.app.encounters(&actor, &id).await?})).into_response())
 }
 
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct PainDrawingBody {
-    marks: Vec<PainMarkInput>,
+/// The marks of a pain drawing body: `{"marks": [...]}` (or `"regions"`), or the list itself.
+fn marks(body: serde_json::Value) -> Result<Vec<PainMarkInput>> {
+    let (list, prefix) = match body {
+        serde_json::Value::Object(mut object) => {
+            let key = if object.contains_key("marks") {
+                "marks"
+            } else {
+                "regions"
+            };
+            let list = object.remove(key).ok_or_else(|| {
+                ApiError::invalid(
+                    Some("marks"),
+                    "send {\"marks\": [{\"region\": \"temple:right\", \"intensity\": 7}]}",
+                )
+            })?;
+            (list, key)
+        }
+        list => (list, "marks"),
+    };
+    serde_path_to_error::deserialize(list).map_err(|e| {
+        let path = e.path().to_string();
+        ApiError::invalid(
+            Some(&format!("{prefix}{}", if path == "." { String::new() } else { path })),
+            e.inner().to_string(),
+        )
+    })
 }
 
 async fn add_pain_drawing(
     Shared(state): Shared<Arc<State>>,
     Authed(actor): Authed,
     Path(id): Path<String>,
-    ApiJson(body): ApiJson<PainDrawingBody>,
+    ApiJson(body): ApiJson<serde_json::Value>,
 ) -> Result<Response> {
-    let marks = state.app.add_pain_drawing(&actor, &id, body.marks).await?;
+    let marks = state.app.add_pain_drawing(&actor, &id, marks(body)?).await?;
     Ok((StatusCode::CREATED, Json(json!({"marks": marks}))).into_response())
 }
 

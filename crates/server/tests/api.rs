@@ -211,7 +211,7 @@ async fn patients_are_edited_with_versions_and_deleted_softly() {
             "duplicate MRN"
         );
         let mut bad = ada("MRN-2");
-        bad["sex"] = json!("f");
+        bad["sex"] = json!("x");
         let (status, body, _) = s
             .call("POST", "/api/v1/patients", Some(&clinician), Some(bad), None)
             .await;
@@ -334,6 +334,34 @@ async fn a_visit_is_recorded_and_read_back_as_a_timeline() {
             )
             .await;
         assert_eq!(status, StatusCode::CREATED);
+        let bare = json!([{"region": "occiput:right", "intensity": 3}]);
+        let (status, _, _) = s
+            .call(
+                "POST",
+                &format!("/api/v1/encounters/{encounter_id}/pain-drawing"),
+                Some(&clinician),
+                Some(bare),
+                None,
+            )
+            .await;
+        assert_eq!(status, StatusCode::CREATED, "a bare list of marks is accepted too");
+        let missing = json!({"marks": [{"region": "temple:right"}]});
+        let (status, body, _) = s
+            .call(
+                "POST",
+                &format!("/api/v1/encounters/{encounter_id}/pain-drawing"),
+                Some(&clinician),
+                Some(missing),
+                None,
+            )
+            .await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(
+            body["error"]["message"]
+                .as_str()
+                .is_some_and(|m| m.contains("intensity")),
+            "{body}"
+        );
         let bad = json!({"marks": [{"region": "temple:right", "intensity": 7}, {"region": "tempel", "intensity": 2}]});
         let (status, body, _) = s
             .call(
@@ -402,8 +430,8 @@ async fn a_visit_is_recorded_and_read_back_as_a_timeline() {
         let visit = &timeline["encounters"][0];
         assert_eq!(
             visit["pain_drawing"].as_array().map(Vec::len),
-            Some(2),
-            "the rejected drawing wrote nothing"
+            Some(3),
+            "the rejected drawings wrote nothing"
         );
         assert_eq!(visit["findings"][0]["classification"], "active");
         assert_eq!(timeline["outcomes"][0]["value"].as_f64(), Some(7.0));
