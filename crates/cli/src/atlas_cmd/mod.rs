@@ -176,14 +176,26 @@ fn search(atlas: &Atlas, text: &str, json: bool) -> Result<(), Failure> {
         let reasons: Vec<String> = hit
             .matches
             .iter()
-            .map(|m| match &m.trigger_point {
-                Some(tp) => format!("{} {} [{tp}]", m.field, m.detail),
-                None => format!("{} {}", m.field, m.detail),
+            .map(|m| {
+                let detail = short(&m.detail, 60);
+                match &m.trigger_point {
+                    Some(tp) => format!("{} {detail} [{tp}]", m.field),
+                    None => format!("{} {detail}", m.field),
+                }
             })
             .collect();
         println!("{:<32} {}", hit.muscle.id, reasons.join("; "));
     }
     Ok(())
+}
+
+/// At most `max` characters, with an ellipsis when cut.
+fn short(text: &str, max: usize) -> String {
+    if text.chars().count() <= max {
+        return text.to_owned();
+    }
+    let cut: String = text.chars().take(max).collect();
+    format!("{}…", cut.trim_end())
 }
 
 /// The serde name of a unit enum variant (`head-face`), for text output.
