@@ -37,10 +37,28 @@ async fn live_patient(tx: &mut Tx, id: &str) -> Result<PatientRecord, AppError> 
 }
 
 /// An encounter whose patient exists and is not deleted.
+/// (A deleted patient's encounter is reported as not found, without naming the patient.)
 async fn live_encounter(tx: &mut Tx, id: &str) -> Result<EncounterRecord, AppError> {
     let encounter = tx.encounter(id).await.map_err(AppError::store("encounter"))?;
-    live_patient(tx, &encounter.patient_id).await?;
-    Ok(encounter)
+    match live_patient(tx, &encounter.patient_id).await {
+        Ok(_) => Ok(encounter),
+        Err(AppError::NotFound(_)) => Err(AppError::NotFound(format!("encounter {id}"))),
+        Err(other) => Err(other),
+    }
+}
+
+/// The version an edit is based on: the `If-Match` header or the body's `version`, which must agree.
+fn edited_version(if_match: Option<i64>, body: Option<i64>, what: &str) -> Result<i64, AppError> {
+    match (if_match, body) {
+        (Some(header), Some(field)) if header != field => Err(AppError::invalid(
+            "version",
+            format!("If-Match says version {header} but the body says {field}"),
+        )),
+        (Some(version), _) | (None, Some(version)) => Ok(version),
+        (None, None) => Err(AppError::VersionRequired(format!(
+            "give the version you {what} (If-Match header or \"version\" field)"
+        ))),
+    }
 }
 
 impl App {
@@ -122,9 +140,7 @@ impl App {
         if_match: Option<i64>,
     ) -> Result<PatientRecord, AppError> {
         actor.require(Permission::WriteDemographics)?;
-        let version = if_match.or(patch.version).ok_or_else(|| {
-            AppError::VersionRequired("give the version you edited (If-Match header or \"version\" field)".into())
-        })?;
+        let version = edited_version(if_match, patch.version, "edited")?;
         let mut tx = self.store.begin().await?;
         let current = live_patient(&mut tx, id).await?;
         let next = patch.apply(&current.demographics).validate(now().date())?;
@@ -142,16 +158,15 @@ impl App {
         actor: &Actor,
         id: &str,
         reason: &str,
-        version: Option<i64>,
+        if_match: Option<i64>,
+        body_version: Option<i64>,
     ) -> Result<PatientRecord, AppError> {
         actor.require(Permission::DeletePatient)?;
         let reason = reason.trim();
         if reason.is_empty() {
             return Err(AppError::invalid("reason", "say why the record is deleted"));
         }
-        let version = version.ok_or_else(|| {
-            AppError::VersionRequired("give the version you are deleting (If-Match header or \"version\" field)".into())
-        })?;
+        let version = edited_version(if_match, body_version, "are deleting")?;
         let mut tx = self.store.begin().await?;
         live_patient(&mut tx, id).await?;
         let deleted = tx

@@ -102,6 +102,17 @@ impl App {
         Ok(token)
     }
 
+    /// Revokes all of a user's API tokens (a lost laptop, a leaked token); returns how many.
+    pub async fn revoke_tokens(&self, actor: &Actor, username: &str) -> Result<u64, AppError> {
+        actor.require(Permission::ManageUsers)?;
+        let mut tx = self.store.begin().await?;
+        let user = tx.user_by_username(username).await.map_err(AppError::store("user"))?;
+        let revoked = tx.revoke_tokens(&user.id, &now_text()).await?;
+        audit(&mut tx, actor, "token.revoke", None, "user", Some(&user.id)).await?;
+        tx.commit().await?;
+        Ok(revoked)
+    }
+
     /// The actor behind a bearer token; disabled users and unknown tokens are refused alike.
     pub async fn authenticate(&self, token: &str) -> Result<Actor, AppError> {
         let mut tx = self.store.begin_read().await?;
@@ -136,16 +147,24 @@ impl App {
         Actor::from_user(&user)
     }
 
-    /// Audit entries, oldest first (optionally one patient's); reading them is itself audited.
+    /// Audit entries after sequence number `after`, oldest first (optionally one patient's); reading them is
+    /// itself audited.
     pub async fn audit_log(
         &self,
         actor: &Actor,
         patient_id: Option<&str>,
+        after: i64,
         limit: i64,
     ) -> Result<Vec<AuditEntry>, AppError> {
         actor.require(Permission::ReadAudit)?;
+        if !(1..=10_000).contains(&limit) {
+            return Err(AppError::invalid("limit", "must be from 1 to 10000"));
+        }
+        if after < 0 {
+            return Err(AppError::invalid("after", "must not be negative"));
+        }
         let mut tx = self.store.begin().await?;
-        let entries = tx.audit_entries(patient_id, limit).await?;
+        let entries = tx.audit_entries(patient_id, after, limit).await?;
         audit(&mut tx, actor, "audit.read", patient_id, "audit_log", None).await?;
         tx.commit().await?;
         Ok(entries)

@@ -2,7 +2,7 @@
 //! (`taut demo`, `taut serve --demo`); every name is invented and every MRN starts with `DEMO-`.
 
 use taut_app::{Actor, App, AppError};
-use taut_core::exam::{Sign, Signs};
+use taut_core::exam::Sign;
 use taut_core::records::{Demographics, EncounterInput, FindingInput, OutcomeInput, PainMarkInput, format_utc};
 
 const GIVEN: &[&str] = &[
@@ -156,22 +156,20 @@ async fn one_patient(app: &App, clinician: &Actor, rng: &mut Rng, now: time::Off
             FindingInput {
                 trigger_point: point.id.clone(),
                 side: side.clone(),
-                signs: Signs {
-                    taut_band: Sign::Yes,
-                    spot_tenderness: Sign::Yes,
-                    referred_pain: if rng.below(4) == 0 {
-                        Sign::NotAssessed
-                    } else {
-                        Sign::Yes
-                    },
-                    pain_recognised: recognised,
-                    local_twitch: if rng.below(3) == 0 {
-                        Sign::Yes
-                    } else {
-                        Sign::NotAssessed
-                    },
-                    jump_sign: Sign::NotAssessed,
+                taut_band: Sign::Yes,
+                spot_tenderness: Sign::Yes,
+                referred_pain: if rng.below(4) == 0 {
+                    Sign::NotAssessed
+                } else {
+                    Sign::Yes
                 },
+                pain_recognised: recognised,
+                local_twitch: if rng.below(3) == 0 {
+                    Sign::Yes
+                } else {
+                    Sign::NotAssessed
+                },
+                jump_sign: Sign::NotAssessed,
                 pressure_threshold_kg_cm2: Some((threshold * 10.0).round() / 10.0),
                 notes: None,
             },

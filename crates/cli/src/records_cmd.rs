@@ -89,6 +89,13 @@ enum TokenCommand {
         #[command(flatten)]
         database: DatabaseArgs,
     },
+    /// Revoke every API token of a user.
+    Revoke {
+        #[arg(long)]
+        username: String,
+        #[command(flatten)]
+        database: DatabaseArgs,
+    },
 }
 
 #[derive(Args)]
@@ -109,6 +116,9 @@ enum AuditCommand {
         /// Only entries about this patient id.
         #[arg(long)]
         patient: Option<String>,
+        /// Only entries after this sequence number (page with the last one shown).
+        #[arg(long, default_value_t = 0)]
+        after: i64,
         #[arg(long, default_value_t = 1000)]
         limit: i64,
         #[arg(long)]
@@ -235,15 +245,26 @@ pub fn user(args: UserArgs) -> Result<(), Failure> {
 }
 
 pub fn token(args: TokenArgs) -> Result<(), Failure> {
-    let TokenCommand::Create { username, database } = args.command;
     runtime()?.block_on(async move {
-        let token = app(&database)
-            .await?
-            .create_token(&Actor::operator(), &username)
-            .await
-            .map_err(app_failure)?;
-        println!("{token}");
-        eprintln!("This token is shown once; Taut stores only its hash.");
+        match args.command {
+            TokenCommand::Create { username, database } => {
+                let token = app(&database)
+                    .await?
+                    .create_token(&Actor::operator(), &username)
+                    .await
+                    .map_err(app_failure)?;
+                println!("{token}");
+                eprintln!("This token is shown once; Taut stores only its hash.");
+            }
+            TokenCommand::Revoke { username, database } => {
+                let revoked = app(&database)
+                    .await?
+                    .revoke_tokens(&Actor::operator(), &username)
+                    .await
+                    .map_err(app_failure)?;
+                println!("revoked {revoked} token(s) of {username}");
+            }
+        }
         Ok(())
     })
 }
@@ -265,6 +286,7 @@ pub fn audit(args: AuditArgs) -> Result<(), Failure> {
             }
             AuditCommand::Log {
                 patient,
+                after,
                 limit,
                 json,
                 database,
@@ -275,7 +297,7 @@ pub fn audit(args: AuditArgs) -> Result<(), Failure> {
                 };
                 let entries = app(&database)
                     .await?
-                    .audit_log(&auditor, patient.as_deref(), limit)
+                    .audit_log(&auditor, patient.as_deref(), after, limit)
                     .await
                     .map_err(app_failure)?;
                 if json {

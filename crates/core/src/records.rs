@@ -6,7 +6,7 @@ use taut_atlas::{Atlas, RegionRef, Side};
 use time::format_description::well_known::Rfc3339;
 use time::{Date, OffsetDateTime};
 
-use crate::exam::Signs;
+use crate::exam::{Sign, Signs};
 use crate::vocab::{self, AGENTS, CONDITIONS, MEDICATIONS};
 
 /// A field that failed validation.
@@ -73,7 +73,27 @@ fn text(field: &str, value: &str, max: usize) -> Result<String, Invalid> {
     if trimmed.chars().count() > max {
         return Err(invalid(field, format!("longer than {max} characters")));
     }
+    if trimmed.chars().any(char::is_control) {
+        return Err(invalid(field, "contains control characters"));
+    }
     Ok(trimmed.to_owned())
+}
+
+/// Optional free text (notes): line breaks and tabs allowed, other control characters refused.
+fn notes(field: &str, value: Option<String>) -> Result<Option<String>, Invalid> {
+    let Some(value) = value.map(|n| n.trim().to_owned()).filter(|n| !n.is_empty()) else {
+        return Ok(None);
+    };
+    if value
+        .chars()
+        .any(|c| c.is_control() && c != '\n' && c != '\t' && c != '\r')
+    {
+        return Err(invalid(field, "contains control characters"));
+    }
+    if value.chars().count() > 10_000 {
+        return Err(invalid(field, "longer than 10000 characters"));
+    }
+    Ok(Some(value))
 }
 
 /// Parses a timestamp (RFC 3339) and returns it in UTC, truncated to microseconds (both engines keep that).
@@ -85,6 +105,14 @@ pub fn timestamp(field: &str, value: &str) -> Result<String, Invalid> {
         )
     })?;
     Ok(format_utc(parsed))
+}
+
+/// Records describe what happened: a time more than a day ahead (clock skew allowed) is a typo.
+fn not_future(field: &str, stamp: String, now: OffsetDateTime) -> Result<String, Invalid> {
+    if stamp > format_utc(now + time::Duration::days(1)) {
+        return Err(invalid(field, "lies in the future"));
+    }
+    Ok(stamp)
 }
 
 /// Formats a moment as UTC RFC 3339 with microseconds: fixed width, so text order is time order.
@@ -154,7 +182,7 @@ impl Demographics {
             allergies: list("allergies", AGENTS, &self.allergies)?,
             conditions: list("conditions", CONDITIONS, &self.conditions)?,
             medications: list("medications", MEDICATIONS, &self.medications)?,
-            notes: self.notes.map(|n| n.trim().to_owned()).filter(|n| !n.is_empty()),
+            notes: notes("notes", self.notes)?,
         })
     }
 }
@@ -224,10 +252,10 @@ impl EncounterInput {
         Ok(EncounterFields {
             kind: choose("kind", ENCOUNTER_KINDS, &self.kind)?.to_owned(),
             occurred_at: match &self.occurred_at {
-                Some(value) => timestamp("occurred_at", value)?,
+                Some(value) => not_future("occurred_at", timestamp("occurred_at", value)?, now)?,
                 None => format_utc(now),
             },
-            notes: self.notes.map(|n| n.trim().to_owned()).filter(|n| !n.is_empty()),
+            notes: notes("notes", self.notes)?,
         })
     }
 }
@@ -281,14 +309,25 @@ impl PainMarkInput {
     }
 }
 
-/// An exam finding on one trigger point. (Its signs are flattened in, which serde cannot combine with
-/// rejecting unknown fields.)
-#[derive(Debug, Clone, Deserialize)]
+/// An exam finding on one trigger point. Unknown fields are refused, so a misspelt sign is an error rather
+/// than a sign silently left "not assessed".
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct FindingInput {
     pub trigger_point: String,
     pub side: Option<String>,
-    #[serde(flatten)]
-    pub signs: Signs,
+    #[serde(default)]
+    pub taut_band: Sign,
+    #[serde(default, alias = "hypersensitive_spot")]
+    pub spot_tenderness: Sign,
+    #[serde(default)]
+    pub referred_pain: Sign,
+    #[serde(default, alias = "pain_recognized")]
+    pub pain_recognised: Sign,
+    #[serde(default, alias = "twitch_response", alias = "local_twitch_response")]
+    pub local_twitch: Sign,
+    #[serde(default)]
+    pub jump_sign: Sign,
     #[serde(
         alias = "pressure_threshold",
         alias = "pressure_pain_threshold",
@@ -296,6 +335,19 @@ pub struct FindingInput {
     )]
     pub pressure_threshold_kg_cm2: Option<f64>,
     pub notes: Option<String>,
+}
+
+impl FindingInput {
+    pub fn signs(&self) -> Signs {
+        Signs {
+            taut_band: self.taut_band,
+            spot_tenderness: self.spot_tenderness,
+            referred_pain: self.referred_pain,
+            pain_recognised: self.pain_recognised,
+            local_twitch: self.local_twitch,
+            jump_sign: self.jump_sign,
+        }
+    }
 }
 
 /// A validated finding.
@@ -343,9 +395,9 @@ impl FindingInput {
             trigger_point: self.trigger_point.trim().to_owned(),
             muscle: muscle.id.clone(),
             side,
-            signs: self.signs,
+            signs: self.signs(),
             pressure_threshold_kg_cm2: self.pressure_threshold_kg_cm2,
-            notes: self.notes.map(|n| n.trim().to_owned()).filter(|n| !n.is_empty()),
+            notes: notes("notes", self.notes)?,
         })
     }
 }
@@ -380,7 +432,10 @@ impl OutcomeInput {
         if !self.value.is_finite() {
             return Err(invalid("value", "must be a number"));
         }
-        let name = self.name.map(|n| n.trim().to_owned()).filter(|n| !n.is_empty());
+        let name = match self.name.as_deref().map(str::trim).filter(|n| !n.is_empty()) {
+            Some(name) => Some(text("name", name, 200)?),
+            None => None,
+        };
         let (unit, range): (String, Option<(f64, f64)>) = match measure {
             "pain-nrs" => ("NRS".into(), Some((0.0, 10.0))),
             "pressure-pain-threshold" => ("kg/cm2".into(), Some((f64::MIN_POSITIVE, 20.0))),
@@ -422,7 +477,7 @@ impl OutcomeInput {
             unit,
             encounter_id: self.encounter_id,
             recorded_at: match &self.recorded_at {
-                Some(value) => timestamp("recorded_at", value)?,
+                Some(value) => not_future("recorded_at", timestamp("recorded_at", value)?, now)?,
                 None => format_utc(now),
             },
         })
@@ -469,6 +524,8 @@ mod tests {
             (Box::new(|d| d.birth_date = "1980-02-30".into()), "birth_date"),
             (Box::new(|d| d.birth_date = "2030-01-01".into()), "birth_date"),
             (Box::new(|d| d.sex = "x".into()), "sex"),
+            (Box::new(|d| d.given_name = "A\u{0}B".into()), "given_name"),
+            (Box::new(|d| d.notes = Some("bell \u{7}".into())), "notes"),
             (Box::new(|d| d.weight_kg = Some(0.0)), "weight_kg"),
             (Box::new(|d| d.allergies = vec!["penicillin".into()]), "allergies"),
             (Box::new(|d| d.conditions = vec!["flu".into()]), "conditions"),
@@ -531,9 +588,8 @@ mod tests {
         let input = |tp: &str, side: Option<&str>| FindingInput {
             trigger_point: tp.into(),
             side: side.map(Into::into),
-            signs: Signs::default(),
             pressure_threshold_kg_cm2: Some(2.5),
-            notes: None,
+            ..FindingInput::default()
         };
         assert!(input("trapezius-upper-trp1", Some("left")).validate(atlas).is_ok());
         assert_eq!(

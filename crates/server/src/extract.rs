@@ -72,7 +72,8 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
             Ok(value) => Ok(ApiJson(value)),
             Err(e) => {
                 let path = e.path().to_string();
-                let field = (path != ".").then_some(path);
+                // serde_path_to_error writes "." for the root and "?" when the position is unknown.
+                let field = (path != "." && path != "?").then_some(path);
                 Err(ApiError::invalid(
                     field.as_deref(),
                     format!("invalid JSON body: {}", e.inner()),
@@ -95,4 +96,18 @@ pub fn if_match(headers: &HeaderMap) -> Result<Option<i64>, ApiError> {
             format!("'{text}' is not a record version such as \"3\""),
         )
     })
+}
+
+/// Query parameters whose rejection is a 422 JSON error.
+pub struct ApiQuery<T>(pub T);
+
+impl<T: DeserializeOwned, S: Send + Sync> FromRequestParts<S> for ApiQuery<T> {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<ApiQuery<T>, ApiError> {
+        let query = parts.uri.query().unwrap_or("");
+        serde_urlencoded::from_str(query)
+            .map(ApiQuery)
+            .map_err(|e| ApiError::invalid(None, format!("invalid query string: {e}")))
+    }
 }

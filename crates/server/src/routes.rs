@@ -2,7 +2,7 @@
 
 use std::sync::Arc;
 
-use axum::extract::{Path, Query, State as Shared};
+use axum::extract::{Path, State as Shared};
 use axum::http::header::{ETAG, LOCATION};
 use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -20,7 +20,7 @@ use tower_http::trace::TraceLayer;
 
 use crate::State;
 use crate::error::ApiError;
-use crate::extract::{ApiJson, Authed, if_match};
+use crate::extract::{ApiJson, ApiQuery, Authed, if_match};
 
 type Result<T> = std::result::Result<T, ApiError>;
 
@@ -44,12 +44,18 @@ pub fn routes(state: Arc<State>) -> Router {
         .route("/healthz", get(healthz))
         .nest("/api/v1", api)
         .fallback(|| async { ApiError::not_found("route") })
+        .method_not_allowed_fallback(|| async {
+            ApiError::new(StatusCode::METHOD_NOT_ALLOWED, "method-not-allowed", "this route does not take that method")
+        })
         .layer(RequestBodyLimitLayer::new(1024 * 1024))
         // Spans name the method and path only: query strings (`?q=` searches by patient name) never reach logs.
         .layer(TraceLayer::new_for_http().make_span_with(|request: &axum::http::Request<_>| {
             tracing::info_span!("request", method = %request.method(), path = %request.uri().path())
         }))
-        .layer(CatchPanicLayer::new())
+        .layer(CatchPanicLayer::custom(|_: Box<dyn std::any::Any + Send + 'static>| {
+            tracing::error!("a request handler panicked");
+            ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", "internal error").into_response()
+        }))
         .with_state(state)
 }
 
@@ -94,7 +100,7 @@ struct SearchQuery {
 async fn search_patients(
     Shared(state): Shared<Arc<State>>,
     Authed(actor): Authed,
-    Query(query): Query<SearchQuery>,
+    ApiQuery(query): ApiQuery<SearchQuery>,
 ) -> Result<Response> {
     let (limit, offset) = (query.limit.unwrap_or(50), query.offset.unwrap_or(0));
     let items = state.app.search_patients(&actor, &query.q, limit, offset).await?;
@@ -137,11 +143,11 @@ async fn delete_patient(
     headers: HeaderMap,
     ApiJson(body): ApiJson<DeleteBody>,
 ) -> Result<Response> {
-    let version = if_match(&headers)?.or(body.version);
-    Ok(with_etag(
-        StatusCode::OK,
-        &state.app.delete_patient(&actor, &id, &body.reason, version).await?,
-    ))
+    let deleted = state
+        .app
+        .delete_patient(&actor, &id, &body.reason, if_match(&headers)?, body.version)
+        .await?;
+    Ok(with_etag(StatusCode::OK, &deleted))
 }
 
 async fn patient_history(
@@ -239,16 +245,24 @@ async fn timeline(
 #[derive(Deserialize)]
 struct AuditQuery {
     patient: Option<String>,
+    after: Option<i64>,
     limit: Option<i64>,
 }
 
 async fn audit_log(
     Shared(state): Shared<Arc<State>>,
     Authed(actor): Authed,
-    Query(query): Query<AuditQuery>,
+    ApiQuery(query): ApiQuery<AuditQuery>,
 ) -> Result<Response> {
-    let limit = query.limit.unwrap_or(500).clamp(1, 10_000);
-    let items = state.app.audit_log(&actor, query.patient.as_deref(), limit).await?;
+    let items = state
+        .app
+        .audit_log(
+            &actor,
+            query.patient.as_deref(),
+            query.after.unwrap_or(0),
+            query.limit.unwrap_or(500),
+        )
+        .await?;
     Ok(Json(json!({"items": items})).into_response())
 }
 

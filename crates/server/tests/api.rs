@@ -540,3 +540,125 @@ async fn two_servers_share_one_postgres_database() {
         "one unbroken audit chain across servers"
     );
 }
+
+#[tokio::test]
+async fn review_findings_stay_fixed() {
+    for s in servers().await {
+        let clinician = s.user("doc", "clinician", "physician").await;
+        let auditor = s.user("aud", "auditor", "other").await;
+        // A misspelt sign is refused instead of being left "not assessed"; the American spelling is accepted.
+        let (_, patient, _) = s
+            .call("POST", "/api/v1/patients", Some(&clinician), Some(ada("MRN-1")), None)
+            .await;
+        let id = patient["id"].as_str().expect("id").to_owned();
+        let (_, encounter, _) = s
+            .call(
+                "POST",
+                &format!("/api/v1/patients/{id}/encounters"),
+                Some(&clinician),
+                Some(json!({"kind": "assessment"})),
+                None,
+            )
+            .await;
+        let findings = format!("/api/v1/encounters/{}/findings", encounter["id"].as_str().expect("id"));
+        let typo = json!({"trigger_point": "masseter-deep", "side": "left", "taut_band": "yes", "spot_tenderness": "yes", "pain_recognised_": "yes"});
+        let (status, body, _) = s.call("POST", &findings, Some(&clinician), Some(typo), None).await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+        let american = json!({"trigger_point": "masseter-deep", "side": "left", "taut_band": true, "spot_tenderness": "yes", "pain_recognized": "yes"});
+        let (status, body, _) = s.call("POST", &findings, Some(&clinician), Some(american), None).await;
+        assert_eq!(
+            (status, body["classification"].as_str()),
+            (StatusCode::CREATED, Some("active"))
+        );
+
+        // Search folds case beyond ASCII on both engines.
+        let mut umlaut = ada("MRN-2");
+        umlaut["family_name"] = json!("Ärnström");
+        s.call("POST", "/api/v1/patients", Some(&clinician), Some(umlaut), None)
+            .await;
+        let (_, found, _) = s
+            .call("GET", "/api/v1/patients?q=%C3%A4rnstr", Some(&clinician), None, None)
+            .await;
+        assert_eq!(found["items"].as_array().map(Vec::len), Some(1), "{found}");
+
+        // A deleted record releases its MRN; If-Match and the body's version must agree.
+        let path = format!("/api/v1/patients/{id}");
+        let (status, _, _) = s
+            .call(
+                "DELETE",
+                &path,
+                Some(&clinician),
+                Some(json!({"reason": "duplicate", "version": 2})),
+                Some("\"1\""),
+            )
+            .await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "disagreeing versions");
+        let (status, _, _) = s
+            .call(
+                "DELETE",
+                &path,
+                Some(&clinician),
+                Some(json!({"reason": "duplicate"})),
+                Some("\"1\""),
+            )
+            .await;
+        assert_eq!(status, StatusCode::OK);
+        let (status, _, _) = s
+            .call("POST", "/api/v1/patients", Some(&clinician), Some(ada("MRN-1")), None)
+            .await;
+        assert_eq!(
+            status,
+            StatusCode::CREATED,
+            "the MRN of a deleted record can be given again"
+        );
+        let (status, body, _) = s
+            .call(
+                "POST",
+                &findings,
+                Some(&clinician),
+                Some(json!({"trigger_point": "masseter-deep", "side": "left"})),
+                None,
+            )
+            .await;
+        assert_eq!(status, StatusCode::NOT_FOUND);
+        assert!(
+            !body.to_string().contains(&id),
+            "a deleted patient's id is not revealed: {body}"
+        );
+
+        // Errors keep the JSON contract: bad query strings, wrong methods.
+        let (status, body, _) = s
+            .call("GET", "/api/v1/patients?limit=abc", Some(&clinician), None, None)
+            .await;
+        assert_eq!(
+            (status, error_code(&body)),
+            (StatusCode::UNPROCESSABLE_ENTITY, "invalid")
+        );
+        let (status, body, _) = s.call("PUT", &path, Some(&clinician), Some(json!({})), None).await;
+        assert_eq!(
+            (status, error_code(&body)),
+            (StatusCode::METHOD_NOT_ALLOWED, "method-not-allowed")
+        );
+
+        // The audit log pages forward from the last sequence number seen.
+        let (_, first, _) = s.call("GET", "/api/v1/audit?limit=2", Some(&auditor), None, None).await;
+        let last = first["items"][1]["seq"].as_i64().expect("seq");
+        let (_, next, _) = s
+            .call(
+                "GET",
+                &format!("/api/v1/audit?limit=2&after={last}"),
+                Some(&auditor),
+                None,
+                None,
+            )
+            .await;
+        assert_eq!(next["items"][0]["seq"].as_i64(), Some(last + 1));
+        let (status, _, _) = s.call("GET", "/api/v1/audit?limit=0", Some(&auditor), None, None).await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+
+        // A revoked token stops working at once.
+        s.app.revoke_tokens(&Actor::operator(), "doc").await.expect("revoke");
+        let (status, _, _) = s.call("GET", "/api/v1/patients", Some(&clinician), None, None).await;
+        assert_eq!(status, StatusCode::UNAUTHORIZED);
+    }
+}

@@ -17,12 +17,13 @@ CREATE TABLE api_tokens (
     id TEXT PRIMARY KEY,
     user_id TEXT NOT NULL REFERENCES users (id),
     token_hash TEXT NOT NULL UNIQUE,
-    created_at TEXT NOT NULL
+    created_at TEXT NOT NULL,
+    revoked_at TEXT
 );
 
 CREATE TABLE patients (
     id TEXT PRIMARY KEY,
-    mrn TEXT NOT NULL UNIQUE,
+    mrn TEXT NOT NULL,
     given_name TEXT NOT NULL,
     family_name TEXT NOT NULL,
     birth_date TEXT NOT NULL,
@@ -38,8 +39,12 @@ CREATE TABLE patients (
     updated_by TEXT NOT NULL REFERENCES users (id),
     deleted_at TEXT,
     delete_reason TEXT,
+    -- MRN and names lower-cased by the application (Unicode-aware on both engines), for search.
+    search_key TEXT NOT NULL,
     CHECK ((deleted_at IS NULL) = (delete_reason IS NULL))
 );
+-- An MRN names one live patient; a deleted record releases it.
+CREATE UNIQUE INDEX patients_mrn_live ON patients (mrn) WHERE deleted_at IS NULL;
 CREATE INDEX patients_family_name ON patients (family_name);
 
 -- Every state a patient record has had, the current one included: edits and deletes never lose data.

@@ -119,23 +119,33 @@ impl Tx {
         Ok(())
     }
 
-    /// Audit entries, oldest first, optionally for one patient.
-    pub async fn audit_entries(&mut self, patient_id: Option<&str>, limit: i64) -> Result<Vec<AuditEntry>, StoreError> {
+    /// Audit entries after sequence number `after` (0 for the start), oldest first, optionally for one patient:
+    /// page through the log by passing the last `seq` seen.
+    pub async fn audit_entries(
+        &mut self,
+        patient_id: Option<&str>,
+        after: i64,
+        limit: i64,
+    ) -> Result<Vec<AuditEntry>, StoreError> {
         let rows = match patient_id {
             Some(patient) => {
                 sqlx::query(sqlx::AssertSqlSafe(format!(
-                    "{SELECT} WHERE patient_id = $1 ORDER BY seq LIMIT $2"
+                    "{SELECT} WHERE patient_id = $1 AND seq > $2 ORDER BY seq LIMIT $3"
                 )))
                 .bind(patient)
+                .bind(after)
                 .bind(limit)
                 .fetch_all(&mut *self.inner)
                 .await?
             }
             None => {
-                sqlx::query(sqlx::AssertSqlSafe(format!("{SELECT} ORDER BY seq LIMIT $1")))
-                    .bind(limit)
-                    .fetch_all(&mut *self.inner)
-                    .await?
+                sqlx::query(sqlx::AssertSqlSafe(format!(
+                    "{SELECT} WHERE seq > $1 ORDER BY seq LIMIT $2"
+                )))
+                .bind(after)
+                .bind(limit)
+                .fetch_all(&mut *self.inner)
+                .await?
             }
         };
         rows.iter().map(entry).collect()

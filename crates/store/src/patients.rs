@@ -65,6 +65,12 @@ fn patient(row: &AnyRow) -> Result<PatientRecord, StoreError> {
     })
 }
 
+/// What a search matches: MRN and names, lower-cased here so that both engines compare alike (SQLite's
+/// `lower()` only folds ASCII).
+fn search_key(d: &Demographics) -> String {
+    format!("{} {} {} {}", d.mrn, d.given_name, d.family_name, d.given_name).to_lowercase()
+}
+
 fn mrn_taken(e: StoreError, mrn: &str) -> StoreError {
     match e {
         StoreError::Conflict(_) => StoreError::Conflict(format!("a patient with MRN '{mrn}' exists already")),
@@ -77,8 +83,8 @@ impl Tx {
         let d = &p.demographics;
         sqlx::query(
             "INSERT INTO patients (id, mrn, given_name, family_name, birth_date, sex, weight_kg, allergies, \
-             conditions, medications, notes, version, created_at, updated_at, updated_by) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)",
+             conditions, medications, notes, version, created_at, updated_at, updated_by, search_key) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)",
         )
         .bind(&p.id)
         .bind(&d.mrn)
@@ -95,6 +101,7 @@ impl Tx {
         .bind(&p.created_at)
         .bind(&p.updated_at)
         .bind(by)
+        .bind(search_key(d))
         .execute(&mut *self.inner)
         .await
         .map_err(|e| mrn_taken(e.into(), &d.mrn))?;
@@ -146,9 +153,7 @@ impl Tx {
                 .replace('_', "\\_")
         );
         let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
-            "SELECT {COLUMNS} FROM patients WHERE deleted_at IS NULL AND (lower(mrn) LIKE $1 ESCAPE '\\' \
-             OR lower(given_name) LIKE $1 ESCAPE '\\' OR lower(family_name) LIKE $1 ESCAPE '\\' \
-             OR lower(given_name || ' ' || family_name) LIKE $1 ESCAPE '\\') \
+            "SELECT {COLUMNS} FROM patients WHERE deleted_at IS NULL AND search_key LIKE $1 ESCAPE '\\' \
              ORDER BY lower(family_name), lower(given_name), id LIMIT $2 OFFSET $3"
         )))
         .bind(pattern)
@@ -173,7 +178,8 @@ impl Tx {
         let done = sqlx::query(
             "UPDATE patients SET mrn = $1, given_name = $2, family_name = $3, birth_date = $4, sex = $5, \
              weight_kg = $6, allergies = $7, conditions = $8, medications = $9, notes = $10, version = version + 1, \
-             updated_at = $11, updated_by = $12 WHERE id = $13 AND version = $14 AND deleted_at IS NULL",
+             updated_at = $11, updated_by = $12, search_key = $15 WHERE id = $13 AND version = $14 \
+             AND deleted_at IS NULL",
         )
         .bind(&d.mrn)
         .bind(&d.given_name)
@@ -189,6 +195,7 @@ impl Tx {
         .bind(by)
         .bind(id)
         .bind(expected_version)
+        .bind(search_key(d))
         .execute(&mut *self.inner)
         .await
         .map_err(|e| mrn_taken(e.into(), &d.mrn))?;

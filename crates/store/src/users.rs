@@ -114,11 +114,21 @@ impl Tx {
         Ok(())
     }
 
-    /// The (enabled or disabled) user whose token has this hash.
+    /// Revokes every live token of a user; returns how many.
+    pub async fn revoke_tokens(&mut self, user_id: &str, at: &str) -> Result<u64, StoreError> {
+        let done = sqlx::query("UPDATE api_tokens SET revoked_at = $1 WHERE user_id = $2 AND revoked_at IS NULL")
+            .bind(at)
+            .bind(user_id)
+            .execute(&mut *self.inner)
+            .await?;
+        Ok(done.rows_affected())
+    }
+
+    /// The (enabled or disabled) user whose unrevoked token has this hash.
     pub async fn token_owner(&mut self, token_hash: &str) -> Result<TokenOwner, StoreError> {
         let row = sqlx::query(
             "SELECT u.id, u.username, u.role, u.profession, u.disabled, u.created_at \
-             FROM api_tokens t JOIN users u ON u.id = t.user_id WHERE t.token_hash = $1",
+             FROM api_tokens t JOIN users u ON u.id = t.user_id WHERE t.token_hash = $1 AND t.revoked_at IS NULL",
         )
         .bind(token_hash)
         .fetch_optional(&mut *self.inner)

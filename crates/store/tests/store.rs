@@ -331,7 +331,7 @@ async fn the_audit_chain_detects_alteration_and_removal() {
         let broken = store.verify_audit().await.expect("verify").expect_err("removed");
         assert_eq!(broken.seq, 4, "{broken:?}");
         let mut tx = store.begin().await.expect("begin");
-        assert_eq!(tx.audit_entries(Some("p1"), 100).await.expect("entries").len(), 3);
+        assert_eq!(tx.audit_entries(Some("p1"), 0, 100).await.expect("entries").len(), 3);
     }
 }
 

@@ -88,52 +88,71 @@ fn unit_of(kind: Kind) -> &'static str {
 /// The vial sizes to open for `total` units: least waste first, then fewest vials (CMS: bill from the
 /// vial sizes that minimise waste). Returns (size, count) pairs, largest first.
 pub fn choose_vials(total: f64, sizes: &[u32]) -> Vec<(u32, u32)> {
-    let mut sizes: Vec<u32> = sizes.to_vec();
+    let need = if total.is_finite() && total > 0.0 {
+        total.ceil() as u64
+    } else {
+        0
+    };
+    let sizes: Vec<u64> = sizes.iter().map(|s| u64::from(*s)).collect();
+    cover(need, &sizes)
+        .into_iter()
+        .map(|(size, count)| {
+            (
+                u32::try_from(size).unwrap_or(u32::MAX),
+                u32::try_from(count).unwrap_or(u32::MAX),
+            )
+        })
+        .collect()
+}
+
+/// The multiset of `sizes` whose sum is the smallest at or above `need`, with the fewest pieces for that sum;
+/// (size, count) pairs, largest first. Exact by dynamic programming over sums up to `need` + the largest size;
+/// a very large need is first reduced by whole largest pieces, keeping the search to a few largest sizes.
+pub fn cover(need: u64, sizes: &[u64]) -> Vec<(u64, u64)> {
+    let mut sizes: Vec<u64> = sizes.iter().copied().filter(|s| *s > 0).collect();
     sizes.sort_unstable_by(|a, b| b.cmp(a));
     sizes.dedup();
-    let need = total.ceil().max(0.0) as u64;
-    if need == 0 || sizes.is_empty() {
+    let Some(&largest) = sizes.first() else {
+        return Vec::new();
+    };
+    if need == 0 {
         return Vec::new();
     }
-    let mut best: Option<(u64, u32, Vec<u32>)> = None;
-    let mut counts = vec![0_u32; sizes.len()];
-    fn search(
-        i: usize,
-        sum: u64,
-        n: u32,
-        need: u64,
-        sizes: &[u32],
-        counts: &mut Vec<u32>,
-        best: &mut Option<(u64, u32, Vec<u32>)>,
-    ) {
-        if sum >= need {
-            let candidate = (sum - need, n);
-            if best.as_ref().is_none_or(|(w, c, _)| candidate < (*w, *c)) {
-                *best = Some((candidate.0, candidate.1, counts.clone()));
+    let bulk = (need / largest).saturating_sub(2);
+    let rest = need - bulk * largest;
+    let limit = usize::try_from(rest + largest).unwrap_or(usize::MAX);
+    // pieces[s]: fewest pieces summing exactly to s; last[s]: the size added last on that path.
+    let mut pieces = vec![u64::MAX; limit + 1];
+    let mut last = vec![0_u64; limit + 1];
+    pieces[0] = 0;
+    for sum in 1..=limit {
+        for &size in &sizes {
+            let Ok(size_index) = usize::try_from(size) else {
+                continue;
+            };
+            if size_index <= sum && pieces[sum - size_index] != u64::MAX && pieces[sum - size_index] + 1 < pieces[sum] {
+                pieces[sum] = pieces[sum - size_index] + 1;
+                last[sum] = size;
             }
-            return;
         }
-        if i == sizes.len() {
-            return;
-        }
-        let size = u64::from(sizes[i]);
-        let most = need.saturating_sub(sum).div_ceil(size);
-        for count in (0..=most).rev() {
-            counts[i] = u32::try_from(count).unwrap_or(u32::MAX);
-            search(i + 1, sum + count * size, n + counts[i], need, sizes, counts, best);
-        }
-        counts[i] = 0;
     }
-    search(0, 0, 0, need, &sizes, &mut counts, &mut best);
-    best.map(|(_, _, counts)| {
-        sizes
-            .iter()
-            .zip(counts)
-            .filter(|(_, c)| *c > 0)
-            .map(|(s, c)| (*s, c))
-            .collect()
-    })
-    .unwrap_or_default()
+    let start = usize::try_from(rest).unwrap_or(usize::MAX);
+    let Some(mut sum) = (start..=limit).find(|s| pieces[*s] != u64::MAX) else {
+        return Vec::new();
+    };
+    let mut counts: Vec<(u64, u64)> = sizes
+        .iter()
+        .map(|s| (*s, if *s == largest { bulk } else { 0 }))
+        .collect();
+    while sum > 0 {
+        let size = last[sum];
+        if let Some(entry) = counts.iter_mut().find(|(s, _)| *s == size) {
+            entry.1 += 1;
+        }
+        sum -= usize::try_from(size).unwrap_or(sum);
+    }
+    counts.retain(|(_, c)| *c > 0);
+    counts
 }
 
 fn finding(severity: Severity, code: &str, message: String, source: &str) -> Finding {
@@ -303,12 +322,20 @@ fn toxin_limits(plan: &Plan<'_>, catalog: &Catalog, totals: &[Total], findings: 
         }
         if let Some(limit) = catalog.limit(&toxin.id, "window-max") {
             let days = i64::from(limit.days.unwrap_or(90));
-            let before: f64 = plan
+            let within: Vec<_> = plan
                 .history
                 .iter()
                 .filter(|h| h.agent == toxin.id && (0..days).contains(&days_between(h.date, plan.date)))
-                .filter_map(|h| h.amount)
-                .sum();
+                .collect();
+            let before: f64 = within.iter().filter_map(|h| h.amount).sum();
+            if within.iter().any(|h| h.amount.is_none()) {
+                findings.push(finding(
+                    Severity::Warning,
+                    "toxin-cumulative-max",
+                    format!("{} was given within {days} days without a recorded dose: the cumulative total cannot be checked", toxin.id),
+                    &limit.source,
+                ));
+            }
             if before + total.value > limit.value {
                 findings.push(finding(
                     Severity::Error,
@@ -423,6 +450,8 @@ fn toxin_limits(plan: &Plan<'_>, catalog: &Catalog, totals: &[Total], findings: 
 }
 
 fn anesthetic_limits(plan: &Plan<'_>, catalog: &Catalog, totals: &[Total], findings: &mut Vec<Finding>) {
+    // Each anesthetic's share of its own maximum; their toxicity adds up.
+    let mut shares: Vec<(String, f64)> = Vec::new();
     for total in totals {
         let Some(AgentRef::Anesthetic(anesthetic)) = catalog.agent(&total.agent) else {
             continue;
@@ -441,6 +470,7 @@ fn anesthetic_limits(plan: &Plan<'_>, catalog: &Catalog, totals: &[Total], findi
         };
         let by_weight = anesthetic.mg_per_kg * weight;
         let limit = by_weight.min(anesthetic.max_mg);
+        shares.push((anesthetic.id.clone(), total.value / limit));
         if total.value > limit {
             findings.push(finding(
                 Severity::Error,
@@ -457,6 +487,23 @@ fn anesthetic_limits(plan: &Plan<'_>, catalog: &Catalog, totals: &[Total], findi
                 &anesthetic.source,
             ));
         }
+    }
+    let combined: f64 = shares.iter().map(|(_, share)| share).sum();
+    if shares.len() > 1 && combined > 1.0 && shares.iter().all(|(_, share)| *share <= 1.0) {
+        let parts: Vec<String> = shares
+            .iter()
+            .map(|(id, share)| format!("{id} {:.0} %", share * 100.0))
+            .collect();
+        findings.push(finding(
+            Severity::Error,
+            "anesthetic-max-dose",
+            format!(
+                "local anesthetic toxicity is additive: {} of the respective maximum doses add up to {:.0} %",
+                parts.join(" + "),
+                combined * 100.0
+            ),
+            "Additive systemic toxicity of combined local anesthetics (ASRA practice advisory on local anesthetic systemic toxicity; Medscape local anesthetic dosing): the fractions of each maximum dose are summed",
+        ));
     }
 }
 
@@ -609,22 +656,18 @@ fn steroid_and_anesthetic_codes(
     for total in totals {
         match catalog.agent(&total.agent) {
             Some(AgentRef::Steroid(steroid)) => {
-                // The smallest code size that covers the dose in one unit, else the largest size repeated.
-                let mut sizes = steroid.hcpcs.clone();
-                sizes.sort_by(|a, b| a.mg.total_cmp(&b.mg));
-                let code = if sizes.len() > 1 {
-                    sizes.iter().find(|c| c.mg >= total.value).or(sizes.last())
-                } else {
-                    sizes.first()
-                };
-                if let Some(code) = code {
-                    let units = (total.value / code.mg).ceil() as u32;
-                    codes.push(Code {
-                        system: "HCPCS".into(),
-                        code: code.code.clone(),
-                        units: Some(units.max(1)),
-                        modifier: None,
-                    });
+                // The code sizes whose billed mg cover the dose with the least excess, then the fewest units
+                // (100 mg methylprednisolone: J1040 + J1020, not J1040 × 2).
+                let sizes: Vec<u64> = steroid.hcpcs.iter().map(|c| (c.mg * 10.0).round() as u64).collect();
+                for (size, count) in cover((total.value * 10.0).ceil() as u64, &sizes) {
+                    if let Some(code) = steroid.hcpcs.iter().find(|c| (c.mg * 10.0).round() as u64 == size) {
+                        codes.push(Code {
+                            system: "HCPCS".into(),
+                            code: code.code.clone(),
+                            units: Some(u32::try_from(count).unwrap_or(u32::MAX)),
+                            modifier: None,
+                        });
+                    }
                 }
             }
             Some(AgentRef::Anesthetic(anesthetic)) => findings.push(finding(

@@ -118,6 +118,8 @@ pub struct Past {
     pub date: Date,
     pub agent: String,
     pub amount: Option<f64>,
+    /// Atlas muscle ids treated.
+    pub muscles: Vec<String>,
 }
 
 /// A plan ready to check.
@@ -139,12 +141,30 @@ fn date(field: &str, text: &str) -> Result<Date, PlanInputError> {
     Date::parse(text.trim(), DATE).map_err(|_| bad(field, format!("'{text}' is not a date YYYY-MM-DD")))
 }
 
+/// Upper bounds far beyond any clinical dose: they only keep absurd input (a typo of several zeros, 1e300)
+/// from reaching the arithmetic. The safety limits themselves are findings, not input errors.
+const MAX_UNITS: f64 = 100_000.0;
+const MAX_MG: f64 = 10_000.0;
+const MAX_ML: f64 = 1_000.0;
+const MAX_ITEMS: usize = 500;
+
 fn finite_positive(field: &str, value: f64) -> Result<f64, PlanInputError> {
     if value.is_finite() && value > 0.0 {
         Ok(value)
     } else {
         Err(bad(field, "must be a number above 0"))
     }
+}
+
+fn bounded(field: &str, value: f64, max: f64, unit: &str) -> Result<f64, PlanInputError> {
+    let value = finite_positive(field, value)?;
+    if value > max {
+        return Err(bad(
+            field,
+            format!("{value} {unit} is not a plausible amount (at most {max} {unit}); check the number"),
+        ));
+    }
+    Ok(value)
 }
 
 fn agent_id(catalog: &Catalog, field: &str, id: &str) -> Result<String, PlanInputError> {
@@ -199,13 +219,41 @@ impl PlanInput {
                 date: date(&format!("{field}.date"), &h.date)?,
                 agent: agent_id(catalog, &format!("{field}.agent"), &h.agent)?,
                 amount: match &h.dose {
-                    Some(dose) => Some(finite_positive(&format!("{field}.dose.value"), dose.value)?),
+                    Some(dose) => {
+                        let expected = match catalog.agent(&h.agent) {
+                            Some(AgentRef::Toxin(_)) => "U",
+                            _ => "mg",
+                        };
+                        if !dose.unit.eq_ignore_ascii_case(expected) {
+                            return Err(bad(
+                                format!("{field}.dose.unit"),
+                                format!("unknown unit '{}' for {}; valid unit: {expected}", dose.unit, h.agent),
+                            ));
+                        }
+                        let max = if expected == "U" { MAX_UNITS } else { MAX_MG };
+                        Some(bounded(&format!("{field}.dose.value"), dose.value, max, expected)?)
+                    }
                     None => None,
                 },
+                muscles: h
+                    .muscles
+                    .iter()
+                    .enumerate()
+                    .map(|(m, written)| {
+                        let id = written.split_once(':').map_or(written.as_str(), |(id, _)| id);
+                        atlas
+                            .muscle(id)
+                            .map(|muscle| muscle.id.clone())
+                            .map_err(|e| bad(format!("{field}.muscles[{m}]"), e.to_string()))
+                    })
+                    .collect::<Result<Vec<_>, _>>()?,
             });
         }
         if self.items.is_empty() {
             return Err(bad("items", "a plan needs at least one item"));
+        }
+        if self.items.len() > MAX_ITEMS {
+            return Err(bad("items", format!("at most {MAX_ITEMS} items in one plan")));
         }
         let items = self
             .items
@@ -269,7 +317,8 @@ impl ItemInput {
                     format!("unknown unit '{}' for {agent}; valid unit: {expected}", dose.unit),
                 ));
             }
-            finite_positive(&format!("{field}.dose.value"), dose.value)
+            let max = if expected == "U" { MAX_UNITS } else { MAX_MG };
+            bounded(&format!("{field}.dose.value"), dose.value, max, expected)
         };
         let (kind, amount, volume_ml, concentration_percent) = match catalog.agent(&agent) {
             Some(AgentRef::Toxin(_)) => (Kind::Toxin, Some(unit_of("U")?), None, None),
@@ -284,7 +333,7 @@ impl ItemInput {
                         format!("{agent} needs \"volume_ml\" and \"concentration_percent\""),
                     ));
                 };
-                let volume = finite_positive(&format!("{field}.volume_ml"), volume)?;
+                let volume = bounded(&format!("{field}.volume_ml"), volume, MAX_ML, "mL")?;
                 let percent = finite_positive(&format!("{field}.concentration_percent"), percent)?;
                 if percent > 5.0 {
                     return Err(bad(

@@ -112,6 +112,11 @@ fn vials_minimise_waste_then_count() {
         (7500.0, &[2500, 5000, 10000], &[(5000, 1), (2500, 1)]),
         (0.0, &[100], &[]),
     ];
+    assert_eq!(
+        choose_vials(1_000_000.0, &[50, 100, 200]),
+        [(200, 5000)],
+        "large doses stay fast and exact"
+    );
     for (total, sizes, expected) in cases {
         assert_eq!(choose_vials(total, sizes), expected, "{total} U from {sizes:?}");
     }
@@ -141,6 +146,16 @@ fn anesthetic_maximum_is_the_lower_of_weight_and_cap() {
             "{agent} {ml} mL {percent}% at {weight} kg"
         );
     }
+    // Two anesthetics, each under its own maximum, together over it: 250 of 300 mg lidocaine (83 %) and
+    // 125 of 140 mg bupivacaine (89 %) at 70 kg.
+    let both = report(json!({"date": "2026-11-26", "patient": {"weight_kg": 70}, "items": [
+        {"muscle": "trapezius", "side": "left", "agent": "lidocaine", "volume_ml": 25, "concentration_percent": 1},
+        {"muscle": "trapezius", "side": "right", "agent": "bupivacaine", "volume_ml": 50, "concentration_percent": 0.25}]}));
+    assert!(
+        has(&both, Severity::Error, "anesthetic-max-dose"),
+        "{:?}",
+        both.findings
+    );
     let message = &report(plan("lidocaine", 50.0, 46.0, 0.5)).findings[0].message;
     assert!(message.contains("225"), "{message}");
     let no_weight = report(json!({"date": "2026-11-26", "items": [
@@ -365,7 +380,7 @@ fn codes_follow_the_billing_rules() {
         ),
         (
             vec![steroid("methylprednisolone-acetate", 100.0)],
-            vec!["20552x1", "J1040x2"],
+            vec!["20552x1", "J1020x1", "J1040x1"],
         ),
         (
             vec![steroid("dexamethasone-sodium-phosphate", 4.0)],
@@ -422,6 +437,15 @@ fn unreadable_input_names_the_choices() {
             "volume_ml",
         ),
         (json!({"date": "26/11/2026", "items": []}), "YYYY-MM-DD"),
+        (
+            plan(toxin("trapezius", "left", "incobotulinumtoxinA", 1e300, 1)),
+            "not a plausible amount",
+        ),
+        (
+            json!({"date": "2026-11-26", "patient": {"history": [{"date": "2026-10-01", "agent": "onabotulinumtoxinA", "dose": {"value": 100, "unit": "mg"}}]},
+                   "items": [toxin("trapezius", "left", "incobotulinumtoxinA", 10.0, 1)]}),
+            "valid unit: U",
+        ),
         (
             json!({"date": "2026-11-26", "patient": {"conditions": ["flu"]}, "items": [toxin("trapezius", "left", "incobotulinumtoxinA", 10.0, 1)]}),
             "pregnancy",
