@@ -168,3 +168,11 @@ CREATE TABLE audit_log (
     hash TEXT NOT NULL
 );
 CREATE INDEX audit_log_patient ON audit_log (patient_id, seq);
+
+-- The last entry's number and hash, updated with every append: removing entries from the end of the chain
+-- leaves the head pointing past it.
+CREATE TABLE audit_head (
+    id BIGINT PRIMARY KEY CHECK (id = 1),
+    seq BIGINT NOT NULL,
+    hash TEXT NOT NULL
+);

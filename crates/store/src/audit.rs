@@ -116,6 +116,14 @@ impl Tx {
         .bind(&hash)
         .execute(&mut *self.inner)
         .await?;
+        sqlx::query(
+            "INSERT INTO audit_head (id, seq, hash) VALUES (1, $1, $2) \
+             ON CONFLICT (id) DO UPDATE SET seq = excluded.seq, hash = excluded.hash",
+        )
+        .bind(seq)
+        .bind(&hash)
+        .execute(&mut *self.inner)
+        .await?;
         Ok(())
     }
 
@@ -190,6 +198,26 @@ impl Store {
                 }));
             }
             prev = e.hash;
+        }
+        let head = sqlx::query("SELECT seq, hash FROM audit_head WHERE id = 1")
+            .fetch_optional(&self.pool)
+            .await?;
+        let last_seq = i64::try_from(rows.len()).unwrap_or(i64::MAX);
+        if let Some(head) = head {
+            let (seq, hash): (i64, String) = (head.try_get("seq")?, head.try_get("hash")?);
+            if seq != last_seq || hash != prev {
+                return Ok(Err(ChainBreak {
+                    seq: last_seq + 1,
+                    reason: format!(
+                        "the log ends at entry {last_seq} but its head records entry {seq}: entries were removed from the end"
+                    ),
+                }));
+            }
+        } else if !rows.is_empty() {
+            return Ok(Err(ChainBreak {
+                seq: 1,
+                reason: "the chain's head record is missing".into(),
+            }));
         }
         Ok(Ok(rows.len() as u64))
     }

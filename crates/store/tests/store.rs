@@ -330,8 +330,20 @@ async fn the_audit_chain_detects_alteration_and_removal() {
             .expect("remove");
         let broken = store.verify_audit().await.expect("verify").expect_err("removed");
         assert_eq!(broken.seq, 4, "{broken:?}");
+        // Removing the tail too: the chain of 1 and 2 is intact, but the head still records entry 4.
+        store
+            .execute_unchecked("DELETE FROM audit_log WHERE seq = 4")
+            .await
+            .expect("remove the last");
+        let broken = store
+            .verify_audit()
+            .await
+            .expect("verify")
+            .expect_err("removed at the end");
+        assert_eq!(broken.seq, 3, "{broken:?}");
+        assert!(broken.reason.contains("removed from the end"), "{broken:?}");
         let mut tx = store.begin().await.expect("begin");
-        assert_eq!(tx.audit_entries(Some("p1"), 0, 100).await.expect("entries").len(), 3);
+        assert_eq!(tx.audit_entries(Some("p1"), 0, 100).await.expect("entries").len(), 2);
     }
 }
 
