@@ -16,6 +16,7 @@ use taut_core::records::{Demographics, DemographicsPatch, EncounterInput, Findin
 use taut_store::PatientRecord;
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::limit::RequestBodyLimitLayer;
+use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
 
 use crate::State;
@@ -48,6 +49,8 @@ pub fn routes(state: Arc<State>) -> Router {
             ApiError::new(StatusCode::METHOD_NOT_ALLOWED, "method-not-allowed", "this route does not take that method")
         })
         .layer(RequestBodyLimitLayer::new(1024 * 1024))
+        // No request may hold a worker for long: a stuck client or an expensive request gets 408.
+        .layer(TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, std::time::Duration::from_secs(30)))
         // Spans name the method and path only: query strings (`?q=` searches by patient name) never reach logs.
         .layer(TraceLayer::new_for_http().make_span_with(|request: &axum::http::Request<_>| {
             tracing::info_span!("request", method = %request.method(), path = %request.uri().path())
