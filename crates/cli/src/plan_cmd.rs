@@ -29,7 +29,7 @@ enum PlanCommand {
     Template {
         /// Template id (`taut plan catalog` lists them).
         name: String,
-        /// The patient as in a plan file's "patient" object (weight, allergies, conditions, medications, history).
+        /// The patient: a plan file (its "patient" is used) or just that object (weight, allergies, conditions, …).
         #[arg(long, value_name = "FILE")]
         patient: Option<PathBuf>,
         /// Muscles for a size-scaled template, `id:side` (repeat); replaces its default muscles.
@@ -80,8 +80,7 @@ pub fn run(args: PlanArgs) -> Result<(), Failure> {
             json,
         } => {
             let patient: PatientContext = match patient {
-                Some(path) => serde_json::from_str(&read(&path)?)
-                    .map_err(|e| Failure::Input(format!("cannot read the patient file: {e}")))?,
+                Some(path) => patient_file(&read(&path)?)?,
                 None => PatientContext::default(),
             };
             let date = date.unwrap_or_else(|| {
@@ -107,6 +106,16 @@ pub fn run(args: PlanArgs) -> Result<(), Failure> {
         return Err(Failure::Found("the plan has error findings".into()));
     }
     Ok(())
+}
+
+/// A patient file: the "patient" object of a plan, or a whole plan file whose "patient" is taken.
+fn patient_file(text: &str) -> Result<PatientContext, Failure> {
+    let unreadable = |e: serde_json::Error| Failure::Input(format!("cannot read the patient file: {e}"));
+    let mut value: serde_json::Value = serde_json::from_str(text).map_err(unreadable)?;
+    if let Some(patient) = value.get_mut("patient").map(serde_json::Value::take) {
+        value = patient;
+    }
+    serde_json::from_value(value).map_err(unreadable)
 }
 
 fn render(report: &Report) -> String {
