@@ -393,17 +393,6 @@ pub struct RegionRef {
     pub side: Option<Side>,
 }
 
-impl RegionRef {
-    /// The sides this reference covers: `both` expands to left and right; midline gives `None`.
-    pub fn sides(self) -> Vec<Option<Side>> {
-        match self.side {
-            None => vec![None],
-            Some(Side::Both) => vec![Some(Side::Left), Some(Side::Right)],
-            Some(side) => vec![Some(side)],
-        }
-    }
-}
-
 impl FromStr for RegionRef {
     type Err = RegionError;
 
