@@ -174,7 +174,9 @@ impl App {
     pub async fn backup(&self, actor: &Actor, path: &str) -> Result<(), AppError> {
         actor.require(Permission::ManageUsers)?;
         if self.store.engine() != taut_store::Engine::Sqlite {
-            return Err(AppError::Conflict("backup copies SQLite databases; use pg_dump for PostgreSQL".into()));
+            return Err(AppError::Conflict(
+                "backup copies SQLite databases; use pg_dump for PostgreSQL".into(),
+            ));
         }
         if std::path::Path::new(path).exists() {
             return Err(AppError::Conflict(format!("{path} exists already; choose a new file")));
