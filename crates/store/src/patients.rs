@@ -71,22 +71,11 @@ fn search_key(d: &Demographics) -> String {
     format!("{} {} {} {}", d.mrn, d.given_name, d.family_name, d.given_name).to_lowercase()
 }
 
-fn mrn_taken(e: StoreError, mrn: &str) -> StoreError {
-    match e {
-        StoreError::Conflict(_) => StoreError::Conflict(format!("a patient with MRN '{mrn}' exists already")),
-        other => other,
-    }
-}
+type Query<'q> = sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments>;
 
-impl Tx {
-    pub async fn insert_patient(&mut self, p: &PatientRecord, by: &str) -> Result<(), StoreError> {
-        let d = &p.demographics;
-        sqlx::query(
-            "INSERT INTO patients (id, mrn, given_name, family_name, birth_date, sex, weight_kg, allergies, \
-             conditions, medications, notes, version, created_at, updated_at, updated_by, search_key) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)",
-        )
-        .bind(&p.id)
+/// Binds the demographics as parameters $1-$11 (ten fields, then the search key), shared by insert and update.
+fn bind_demographics<'q>(query: Query<'q>, d: &'q Demographics) -> Result<Query<'q>, StoreError> {
+    Ok(query
         .bind(&d.mrn)
         .bind(&d.given_name)
         .bind(&d.family_name)
@@ -97,14 +86,33 @@ impl Tx {
         .bind(serde_json::to_string(&d.conditions)?)
         .bind(serde_json::to_string(&d.medications)?)
         .bind(&d.notes)
-        .bind(p.version)
-        .bind(&p.created_at)
-        .bind(&p.updated_at)
-        .bind(by)
-        .bind(search_key(d))
-        .execute(&mut *self.inner)
-        .await
-        .map_err(|e| mrn_taken(e.into(), &d.mrn))?;
+        .bind(search_key(d)))
+}
+
+fn mrn_taken(e: StoreError, mrn: &str) -> StoreError {
+    match e {
+        StoreError::Conflict(_) => StoreError::Conflict(format!("a patient with MRN '{mrn}' exists already")),
+        other => other,
+    }
+}
+
+impl Tx {
+    pub async fn insert_patient(&mut self, p: &PatientRecord, by: &str) -> Result<(), StoreError> {
+        let d = &p.demographics;
+        let query = sqlx::query(
+            "INSERT INTO patients (mrn, given_name, family_name, birth_date, sex, weight_kg, allergies, conditions, \
+             medications, notes, search_key, id, version, created_at, updated_at, updated_by) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)",
+        );
+        bind_demographics(query, d)?
+            .bind(&p.id)
+            .bind(p.version)
+            .bind(&p.created_at)
+            .bind(&p.updated_at)
+            .bind(by)
+            .execute(&mut *self.inner)
+            .await
+            .map_err(|e| mrn_taken(e.into(), &d.mrn))?;
         self.keep_version(p, by).await
     }
 
@@ -175,30 +183,20 @@ impl Tx {
         at: &str,
     ) -> Result<PatientRecord, StoreError> {
         let d = demographics;
-        let done = sqlx::query(
+        let query = sqlx::query(
             "UPDATE patients SET mrn = $1, given_name = $2, family_name = $3, birth_date = $4, sex = $5, \
-             weight_kg = $6, allergies = $7, conditions = $8, medications = $9, notes = $10, version = version + 1, \
-             updated_at = $11, updated_by = $12, search_key = $15 WHERE id = $13 AND version = $14 \
+             weight_kg = $6, allergies = $7, conditions = $8, medications = $9, notes = $10, search_key = $11, \
+             version = version + 1, updated_at = $12, updated_by = $13 WHERE id = $14 AND version = $15 \
              AND deleted_at IS NULL",
-        )
-        .bind(&d.mrn)
-        .bind(&d.given_name)
-        .bind(&d.family_name)
-        .bind(&d.birth_date)
-        .bind(&d.sex)
-        .bind(d.weight_kg)
-        .bind(serde_json::to_string(&d.allergies)?)
-        .bind(serde_json::to_string(&d.conditions)?)
-        .bind(serde_json::to_string(&d.medications)?)
-        .bind(&d.notes)
-        .bind(at)
-        .bind(by)
-        .bind(id)
-        .bind(expected_version)
-        .bind(search_key(d))
-        .execute(&mut *self.inner)
-        .await
-        .map_err(|e| mrn_taken(e.into(), &d.mrn))?;
+        );
+        let done = bind_demographics(query, d)?
+            .bind(at)
+            .bind(by)
+            .bind(id)
+            .bind(expected_version)
+            .execute(&mut *self.inner)
+            .await
+            .map_err(|e| mrn_taken(e.into(), &d.mrn))?;
         self.after_versioned_write(id, expected_version, done.rows_affected(), by)
             .await
     }
