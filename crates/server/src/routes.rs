@@ -183,6 +183,13 @@ async fn list_encounters(
 fn marks(body: serde_json::Value) -> Result<Vec<PainMarkInput>> {
     let (list, prefix) = match body {
         serde_json::Value::Object(mut object) => {
+            if object.len() > 1 {
+                let keys: Vec<&String> = object.keys().collect();
+                return Err(ApiError::invalid(
+                    None,
+                    format!("a pain drawing body has one field, \"marks\"; got {keys:?}"),
+                ));
+            }
             let key = if object.contains_key("marks") {
                 "marks"
             } else {
