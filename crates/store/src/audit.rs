@@ -234,6 +234,29 @@ impl Store {
         Ok(())
     }
 
+    /// Drops test schemas (`t_<pid>_<nanos>_<n>`, PostgreSQL) created before `before_nanos` since the epoch.
+    #[doc(hidden)]
+    pub async fn drop_test_schemas_before(&self, before_nanos: u128) -> Result<u64, StoreError> {
+        let rows = sqlx::query(
+            "SELECT schema_name::text AS name FROM information_schema.schemata WHERE schema_name LIKE 't\\_%'",
+        )
+        .fetch_all(&self.pool)
+        .await?;
+        let mut dropped = 0;
+        for row in rows {
+            let name: String = row.try_get("name")?;
+            let created = name.split('_').nth(2).and_then(|n| n.parse::<u128>().ok());
+            if created.is_some_and(|c| c < before_nanos) && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+            {
+                sqlx::query(sqlx::AssertSqlSafe(format!("DROP SCHEMA IF EXISTS {name} CASCADE")))
+                    .execute(&self.pool)
+                    .await?;
+                dropped += 1;
+            }
+        }
+        Ok(dropped)
+    }
+
     /// Executes raw SQL outside any transaction: for tests that tamper with data on purpose.
     #[doc(hidden)]
     pub async fn execute_unchecked(&self, sql: &'static str) -> Result<u64, StoreError> {

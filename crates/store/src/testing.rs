@@ -46,6 +46,17 @@ pub async fn postgres_url() -> Option<String> {
             "PostgreSQL at {url} is unreachable ({e}); start it, or set TAUT_TEST_POSTGRES=skip to test on SQLite only"
         )
     });
+    // Schemas of earlier runs (over an hour old) are dropped, once per process, so the test database stays small.
+    static SWEPT: std::sync::Once = std::sync::Once::new();
+    let mut sweep = false;
+    SWEPT.call_once(|| sweep = true);
+    if sweep {
+        let hour_ago = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_nanos().saturating_sub(3_600_000_000_000))
+            .unwrap_or(0);
+        let _ = admin.drop_test_schemas_before(hour_ago).await;
+    }
     let schema = unique("t");
     admin.create_schema_for_tests(&schema).await.expect("create schema");
     admin.close().await;
