@@ -97,7 +97,7 @@ fn drawing(args: &DifferentialArgs) -> Result<Drawing, String> {
         (&args.ruled_out, FindingStatus::RuledOut),
     ] {
         for text in texts {
-            findings.push(finding(text, status)?);
+            findings.push(PriorFinding::parse(text, status).map_err(|e| format!("finding {e}"))?);
         }
     }
     Ok(Drawing {
@@ -110,29 +110,6 @@ fn drawing(args: &DifferentialArgs) -> Result<Drawing, String> {
 /// An intensity written for `temple` (both sides) applies to `temple:left` and `temple:right` too.
 fn covers(intensity: RegionRef, drawn: RegionRef) -> bool {
     intensity.region == drawn.region && (intensity.side == drawn.side || intensity.side == Some(Side::Both))
-}
-
-fn finding(text: &str, status: FindingStatus) -> Result<PriorFinding, String> {
-    let (id, side) = match text.rsplit_once(':') {
-        Some((id, side)) => {
-            let side = match side.to_ascii_lowercase().as_str() {
-                "left" => BodySide::Left,
-                "right" => BodySide::Right,
-                other => {
-                    return Err(format!(
-                        "finding {text}: unknown side '{other}'; valid sides: left, right"
-                    ));
-                }
-            };
-            (id, Some(side))
-        }
-        None => (text, None),
-    };
-    Ok(PriorFinding {
-        trigger_point: id.to_owned(),
-        side,
-        status,
-    })
 }
 
 fn side_label(side: Option<BodySide>) -> &'static str {

@@ -7,7 +7,8 @@ use time::format_description::well_known::Rfc3339;
 use time::{Date, OffsetDateTime};
 
 use crate::exam::{Sign, Signs};
-use crate::vocab::{self, AGENTS, CONDITIONS, MEDICATIONS};
+use crate::plan::{AgentRef, Catalog};
+use crate::vocab::{self, CONDITIONS, MEDICATIONS};
 
 /// A field that failed validation.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -123,6 +124,34 @@ pub fn format_utc(moment: OffsetDateTime) -> String {
     utc.format(format).unwrap_or_default()
 }
 
+/// Allergies name drugs of the planner's catalog (the one list of agent ids), in canonical spelling.
+fn allergies(values: &[String]) -> Result<Vec<String>, Invalid> {
+    let catalog = Catalog::embedded().map_err(|e| invalid("allergies", e.clone()))?;
+    let mut out: Vec<String> = Vec::new();
+    for value in values {
+        let id = match catalog.agent(value) {
+            Some(AgentRef::Toxin(t)) => t.id.clone(),
+            Some(AgentRef::Anesthetic(a)) => a.id.clone(),
+            Some(AgentRef::Steroid(s)) => s.id.clone(),
+            Some(AgentRef::Method(_)) | None => {
+                let drugs: Vec<&str> = catalog
+                    .agent_ids()
+                    .into_iter()
+                    .filter(|id| !crate::plan::METHODS.contains(id))
+                    .collect();
+                return Err(invalid(
+                    "allergies",
+                    format!("unknown value '{value}'; valid: {}", drugs.join(", ")),
+                ));
+            }
+        };
+        if !out.contains(&id) {
+            out.push(id);
+        }
+    }
+    Ok(out)
+}
+
 /// A patient's demographics and clinical background, as stored and as exchanged.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -179,7 +208,7 @@ impl Demographics {
             birth_date: birth.format(DATE_FORMAT).unwrap_or_default(),
             sex: choose("sex", SEXES, &self.sex)?.to_owned(),
             weight_kg: self.weight_kg,
-            allergies: list("allergies", AGENTS, &self.allergies)?,
+            allergies: allergies(&self.allergies)?,
             conditions: list("conditions", CONDITIONS, &self.conditions)?,
             medications: list("medications", MEDICATIONS, &self.medications)?,
             notes: notes("notes", self.notes)?,

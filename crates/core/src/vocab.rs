@@ -1,22 +1,6 @@
-//! The clinical vocabularies that patient records and the planner share: agents (for allergies), conditions and
-//! medications. Records accept only these ids, so the planner's safety checks can rely on them.
-
-/// Agent ids: the generic names of the products the planner knows, multi-word ones in kebab-case.
-pub const AGENTS: &[&str] = &[
-    "onabotulinumtoxinA",
-    "incobotulinumtoxinA",
-    "abobotulinumtoxinA",
-    "rimabotulinumtoxinB",
-    "daxibotulinumtoxinA",
-    "lidocaine",
-    "bupivacaine",
-    "ropivacaine",
-    "procaine",
-    "triamcinolone-acetonide",
-    "methylprednisolone-acetate",
-    "dexamethasone-sodium-phosphate",
-    "betamethasone",
-];
+//! The clinical vocabularies that patient records and the planner share: conditions and medications. Records
+//! accept only these ids, so the planner's safety checks can rely on them. (Agent ids, for allergies too, are
+//! the planner catalog's: see `plan::Catalog`.)
 
 /// Conditions the planner checks a plan against.
 pub const CONDITIONS: &[&str] = &[
@@ -46,7 +30,6 @@ mod tests {
 
     #[test]
     fn lookup_is_case_insensitive_and_canonical() {
-        assert_eq!(lookup(AGENTS, "INCOBOTULINUMTOXINA"), Some("incobotulinumtoxinA"));
         assert_eq!(lookup(CONDITIONS, "pregnancy"), Some("pregnancy"));
         assert_eq!(lookup(MEDICATIONS, "warfarin"), None);
     }

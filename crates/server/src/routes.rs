@@ -11,7 +11,7 @@ use axum::{Json, Router};
 use serde::Deserialize;
 use serde_json::json;
 use taut_atlas::{RegionRef, Symptom};
-use taut_core::differential::{BodySide, Drawing, DrawnRegion, FindingStatus, PriorFinding};
+use taut_core::differential::{Drawing, DrawnRegion, FindingStatus, PriorFinding};
 use taut_core::records::{Demographics, DemographicsPatch, EncounterInput, FindingInput, OutcomeInput, PainMarkInput};
 use taut_store::PatientRecord;
 use tower_http::catch_panic::CatchPanicLayer;
@@ -350,22 +350,7 @@ async fn differential(
         (&body.ruled_out, FindingStatus::RuledOut, "ruled_out"),
     ] {
         for text in list {
-            let (id, side) = match text.rsplit_once(':') {
-                Some((id, "left")) => (id, Some(BodySide::Left)),
-                Some((id, "right")) => (id, Some(BodySide::Right)),
-                Some(_) => {
-                    return Err(ApiError::invalid(
-                        Some(field),
-                        format!("'{text}': the side must be left or right"),
-                    ));
-                }
-                None => (text.as_str(), None),
-            };
-            findings.push(PriorFinding {
-                trigger_point: id.to_owned(),
-                side,
-                status,
-            });
+            findings.push(PriorFinding::parse(text, status).map_err(|e| ApiError::invalid(Some(field), e))?);
         }
     }
     let drawing = Drawing {

@@ -77,6 +77,25 @@ pub struct PriorFinding {
     pub status: FindingStatus,
 }
 
+impl PriorFinding {
+    /// Reads `TRIGGER_POINT:left|right`, or a bare id for a midline muscle's trigger point.
+    pub fn parse(text: &str, status: FindingStatus) -> Result<PriorFinding, String> {
+        let (id, side) = match text.trim().rsplit_once(':') {
+            Some((id, side)) => match side.to_ascii_lowercase().as_str() {
+                "left" => (id, Some(BodySide::Left)),
+                "right" => (id, Some(BodySide::Right)),
+                other => return Err(format!("'{text}': unknown side '{other}'; valid sides: left, right")),
+            },
+            None => (text.trim(), None),
+        };
+        Ok(PriorFinding {
+            trigger_point: id.to_owned(),
+            side,
+            status,
+        })
+    }
+}
+
 /// A patient's pain drawing with everything else the differential uses.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Drawing {

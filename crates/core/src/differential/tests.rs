@@ -422,3 +422,21 @@ fn a_muscle_combines_its_trigger_points_when_that_fits_better() {
     assert!((top.score - (0.01 + 0.98 * 0.9)).abs() < 1e-9, "{}", top.score);
     assert!(top.missing.is_empty());
 }
+
+#[test]
+fn findings_are_read_as_trigger_point_and_side() {
+    let confirmed = FindingStatus::Confirmed;
+    let left = PriorFinding::parse("trapezius-upper-trp1:left", confirmed).expect("valid");
+    assert_eq!(
+        (left.trigger_point.as_str(), left.side),
+        ("trapezius-upper-trp1", Some(BodySide::Left))
+    );
+    assert_eq!(
+        PriorFinding::parse("sphincter-ani-central", confirmed)
+            .expect("midline")
+            .side,
+        None
+    );
+    let err = PriorFinding::parse("trapezius-upper-trp1:up", confirmed).expect_err("bad side");
+    assert!(err.contains("valid sides: left, right"), "{err}");
+}
