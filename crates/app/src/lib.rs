@@ -3,15 +3,25 @@
 //! nothing else writes patient data.
 
 mod access;
+mod import;
 mod records;
+mod sealer;
 mod users;
 
 use taut_atlas::Atlas;
+
 use taut_core::records::{Invalid, format_utc};
-use taut_store::{NewAudit, Store, StoreError, Tx};
+use taut_store::{NewAudit, Store, StoreConfig, StoreError, Tx};
 
 pub use access::{Actor, PROFESSIONS, Permission, Policy, Role, parse_profession};
+pub use import::{NewPatient, NewVisit};
 pub use records::{EncounterDetail, Timeline};
+pub use sealer::spawn_sealer;
+pub use taut_store::StoreConfig as DatabaseConfig;
+pub use taut_store::{
+    AuditEntry, AuditKey, ChainBreak, EncounterRecord, FindingRecord, OutcomeRecord, PainMarkRecord, PatientPage,
+    PatientRecord, PatientVersion, UserRecord, redact,
+};
 
 /// Why an operation failed, in terms an interface maps to a status code.
 #[derive(Debug, thiserror::Error)]
@@ -62,21 +72,44 @@ impl From<Invalid> for AppError {
     }
 }
 
-/// The application: the store, the atlas and the clinic's policy.
+/// The application: the store, the atlas, the clinic's policy and the key that seals its audit trail.
 #[derive(Debug, Clone)]
 pub struct App {
     store: Store,
     atlas: &'static Atlas,
     policy: Policy,
+    audit_key: AuditKey,
+}
+
+/// An opened records database, before it becomes an [`App`]: clients may connect and migrate, nothing more;
+/// every read and write goes through the app's operations.
+#[derive(Debug, Clone)]
+pub struct Database(Store);
+
+impl Database {
+    pub async fn connect(url: &str, config: &StoreConfig) -> Result<Database, AppError> {
+        Ok(Database(Store::connect(url, config).await?))
+    }
+
+    /// Applies the engine's migrations that have not run yet.
+    pub async fn migrate(&self) -> Result<(), AppError> {
+        Ok(self.0.migrate().await?)
+    }
 }
 
 impl App {
-    pub fn new(store: Store, atlas: &'static Atlas, policy: Policy) -> App {
-        App { store, atlas, policy }
+    pub fn new(database: Database, atlas: &'static Atlas, policy: Policy, audit_key: AuditKey) -> App {
+        App {
+            store: database.0,
+            atlas,
+            policy,
+            audit_key,
+        }
     }
 
-    pub fn store(&self) -> &Store {
-        &self.store
+    /// Whether the records database answers, for health checks.
+    pub async fn healthy(&self) -> bool {
+        self.store.ping().await.is_ok()
     }
 
     pub fn atlas(&self) -> &'static Atlas {
@@ -101,7 +134,7 @@ fn now_text() -> String {
     format_utc(now())
 }
 
-/// Appends one audit entry for `actor` inside `tx`.
+/// Appends one audit event for `actor` inside `tx`.
 async fn audit(
     tx: &mut Tx,
     actor: &Actor,
@@ -110,18 +143,54 @@ async fn audit(
     record_type: &str,
     record_id: Option<&str>,
 ) -> Result<(), AppError> {
+    audit_with(tx, Some(actor), action, patient_id, record_type, record_id, None).await
+}
+
+/// Appends one audit event with details (the patients a search returned, why access was refused); `actor` is
+/// absent when nobody could be identified (a bad token, a failed sign-in).
+async fn audit_with(
+    tx: &mut Tx,
+    actor: Option<&Actor>,
+    action: &str,
+    patient_id: Option<&str>,
+    record_type: &str,
+    record_id: Option<&str>,
+    details: Option<serde_json::Value>,
+) -> Result<(), AppError> {
     let id = new_id();
     let at = now_text();
     tx.audit(NewAudit {
         id: &id,
         at: &at,
-        actor_id: actor.user_id.as_deref(),
-        actor: &actor.name,
+        actor_id: actor.and_then(|a| a.user_id.as_deref()),
+        actor: actor.map_or("anonymous", |a| a.name.as_str()),
         action,
         patient_id,
         record_type,
         record_id,
+        details,
     })
     .await?;
     Ok(())
+}
+
+impl App {
+    /// Checks a permission; a refusal is itself audited (who tried what) before it is returned.
+    async fn require(&self, actor: &Actor, permission: Permission) -> Result<(), AppError> {
+        let Err(refused) = actor.require(permission) else {
+            return Ok(());
+        };
+        self.record_refusal(Some(actor), "access.refused", &refused.to_string())
+            .await?;
+        Err(refused)
+    }
+
+    /// Audits a refused request or a failed sign-in in a transaction of its own.
+    async fn record_refusal(&self, actor: Option<&Actor>, action: &str, reason: &str) -> Result<(), AppError> {
+        let mut tx = self.store.begin().await?;
+        let details = serde_json::json!({ "reason": reason });
+        audit_with(&mut tx, actor, action, None, "access", None, Some(details)).await?;
+        tx.commit().await?;
+        Ok(())
+    }
 }

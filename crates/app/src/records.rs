@@ -2,13 +2,17 @@
 
 use serde::Serialize;
 use taut_core::exam::classify;
-use taut_core::records::{Demographics, DemographicsPatch, EncounterInput, FindingInput, OutcomeInput, PainMarkInput};
+use taut_core::records::{
+    Demographics, DemographicsPatch, EncounterFields, EncounterInput, FindingFields, FindingInput, OutcomeFields,
+    OutcomeInput, PainMark, PainMarkInput,
+};
 use taut_store::{
-    EncounterRecord, FindingRecord, OutcomeRecord, PainMarkRecord, PatientRecord, PatientVersion, StoreError, Tx,
+    EncounterRecord, FindingRecord, OutcomeRecord, PainMarkRecord, PatientCursor, PatientPage, PatientRecord,
+    PatientVersion, StoreError, Tx,
 };
 
 use crate::access::{Actor, Permission};
-use crate::{App, AppError, audit, new_id, now, now_text};
+use crate::{App, AppError, audit, audit_with, new_id, now, now_text};
 
 /// An encounter with what was recorded in it.
 #[derive(Debug, Clone, Serialize)]
@@ -61,37 +65,169 @@ fn edited_version(if_match: Option<i64>, body: Option<i64>, what: &str) -> Resul
     }
 }
 
+/// The marks of a pain drawing, each validated; a drawing has at least one.
+pub(crate) fn validate_marks(marks: Vec<PainMarkInput>) -> Result<Vec<PainMark>, AppError> {
+    if marks.is_empty() {
+        return Err(AppError::invalid("marks", "a pain drawing needs at least one region"));
+    }
+    Ok(marks
+        .into_iter()
+        .enumerate()
+        .map(|(i, m)| m.validate(i))
+        .collect::<Result<Vec<_>, _>>()?)
+}
+
+// The writes below take validated input and an open transaction, and audit what they write: the single
+// operations and the batch import share them.
+
+pub(crate) async fn write_patient(
+    tx: &mut Tx,
+    actor: &Actor,
+    demographics: Demographics,
+) -> Result<PatientRecord, AppError> {
+    let at = now_text();
+    let patient = PatientRecord {
+        id: new_id(),
+        demographics,
+        version: 1,
+        created_at: at.clone(),
+        updated_at: at,
+        deleted_at: None,
+        delete_reason: None,
+    };
+    tx.insert_patient(&patient, actor.author()?).await?;
+    audit(
+        tx,
+        actor,
+        "patient.create",
+        Some(&patient.id),
+        "patient",
+        Some(&patient.id),
+    )
+    .await?;
+    Ok(patient)
+}
+
+pub(crate) async fn write_encounter(
+    tx: &mut Tx,
+    actor: &Actor,
+    patient_id: &str,
+    fields: EncounterFields,
+) -> Result<EncounterRecord, AppError> {
+    let encounter = EncounterRecord {
+        id: new_id(),
+        patient_id: patient_id.to_owned(),
+        fields,
+        clinician_id: actor.author()?.to_owned(),
+        created_at: now_text(),
+    };
+    tx.insert_encounter(&encounter).await?;
+    audit(
+        tx,
+        actor,
+        "encounter.create",
+        Some(patient_id),
+        "encounter",
+        Some(&encounter.id),
+    )
+    .await?;
+    Ok(encounter)
+}
+
+pub(crate) async fn write_pain_drawing(
+    tx: &mut Tx,
+    actor: &Actor,
+    encounter: &EncounterRecord,
+    marks: Vec<PainMark>,
+) -> Result<Vec<PainMarkRecord>, AppError> {
+    let at = now_text();
+    let mut stored = Vec::with_capacity(marks.len());
+    for mark in marks {
+        let record = PainMarkRecord {
+            id: new_id(),
+            encounter_id: encounter.id.clone(),
+            mark,
+            created_at: at.clone(),
+        };
+        tx.insert_pain_mark(&record, actor.author()?).await?;
+        stored.push(record);
+    }
+    let patient = Some(encounter.patient_id.as_str());
+    audit(
+        tx,
+        actor,
+        "pain-drawing.create",
+        patient,
+        "encounter",
+        Some(&encounter.id),
+    )
+    .await?;
+    Ok(stored)
+}
+
+pub(crate) async fn write_finding(
+    tx: &mut Tx,
+    actor: &Actor,
+    encounter: &EncounterRecord,
+    fields: FindingFields,
+) -> Result<FindingRecord, AppError> {
+    let record = FindingRecord {
+        id: new_id(),
+        encounter_id: encounter.id.clone(),
+        classification: classify(&fields.signs),
+        fields,
+        created_at: now_text(),
+    };
+    tx.insert_finding(&record, actor.author()?).await?;
+    audit(
+        tx,
+        actor,
+        "finding.create",
+        Some(&encounter.patient_id),
+        "finding",
+        Some(&record.id),
+    )
+    .await?;
+    Ok(record)
+}
+
+pub(crate) async fn write_outcome(
+    tx: &mut Tx,
+    actor: &Actor,
+    patient_id: &str,
+    fields: OutcomeFields,
+) -> Result<OutcomeRecord, AppError> {
+    let record = OutcomeRecord {
+        id: new_id(),
+        patient_id: patient_id.to_owned(),
+        fields,
+        created_at: now_text(),
+    };
+    tx.insert_outcome(&record, actor.author()?).await?;
+    audit(
+        tx,
+        actor,
+        "outcome.create",
+        Some(patient_id),
+        "outcome",
+        Some(&record.id),
+    )
+    .await?;
+    Ok(record)
+}
+
 impl App {
     pub async fn create_patient(&self, actor: &Actor, input: Demographics) -> Result<PatientRecord, AppError> {
-        actor.require(Permission::WriteDemographics)?;
+        self.require(actor, Permission::WriteDemographics).await?;
         let demographics = input.validate(now().date())?;
-        let at = now_text();
-        let patient = PatientRecord {
-            id: new_id(),
-            demographics,
-            version: 1,
-            created_at: at.clone(),
-            updated_at: at,
-            deleted_at: None,
-            delete_reason: None,
-        };
         let mut tx = self.store.begin().await?;
-        tx.insert_patient(&patient, actor.author()?).await?;
-        audit(
-            &mut tx,
-            actor,
-            "patient.create",
-            Some(&patient.id),
-            "patient",
-            Some(&patient.id),
-        )
-        .await?;
+        let patient = write_patient(&mut tx, actor, demographics).await?;
         tx.commit().await?;
         Ok(patient)
     }
 
     pub async fn patient(&self, actor: &Actor, id: &str) -> Result<PatientRecord, AppError> {
-        actor.require(Permission::ReadClinical)?;
+        self.require(actor, Permission::ReadClinical).await?;
         let mut tx = self.store.begin().await?;
         let patient = live_patient(&mut tx, id).await?;
         audit(&mut tx, actor, "patient.read", Some(id), "patient", Some(id)).await?;
@@ -99,36 +235,43 @@ impl App {
         Ok(patient)
     }
 
-    /// Patients whose name or MRN contains `q`; each patient returned is audited as read.
+    /// Live patients whose name or MRN contains `q`, in name order, one page at a time (`after` is the previous
+    /// page's `next`). One audit event lists the patients returned.
     pub async fn search_patients(
         &self,
         actor: &Actor,
         q: &str,
         limit: i64,
-        offset: i64,
-    ) -> Result<Vec<PatientRecord>, AppError> {
-        actor.require(Permission::ReadClinical)?;
+        after: Option<&str>,
+    ) -> Result<PatientPage, AppError> {
+        self.require(actor, Permission::ReadClinical).await?;
         if !(1..=200).contains(&limit) {
             return Err(AppError::invalid("limit", "must be from 1 to 200"));
         }
-        if offset < 0 {
-            return Err(AppError::invalid("offset", "must not be negative"));
-        }
+        let cursor = match after {
+            Some(text) => Some(PatientCursor::decode(text).ok_or_else(|| {
+                AppError::invalid(
+                    "after",
+                    "not a page position: pass the `next` value of the previous page",
+                )
+            })?),
+            None => None,
+        };
         let mut tx = self.store.begin().await?;
-        let found = tx.search_patients(q.trim(), limit, offset).await?;
-        for patient in &found {
-            audit(
-                &mut tx,
-                actor,
-                "patient.search",
-                Some(&patient.id),
-                "patient",
-                Some(&patient.id),
-            )
-            .await?;
-        }
+        let page = tx.search_patients(q.trim(), limit, cursor.as_ref()).await?;
+        let returned: Vec<&str> = page.items.iter().map(|p| p.id.as_str()).collect();
+        audit_with(
+            &mut tx,
+            Some(actor),
+            "patient.search",
+            None,
+            "patient",
+            None,
+            Some(serde_json::json!({ "returned": returned })),
+        )
+        .await?;
         tx.commit().await?;
-        Ok(found)
+        Ok(page)
     }
 
     /// Applies a partial edit to the version the editor read (`If-Match` or `version`); a stale version is 409.
@@ -139,7 +282,7 @@ impl App {
         patch: DemographicsPatch,
         if_match: Option<i64>,
     ) -> Result<PatientRecord, AppError> {
-        actor.require(Permission::WriteDemographics)?;
+        self.require(actor, Permission::WriteDemographics).await?;
         let version = edited_version(if_match, patch.version, "edited")?;
         let mut tx = self.store.begin().await?;
         let current = live_patient(&mut tx, id).await?;
@@ -161,7 +304,7 @@ impl App {
         if_match: Option<i64>,
         body_version: Option<i64>,
     ) -> Result<PatientRecord, AppError> {
-        actor.require(Permission::DeletePatient)?;
+        self.require(actor, Permission::DeletePatient).await?;
         let reason = reason.trim();
         if reason.is_empty() {
             return Err(AppError::invalid("reason", "say why the record is deleted"));
@@ -179,7 +322,7 @@ impl App {
 
     /// Every version of a patient record, oldest first.
     pub async fn patient_history(&self, actor: &Actor, id: &str) -> Result<Vec<PatientVersion>, AppError> {
-        actor.require(Permission::ReadClinical)?;
+        self.require(actor, Permission::ReadClinical).await?;
         let mut tx = self.store.begin().await?;
         live_patient(&mut tx, id).await?;
         let versions = tx.patient_versions(id).await?;
@@ -194,33 +337,17 @@ impl App {
         patient_id: &str,
         input: EncounterInput,
     ) -> Result<EncounterRecord, AppError> {
-        actor.require(Permission::WriteEncounter)?;
+        self.require(actor, Permission::WriteEncounter).await?;
         let fields = input.validate(now())?;
         let mut tx = self.store.begin().await?;
         live_patient(&mut tx, patient_id).await?;
-        let encounter = EncounterRecord {
-            id: new_id(),
-            patient_id: patient_id.to_owned(),
-            fields,
-            clinician_id: actor.author()?.to_owned(),
-            created_at: now_text(),
-        };
-        tx.insert_encounter(&encounter).await?;
-        audit(
-            &mut tx,
-            actor,
-            "encounter.create",
-            Some(patient_id),
-            "encounter",
-            Some(&encounter.id),
-        )
-        .await?;
+        let encounter = write_encounter(&mut tx, actor, patient_id, fields).await?;
         tx.commit().await?;
         Ok(encounter)
     }
 
     pub async fn encounters(&self, actor: &Actor, patient_id: &str) -> Result<Vec<EncounterRecord>, AppError> {
-        actor.require(Permission::ReadClinical)?;
+        self.require(actor, Permission::ReadClinical).await?;
         let mut tx = self.store.begin().await?;
         live_patient(&mut tx, patient_id).await?;
         let encounters = tx.encounters(patient_id).await?;
@@ -236,38 +363,11 @@ impl App {
         encounter_id: &str,
         marks: Vec<PainMarkInput>,
     ) -> Result<Vec<PainMarkRecord>, AppError> {
-        actor.require(Permission::WritePainDrawing)?;
-        if marks.is_empty() {
-            return Err(AppError::invalid("marks", "a pain drawing needs at least one region"));
-        }
-        let marks = marks
-            .into_iter()
-            .enumerate()
-            .map(|(i, m)| m.validate(i))
-            .collect::<Result<Vec<_>, _>>()?;
+        self.require(actor, Permission::WritePainDrawing).await?;
+        let marks = validate_marks(marks)?;
         let mut tx = self.store.begin().await?;
         let encounter = live_encounter(&mut tx, encounter_id).await?;
-        let at = now_text();
-        let mut stored = Vec::new();
-        for mark in marks {
-            let record = PainMarkRecord {
-                id: new_id(),
-                encounter_id: encounter_id.to_owned(),
-                mark,
-                created_at: at.clone(),
-            };
-            tx.insert_pain_mark(&record, actor.author()?).await?;
-            stored.push(record);
-        }
-        audit(
-            &mut tx,
-            actor,
-            "pain-drawing.create",
-            Some(&encounter.patient_id),
-            "encounter",
-            Some(encounter_id),
-        )
-        .await?;
+        let stored = write_pain_drawing(&mut tx, actor, &encounter, marks).await?;
         tx.commit().await?;
         Ok(stored)
     }
@@ -279,27 +379,11 @@ impl App {
         encounter_id: &str,
         input: FindingInput,
     ) -> Result<FindingRecord, AppError> {
-        actor.require(Permission::WriteFinding)?;
+        self.require(actor, Permission::WriteFinding).await?;
         let fields = input.validate(self.atlas)?;
         let mut tx = self.store.begin().await?;
         let encounter = live_encounter(&mut tx, encounter_id).await?;
-        let record = FindingRecord {
-            id: new_id(),
-            encounter_id: encounter_id.to_owned(),
-            classification: classify(&fields.signs),
-            fields,
-            created_at: now_text(),
-        };
-        tx.insert_finding(&record, actor.author()?).await?;
-        audit(
-            &mut tx,
-            actor,
-            "finding.create",
-            Some(&encounter.patient_id),
-            "finding",
-            Some(&record.id),
-        )
-        .await?;
+        let record = write_finding(&mut tx, actor, &encounter, fields).await?;
         tx.commit().await?;
         Ok(record)
     }
@@ -310,7 +394,7 @@ impl App {
         patient_id: &str,
         input: OutcomeInput,
     ) -> Result<OutcomeRecord, AppError> {
-        actor.require(Permission::WriteOutcome)?;
+        self.require(actor, Permission::WriteOutcome).await?;
         let fields = input.validate(now())?;
         let mut tx = self.store.begin().await?;
         live_patient(&mut tx, patient_id).await?;
@@ -326,40 +410,31 @@ impl App {
                 ));
             }
         }
-        let record = OutcomeRecord {
-            id: new_id(),
-            patient_id: patient_id.to_owned(),
-            fields,
-            created_at: now_text(),
-        };
-        tx.insert_outcome(&record, actor.author()?).await?;
-        audit(
-            &mut tx,
-            actor,
-            "outcome.create",
-            Some(patient_id),
-            "outcome",
-            Some(&record.id),
-        )
-        .await?;
+        let record = write_outcome(&mut tx, actor, patient_id, fields).await?;
         tx.commit().await?;
         Ok(record)
     }
 
     pub async fn timeline(&self, actor: &Actor, patient_id: &str) -> Result<Timeline, AppError> {
-        actor.require(Permission::ReadClinical)?;
+        self.require(actor, Permission::ReadClinical).await?;
         let mut tx = self.store.begin().await?;
         live_patient(&mut tx, patient_id).await?;
-        let mut encounters = Vec::new();
-        for encounter in tx.encounters(patient_id).await? {
-            let pain_drawing = tx.pain_marks(&encounter.id).await?;
-            let findings = tx.findings(&encounter.id).await?;
-            encounters.push(EncounterDetail {
-                encounter,
-                pain_drawing,
-                findings,
-            });
-        }
+        // Four queries whatever the number of visits.
+        let mut marks = tx.patient_pain_marks(patient_id).await?;
+        let mut findings = tx.patient_findings(patient_id).await?;
+        let encounters = tx
+            .encounters(patient_id)
+            .await?
+            .into_iter()
+            .map(|encounter| {
+                let of = |id: &str| id == encounter.id;
+                EncounterDetail {
+                    pain_drawing: marks.extract_if(.., |m| of(&m.encounter_id)).collect(),
+                    findings: findings.extract_if(.., |f| of(&f.encounter_id)).collect(),
+                    encounter,
+                }
+            })
+            .collect();
         let outcomes = tx.outcomes(patient_id).await?;
         audit(
             &mut tx,

@@ -3,7 +3,7 @@
 use argon2::Argon2;
 use argon2::password_hash::{PasswordHasher, PasswordVerifier};
 use sha2::{Digest, Sha256};
-use taut_store::{AuditEntry, ChainBreak, StoreError, UserRecord};
+use taut_store::{AuditEntry, ChainBreak, Checkpoint, SealReport, StoreError, UserRecord};
 
 use crate::access::{Actor, Permission, Role, parse_profession};
 use crate::{App, AppError, audit, new_id, now_text};
@@ -25,7 +25,7 @@ impl App {
         profession: &str,
         password: &str,
     ) -> Result<UserRecord, AppError> {
-        actor.require(Permission::ManageUsers)?;
+        self.require(actor, Permission::ManageUsers).await?;
         let username = username.trim();
         if username.is_empty()
             || username.len() > 64
@@ -69,13 +69,13 @@ impl App {
     }
 
     pub async fn list_users(&self, actor: &Actor) -> Result<Vec<UserRecord>, AppError> {
-        actor.require(Permission::ManageUsers)?;
+        self.require(actor, Permission::ManageUsers).await?;
         let mut tx = self.store.begin_read().await?;
         Ok(tx.users().await?)
     }
 
     pub async fn disable_user(&self, actor: &Actor, username: &str) -> Result<UserRecord, AppError> {
-        actor.require(Permission::ManageUsers)?;
+        self.require(actor, Permission::ManageUsers).await?;
         let mut tx = self.store.begin().await?;
         let user = tx.user_by_username(username).await.map_err(AppError::store("user"))?;
         tx.set_disabled(&user.id, true).await?;
@@ -86,7 +86,7 @@ impl App {
 
     /// Creates an API token for a user and returns it; only its hash is stored, so it is shown once.
     pub async fn create_token(&self, actor: &Actor, username: &str) -> Result<String, AppError> {
-        actor.require(Permission::ManageUsers)?;
+        self.require(actor, Permission::ManageUsers).await?;
         let mut bytes = [0_u8; 32];
         getrandom::fill(&mut bytes).map_err(|e| AppError::Store(StoreError::Config(e.to_string())))?;
         let token = format!("taut_{}", hex::encode(bytes));
@@ -104,7 +104,7 @@ impl App {
 
     /// Revokes all of a user's API tokens (a lost laptop, a leaked token); returns how many.
     pub async fn revoke_tokens(&self, actor: &Actor, username: &str) -> Result<u64, AppError> {
-        actor.require(Permission::ManageUsers)?;
+        self.require(actor, Permission::ManageUsers).await?;
         let mut tx = self.store.begin().await?;
         let user = tx.user_by_username(username).await.map_err(AppError::store("user"))?;
         let revoked = tx.revoke_tokens(&user.id, &now_text()).await?;
@@ -116,13 +116,16 @@ impl App {
     /// The actor behind a bearer token; disabled users and unknown tokens are refused alike.
     pub async fn authenticate(&self, token: &str) -> Result<Actor, AppError> {
         let mut tx = self.store.begin_read().await?;
-        let owner = tx.token_owner(&token_hash(token.trim())).await.map_err(|e| match e {
-            StoreError::NotFound => AppError::Unauthenticated("invalid token".into()),
-            other => AppError::Store(other),
-        })?;
-        if owner.user.disabled {
-            return Err(AppError::Unauthenticated("invalid token".into()));
-        }
+        let owner = match tx.token_owner(&token_hash(token.trim())).await {
+            Ok(owner) if !owner.user.disabled => owner,
+            Ok(_) | Err(StoreError::NotFound) => {
+                drop(tx);
+                self.record_refusal(None, "auth.failed", "invalid or revoked API token")
+                    .await?;
+                return Err(AppError::Unauthenticated("invalid token".into()));
+            }
+            Err(other) => return Err(other.into()),
+        };
         Actor::from_user(&owner.user)
     }
 
@@ -130,7 +133,12 @@ impl App {
     pub async fn verify_password(&self, username: &str, password: &str) -> Result<Actor, AppError> {
         let refused = || AppError::Unauthenticated("wrong username or password".into());
         let mut tx = self.store.begin_read().await?;
-        let user = tx.user_by_username(username).await.map_err(|_| refused())?;
+        let Ok(user) = tx.user_by_username(username).await else {
+            drop(tx);
+            self.record_refusal(None, "auth.failed", "sign-in with an unknown username")
+                .await?;
+            return Err(refused());
+        };
         let hash = tx.password_hash(&user.id).await?;
         drop(tx);
         let password = password.to_owned();
@@ -141,14 +149,21 @@ impl App {
         })
         .await
         .unwrap_or(false);
+        let actor = Actor::from_user(&user)?;
         if !ok || user.disabled {
+            let reason = if ok {
+                "sign-in by a disabled user"
+            } else {
+                "wrong password"
+            };
+            self.record_refusal(Some(&actor), "auth.failed", reason).await?;
             return Err(refused());
         }
-        Actor::from_user(&user)
+        Ok(actor)
     }
 
-    /// Audit entries after sequence number `after`, oldest first (optionally one patient's); reading them is
-    /// itself audited.
+    /// Sealed audit entries after chain position `after`, in chain order (optionally one patient's); reading them
+    /// is itself audited. The trail is sealed first, so the reader sees every access up to the request.
     pub async fn audit_log(
         &self,
         actor: &Actor,
@@ -156,13 +171,14 @@ impl App {
         after: i64,
         limit: i64,
     ) -> Result<Vec<AuditEntry>, AppError> {
-        actor.require(Permission::ReadAudit)?;
+        self.require(actor, Permission::ReadAudit).await?;
         if !(1..=10_000).contains(&limit) {
             return Err(AppError::invalid("limit", "must be from 1 to 10000"));
         }
         if after < 0 {
             return Err(AppError::invalid("after", "must not be negative"));
         }
+        self.seal_audit().await?;
         let mut tx = self.store.begin().await?;
         let entries = tx.audit_entries(patient_id, after, limit).await?;
         audit(&mut tx, actor, "audit.read", patient_id, "audit_log", None).await?;
@@ -172,7 +188,7 @@ impl App {
 
     /// Writes a consistent copy of the (SQLite) database; copying every record is itself audited first.
     pub async fn backup(&self, actor: &Actor, path: &str) -> Result<(), AppError> {
-        actor.require(Permission::ManageUsers)?;
+        self.require(actor, Permission::ManageUsers).await?;
         if self.store.engine() != taut_store::Engine::Sqlite {
             return Err(AppError::Conflict(
                 "backup copies SQLite databases; use pg_dump for PostgreSQL".into(),
@@ -190,8 +206,25 @@ impl App {
         })
     }
 
-    /// Verifies the whole audit chain: the number of entries, or the first broken one.
-    pub async fn verify_audit(&self) -> Result<Result<u64, ChainBreak>, AppError> {
-        Ok(self.store.verify_audit().await?)
+    /// One sealing pass over the audit events written so far (see `taut_store::audit`).
+    pub async fn seal_audit(&self) -> Result<SealReport, AppError> {
+        Ok(self.store.seal(&self.audit_key, &now_text()).await?)
+    }
+
+    /// Verifies the sealed audit trail, and its end against a checkpoint kept elsewhere: the number of entries,
+    /// or the first broken one. Events not sealed yet are sealed first.
+    pub async fn verify_audit(&self, checkpoint: Option<&str>) -> Result<Result<u64, ChainBreak>, AppError> {
+        let checkpoint = match checkpoint {
+            Some(line) => Some(Checkpoint::parse(line).map_err(|e| AppError::invalid("checkpoint", e.to_string()))?),
+            None => None,
+        };
+        self.seal_audit().await?;
+        Ok(self.store.verify_audit(&self.audit_key, checkpoint.as_ref()).await?)
+    }
+
+    /// A signed line stating the trail's current length and last hash, for the clinic to keep elsewhere.
+    pub async fn audit_checkpoint(&self) -> Result<Checkpoint, AppError> {
+        self.seal_audit().await?;
+        Ok(self.store.checkpoint(&self.audit_key, &now_text()).await?)
     }
 }

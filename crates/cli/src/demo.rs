@@ -1,7 +1,7 @@
 //! Synthetic demo patients, so that a newcomer sees a living system. Only ever run when asked
 //! (`taut demo`, `taut serve --demo`); every name is invented and every MRN starts with `DEMO-`.
 
-use taut_app::{Actor, App, AppError};
+use taut_app::{Actor, App, AppError, NewPatient, NewVisit};
 use taut_core::exam::Sign;
 use taut_core::records::{Demographics, EncounterInput, FindingInput, OutcomeInput, PainMarkInput, format_utc};
 
@@ -32,6 +32,8 @@ const DEMO_USER: &str = "demo-clinician";
 pub struct Seeded {
     pub patients: usize,
     pub username: String,
+    /// The demo clinician's password, when this run created the user (it is never stored in clear).
+    pub password: Option<String>,
     pub token: String,
 }
 
@@ -55,62 +57,70 @@ impl Rng {
     }
 }
 
-pub async fn seed(app: &App, patients: usize) -> Result<Seeded, AppError> {
+/// Patients written per transaction: large enough that commits do not dominate, small enough to show progress.
+const BATCH: usize = 500;
+
+/// Adds the demo clinician (if missing) and `patients` synthetic patients in batches; `progress` is told how
+/// many are written so far.
+pub async fn seed(app: &App, patients: usize, progress: impl Fn(usize)) -> Result<Seeded, AppError> {
     let operator = Actor::operator();
     let mut password = [0_u8; 24];
     getrandom::fill(&mut password).map_err(|e| AppError::invalid("password", format!("no randomness: {e}")))?;
-    match app
-        .add_user(&operator, DEMO_USER, "clinician", "physician", &hex(&password))
+    let password = hex(&password);
+    let created = match app
+        .add_user(&operator, DEMO_USER, "clinician", "physician", &password)
         .await
     {
-        Ok(_) | Err(AppError::Conflict(_)) => {}
+        Ok(_) => Some(password),
+        Err(AppError::Conflict(_)) => None,
         Err(e) => return Err(e),
-    }
+    };
     let token = app.create_token(&operator, DEMO_USER).await?;
     let clinician = app.authenticate(&token).await?;
     let now = time::OffsetDateTime::now_utc();
     let mut rng = Rng(u64::try_from(now.unix_timestamp_nanos() & 0xFFFF_FFFF_FFFF).unwrap_or(7) | 1);
-    for _ in 0..patients {
-        one_patient(app, &clinician, &mut rng, now).await?;
+    let mut written = 0;
+    while written < patients {
+        let batch = (written..patients.min(written + BATCH))
+            .map(|_| synthetic_patient(app, &mut rng, now))
+            .collect::<Result<Vec<_>, _>>()?;
+        written += app.import_patients(&clinician, batch).await?.len();
+        progress(written);
     }
     Ok(Seeded {
         patients,
         username: DEMO_USER.into(),
+        password: created,
         token,
     })
 }
 
-async fn one_patient(app: &App, clinician: &Actor, rng: &mut Rng, now: time::OffsetDateTime) -> Result<(), AppError> {
+fn synthetic_patient(app: &App, rng: &mut Rng, now: time::OffsetDateTime) -> Result<NewPatient, AppError> {
     let year = 1950 + rng.below(55);
-    let patient = app
-        .create_patient(
-            clinician,
-            Demographics {
-                mrn: format!("DEMO-{}", &uuid_suffix(rng)),
-                given_name: rng.pick(GIVEN).into(),
-                family_name: rng.pick(FAMILY).into(),
-                birth_date: format!("{year}-{:02}-{:02}", 1 + rng.below(12), 1 + rng.below(28)),
-                sex: rng.pick(&["female", "male"]).into(),
-                weight_kg: Some(50.0 + rng.below(50) as f64),
-                allergies: if rng.below(8) == 0 {
-                    vec!["lidocaine".into()]
-                } else {
-                    vec![]
-                },
-                conditions: if rng.below(10) == 0 {
-                    vec!["diabetes".into()]
-                } else {
-                    vec![]
-                },
-                medications: if rng.below(12) == 0 {
-                    vec!["anticoagulant".into()]
-                } else {
-                    vec![]
-                },
-                notes: None,
-            },
-        )
-        .await?;
+    let demographics = Demographics {
+        mrn: format!("DEMO-{}", &uuid_suffix(rng)),
+        given_name: rng.pick(GIVEN).into(),
+        family_name: rng.pick(FAMILY).into(),
+        birth_date: format!("{year}-{:02}-{:02}", 1 + rng.below(12), 1 + rng.below(28)),
+        sex: rng.pick(&["female", "male"]).into(),
+        weight_kg: Some(50.0 + rng.below(50) as f64),
+        allergies: if rng.below(8) == 0 {
+            vec!["lidocaine".into()]
+        } else {
+            vec![]
+        },
+        conditions: if rng.below(10) == 0 {
+            vec!["diabetes".into()]
+        } else {
+            vec![]
+        },
+        medications: if rng.below(12) == 0 {
+            vec!["anticoagulant".into()]
+        } else {
+            vec![]
+        },
+        notes: None,
+    };
     let muscle = app
         .atlas()
         .muscle(rng.pick(COMMON))
@@ -121,25 +131,14 @@ async fn one_patient(app: &App, clinician: &Actor, rng: &mut Rng, now: time::Off
     } else {
         None
     };
-    let visits = 1 + rng.below(3);
+    let count = 1 + rng.below(3);
     let mut pain = 6 + rng.below(3);
     let mut threshold = 1.5 + rng.below(10) as f64 / 10.0;
-    for visit in 0..visits {
-        let days_ago = i64::try_from((visits - visit) * 14).unwrap_or(14);
+    let mut visits = Vec::with_capacity(count);
+    for visit in 0..count {
+        let days_ago = i64::try_from((count - visit) * 14).unwrap_or(14);
         let at = format_utc(now - time::Duration::days(days_ago));
-        let kind = if visit == 0 { "assessment" } else { "follow-up" };
-        let encounter = app
-            .create_encounter(
-                clinician,
-                &patient.id,
-                EncounterInput {
-                    kind: kind.into(),
-                    occurred_at: Some(at.clone()),
-                    notes: None,
-                },
-            )
-            .await?;
-        let marks = point
+        let pain_drawing = point
             .essential()
             .map(|zone| PainMarkInput {
                 region: zone.region.as_str().into(),
@@ -148,55 +147,54 @@ async fn one_patient(app: &App, clinician: &Actor, rng: &mut Rng, now: time::Off
                 quality: Some("aching".into()),
             })
             .collect();
-        app.add_pain_drawing(clinician, &encounter.id, marks).await?;
-        let recognised = if pain > 3 { Sign::Yes } else { Sign::No };
-        app.add_finding(
-            clinician,
-            &encounter.id,
-            FindingInput {
-                trigger_point: point.id.clone(),
-                side: side.clone(),
-                taut_band: Sign::Yes,
-                spot_tenderness: Sign::Yes,
-                referred_pain: if rng.below(4) == 0 {
-                    Sign::NotAssessed
-                } else {
-                    Sign::Yes
-                },
-                pain_recognised: recognised,
-                local_twitch: if rng.below(3) == 0 {
-                    Sign::Yes
-                } else {
-                    Sign::NotAssessed
-                },
-                jump_sign: Sign::NotAssessed,
-                pressure_threshold_kg_cm2: Some((threshold * 10.0).round() / 10.0),
-                notes: None,
+        let finding = FindingInput {
+            trigger_point: point.id.clone(),
+            side: side.clone(),
+            taut_band: Sign::Yes,
+            spot_tenderness: Sign::Yes,
+            referred_pain: if rng.below(4) == 0 {
+                Sign::NotAssessed
+            } else {
+                Sign::Yes
             },
-        )
-        .await?;
-        for (measure, value) in [
+            pain_recognised: if pain > 3 { Sign::Yes } else { Sign::No },
+            local_twitch: if rng.below(3) == 0 {
+                Sign::Yes
+            } else {
+                Sign::NotAssessed
+            },
+            jump_sign: Sign::NotAssessed,
+            pressure_threshold_kg_cm2: Some((threshold * 10.0).round() / 10.0),
+            notes: None,
+        };
+        let outcomes = [
             ("pain-nrs", pain as f64),
             ("pressure-pain-threshold", (threshold * 10.0).round() / 10.0),
-        ] {
-            app.add_outcome(
-                clinician,
-                &patient.id,
-                OutcomeInput {
-                    measure: measure.into(),
-                    value,
-                    unit: None,
-                    name: None,
-                    encounter_id: Some(encounter.id.clone()),
-                    recorded_at: Some(at.clone()),
-                },
-            )
-            .await?;
-        }
+        ]
+        .into_iter()
+        .map(|(measure, value)| OutcomeInput {
+            measure: measure.into(),
+            value,
+            unit: None,
+            name: None,
+            encounter_id: None,
+            recorded_at: Some(at.clone()),
+        })
+        .collect();
+        visits.push(NewVisit {
+            encounter: EncounterInput {
+                kind: if visit == 0 { "assessment" } else { "follow-up" }.into(),
+                occurred_at: Some(at),
+                notes: None,
+            },
+            pain_drawing,
+            findings: vec![finding],
+            outcomes,
+        });
         pain = pain.saturating_sub(1 + rng.below(3));
         threshold += 0.3 + rng.below(5) as f64 / 10.0;
     }
-    Ok(())
+    Ok(NewPatient { demographics, visits })
 }
 
 fn uuid_suffix(rng: &mut Rng) -> String {

@@ -6,7 +6,7 @@ use anyhow::Context;
 use clap::{Args, Subcommand};
 use taut_app::{Actor, App, AppError, Policy};
 
-use crate::database::DatabaseArgs;
+use crate::database::{DatabaseArgs, Purpose};
 use crate::demo;
 use crate::output::{Failure, print_json};
 
@@ -17,9 +17,13 @@ pub struct ServeArgs {
     listen: String,
     #[command(flatten)]
     database: DatabaseArgs,
-    /// Seed synthetic demo patients before serving (and print a demo API token).
+    /// Serve the demo database (its own file unless --database is given), seeded with synthetic patients, and
+    /// print the demo clinician's sign-in and API token.
     #[arg(long)]
     demo: bool,
+    /// How often the audit trail is sealed, in milliseconds.
+    #[arg(long, env = "TAUT_SEAL_INTERVAL_MS", default_value_t = 250)]
+    seal_interval_ms: u64,
     /// Professions allowed to sign injection procedures, comma-separated.
     #[arg(
         long,
@@ -31,6 +35,9 @@ pub struct ServeArgs {
 
 #[derive(Args)]
 pub struct MigrateArgs {
+    /// Create the SQLite file if it does not exist (otherwise a missing file is refused as a mistyped path).
+    #[arg(long)]
+    create: bool,
     #[command(flatten)]
     database: DatabaseArgs,
 }
@@ -106,17 +113,32 @@ pub struct AuditArgs {
 
 #[derive(Subcommand)]
 enum AuditCommand {
-    /// Check the hash chain; exits 1 and names the first broken entry if any was altered or removed.
+    /// Check the sealed trail; exits 1 and names the first broken entry if any was altered, inserted, reordered
+    /// or removed. With a checkpoint, entries removed from the end are found too.
     Verify {
+        /// A line printed earlier by `taut audit checkpoint`, kept outside the database.
+        #[arg(long, value_name = "LINE")]
+        checkpoint: Option<String>,
         #[command(flatten)]
         database: DatabaseArgs,
+    },
+    /// Print a signed line (position, root hash, time) to keep outside the database for later verification.
+    Checkpoint {
+        #[command(flatten)]
+        database: DatabaseArgs,
+    },
+    /// Write a new audit key file (never overwrites one).
+    Keygen {
+        /// The key file to create.
+        #[arg(long, value_name = "FILE")]
+        out: std::path::PathBuf,
     },
     /// Print audit entries, oldest first.
     Log {
         /// Only entries about this patient id.
         #[arg(long)]
         patient: Option<String>,
-        /// Only entries after this sequence number (page with the last one shown).
+        /// Only entries after this chain position (page with the last one shown).
         #[arg(long, default_value_t = 0)]
         after: i64,
         #[arg(long, default_value_t = 1000)]
@@ -139,7 +161,7 @@ pub struct BackupArgs {
 
 #[derive(Args)]
 pub struct DemoArgs {
-    /// How many synthetic patients to add.
+    /// How many synthetic patients to add (written in batches, with a progress bar).
     #[arg(long, default_value_t = 20)]
     patients: usize,
     #[command(flatten)]
@@ -163,14 +185,12 @@ fn app_failure(e: AppError) -> Failure {
 
 pub fn serve(args: ServeArgs) -> Result<(), Failure> {
     let policy = Policy::with_injection_professions(&args.injection_professions).map_err(app_failure)?;
+    let purpose = if args.demo { Purpose::Demo } else { Purpose::Clinical };
     runtime()?.block_on(async move {
-        let app = args.database.app(policy).await?;
+        let app = args.database.app(purpose, args.demo, policy).await?;
         if args.demo {
-            let seeded = demo::seed(&app, 20).await.map_err(app_failure)?;
-            println!(
-                "demo: {} synthetic patients; API token for user '{}':\n{}",
-                seeded.patients, seeded.username, seeded.token
-            );
+            let seeded = demo::seed(&app, 20, |_| {}).await.map_err(app_failure)?;
+            print_seeded(&seeded);
         }
         let listener = tokio::net::TcpListener::bind(&args.listen)
             .await
@@ -178,24 +198,38 @@ pub fn serve(args: ServeArgs) -> Result<(), Failure> {
         let address = listener.local_addr().context("local address")?;
         println!(
             "taut serving on http://{address} (database: {})",
-            taut_store::redact(&args.database.resolve()?)
+            taut_app::redact(&args.database.resolve(purpose)?.0)
         );
-        taut_server::serve(listener, app).await.context("serving")?;
+        taut_app::spawn_sealer(
+            app.clone(),
+            std::time::Duration::from_millis(args.seal_interval_ms.max(10)),
+        );
+        taut_server::serve(listener, app.clone()).await.context("serving")?;
+        // A last pass, so that the accesses of the final requests are sealed before the process ends.
+        app.seal_audit().await.map_err(app_failure)?;
         Ok(())
     })
 }
 
+fn print_seeded(seeded: &demo::Seeded) {
+    println!("demo: {} synthetic patients", seeded.patients);
+    if let Some(password) = &seeded.password {
+        println!("user: {}  password: {password}", seeded.username);
+    }
+    println!("API token for user '{}':\n{}", seeded.username, seeded.token);
+}
+
 pub fn migrate(args: MigrateArgs) -> Result<(), Failure> {
     runtime()?.block_on(async move {
-        let url = args.database.resolve()?;
-        args.database.open().await?;
-        println!("database {} is up to date", taut_store::redact(&url));
+        let (url, _) = args.database.resolve(Purpose::Clinical)?;
+        args.database.open(Purpose::Clinical, args.create).await?;
+        println!("database {} is up to date", taut_app::redact(&url));
         Ok(())
     })
 }
 
 async fn app(database: &DatabaseArgs) -> Result<App, Failure> {
-    Ok(database.app(Policy::default()).await?)
+    Ok(database.app(Purpose::Clinical, false, Policy::default()).await?)
 }
 
 pub fn user(args: UserArgs) -> Result<(), Failure> {
@@ -272,17 +306,29 @@ pub fn token(args: TokenArgs) -> Result<(), Failure> {
 pub fn audit(args: AuditArgs) -> Result<(), Failure> {
     runtime()?.block_on(async move {
         match args.command {
-            AuditCommand::Verify { database } => {
-                match app(&database).await?.verify_audit().await.map_err(app_failure)? {
+            AuditCommand::Verify { checkpoint, database } => {
+                let app = app(&database).await?;
+                match app.verify_audit(checkpoint.as_deref()).await.map_err(app_failure)? {
                     Ok(count) => {
-                        println!("audit log intact: {count} entries");
+                        println!("audit trail intact: {count} sealed entries");
                         Ok(())
                     }
                     Err(broken) => Err(Failure::Found(format!(
-                        "audit log broken at entry {}: {}",
-                        broken.seq, broken.reason
+                        "audit trail broken at entry {}: {}",
+                        broken.position, broken.reason
                     ))),
                 }
+            }
+            AuditCommand::Checkpoint { database } => {
+                let checkpoint = app(&database).await?.audit_checkpoint().await.map_err(app_failure)?;
+                println!("{checkpoint}");
+                Ok(())
+            }
+            AuditCommand::Keygen { out } => {
+                let key = taut_app::AuditKey::generate().map_err(|e| Failure::Other(e.into()))?;
+                crate::database::write_key(&out, &key)?;
+                println!("wrote audit key {} to {}", key.id(), out.display());
+                Ok(())
             }
             AuditCommand::Log {
                 patient,
@@ -306,7 +352,7 @@ pub fn audit(args: AuditArgs) -> Result<(), Failure> {
                 for e in entries {
                     println!(
                         "{:>6} {} {:<24} {:<20} patient={} {}={}",
-                        e.seq,
+                        e.position,
                         e.at,
                         e.actor,
                         e.action,
@@ -334,16 +380,25 @@ pub fn backup(args: BackupArgs) -> Result<(), Failure> {
 }
 
 pub fn demo(args: DemoArgs) -> Result<(), Failure> {
-    if args.patients == 0 || args.patients > 10_000 {
-        return Err(Failure::Input("--patients must be from 1 to 10000".into()));
+    if args.patients == 0 || args.patients > 1_000_000 {
+        return Err(Failure::Input("--patients must be from 1 to 1000000".into()));
     }
     runtime()?.block_on(async move {
-        let app = app(&args.database).await?;
-        let seeded = demo::seed(&app, args.patients).await.map_err(app_failure)?;
-        println!(
-            "added {} synthetic patients; API token for user '{}':\n{}",
-            seeded.patients, seeded.username, seeded.token
+        let app = args.database.app(Purpose::Demo, true, Policy::default()).await?;
+        let bar = indicatif::ProgressBar::new(args.patients as u64).with_style(
+            indicatif::ProgressStyle::with_template("{bar:40} {pos}/{len} patients, {per_sec}, {eta} left")
+                .map_err(|e| Failure::Other(e.into()))?,
         );
+        let seeded = demo::seed(&app, args.patients, |written| bar.set_position(written as u64))
+            .await
+            .map_err(app_failure)?;
+        bar.finish_and_clear();
+        app.seal_audit().await.map_err(app_failure)?;
+        println!(
+            "database {}",
+            taut_app::redact(&args.database.resolve(Purpose::Demo)?.0)
+        );
+        print_seeded(&seeded);
         Ok(())
     })
 }

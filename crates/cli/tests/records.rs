@@ -3,13 +3,29 @@
 use std::io::Write;
 use std::process::{Command, Output, Stdio};
 
-use taut_store::{Store, testing};
+use taut_store::{AuditKey, Engine, Store, StoreConfig, testing};
+
+/// One audit key for every command these tests run, in a temporary file (never the user's own key).
+fn key_file() -> &'static std::path::Path {
+    static KEY: std::sync::OnceLock<std::path::PathBuf> = std::sync::OnceLock::new();
+    KEY.get_or_init(|| {
+        let path = std::env::temp_dir().join(format!("taut-cli-test-{}.key", std::process::id()));
+        let key = AuditKey::generate().expect("key");
+        std::fs::write(&path, key.to_hex()).expect("write key");
+        path
+    })
+}
+
+fn key() -> AuditKey {
+    AuditKey::read(key_file()).expect("read key")
+}
 
 fn taut(args: &[&str], database: &str, stdin: Option<&str>) -> Output {
     let mut child = Command::new(env!("CARGO_BIN_EXE_taut"))
         .args(args)
         .args(["--database", database])
         .env_remove("TAUT_DATABASE_URL")
+        .env("TAUT_AUDIT_KEY_FILE", key_file())
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -43,10 +59,27 @@ fn sqlite_url() -> String {
     format!("sqlite://{}", path.display())
 }
 
+/// A new SQLite database (created by `taut migrate --create`) and, unless switched off, a PostgreSQL schema.
 async fn databases() -> Vec<String> {
-    let mut all = vec![sqlite_url()];
+    let sqlite = sqlite_url();
+    let created = taut(&["migrate", "--create"], &sqlite, None);
+    assert!(created.status.success(), "{}", text(&created.stderr));
+    let mut all = vec![sqlite];
     all.extend(testing::postgres_url().await);
     all
+}
+
+#[test]
+fn a_mistyped_database_path_is_refused_and_not_created() {
+    let db = sqlite_url();
+    let refused = taut(&["user", "list"], &db, None);
+    assert_eq!(refused.status.code(), Some(1));
+    assert!(
+        text(&refused.stderr).contains("migrate --create"),
+        "{}",
+        text(&refused.stderr)
+    );
+    assert!(!std::path::Path::new(db.trim_start_matches("sqlite://")).exists());
 }
 
 #[tokio::test]
@@ -133,9 +166,13 @@ async fn audit_verify_names_the_first_altered_entry() {
         let entries: serde_json::Value = serde_json::from_slice(&log.stdout).expect("json");
         assert!(entries.as_array().is_some_and(|e| e.len() > 5));
 
-        let store = Store::connect(&db).await.expect("open");
-        store
-            .execute_unchecked("UPDATE audit_log SET actor = 'mallory' WHERE seq = 3")
+        let store = Store::connect(&db, &StoreConfig::default()).await.expect("open");
+        let unguard = match store.engine() {
+            Engine::Sqlite => "DROP TRIGGER audit_events_no_update",
+            Engine::Postgres => "ALTER TABLE audit_events DISABLE TRIGGER USER",
+        };
+        testing::execute(&store, unguard).await.expect("unguard");
+        testing::execute(&store, "UPDATE audit_events SET actor = 'mallory' WHERE seq = 3")
             .await
             .expect("tamper");
         let broken = taut(&["audit", "verify"], &db, None);
@@ -155,11 +192,20 @@ async fn backup_writes_a_readable_copy_and_never_overwrites() {
     assert!(done.status.success(), "{}", text(&done.stderr));
     let again = taut(&["backup", "--to", target], &db, None);
     assert_eq!(again.status.code(), Some(1));
-    let restored = Store::connect(&format!("sqlite://{target}")).await.expect("open copy");
+    let restored = Store::connect(&format!("sqlite://{target}"), &StoreConfig::default())
+        .await
+        .expect("open copy");
     let mut tx = restored.begin().await.expect("begin");
-    assert_eq!(tx.search_patients("DEMO-", 100, 0).await.expect("search").len(), 3);
+    assert_eq!(
+        tx.search_patients("DEMO-", 100, None)
+            .await
+            .expect("search")
+            .items
+            .len(),
+        3
+    );
     assert!(
-        restored.verify_audit().await.expect("verify").is_ok(),
+        restored.verify_audit(&key(), None).await.expect("verify").is_ok(),
         "the copy's audit chain is intact"
     );
     let _ = std::fs::remove_file(&copy);
@@ -182,15 +228,18 @@ async fn serve_with_demo_data_answers_with_the_printed_token() {
     let db = sqlite_url();
     let mut child = Command::new(env!("CARGO_BIN_EXE_taut"))
         .args(["serve", "--listen", "127.0.0.1:0", "--demo", "--database", &db])
+        .env("TAUT_AUDIT_KEY_FILE", key_file())
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
         .spawn()
         .expect("serve starts");
     let mut lines = std::io::BufReader::new(child.stdout.take().expect("stdout")).lines();
-    let mut token = None;
-    let mut address = None;
+    let (mut token, mut address, mut sign_in) = (None, None, None);
     for line in lines.by_ref().take(10) {
         let line = line.expect("line");
+        if line.starts_with("user: demo-clinician  password: ") {
+            sign_in = Some(line.clone());
+        }
         if line.starts_with("taut_") {
             token = Some(line.trim().to_owned());
         }
@@ -203,6 +252,7 @@ async fn serve_with_demo_data_answers_with_the_printed_token() {
         token.expect("a demo token is printed"),
         address.expect("the address is printed"),
     );
+    assert!(sign_in.is_some(), "the demo clinician's sign-in is printed");
     let client = reqwest::Client::new();
     let health = client.get(format!("{address}/healthz")).send().await.expect("healthz");
     assert_eq!(health.status(), reqwest::StatusCode::OK);

@@ -8,6 +8,7 @@
 pub mod differential;
 pub mod eval;
 pub mod exam;
+pub mod identity;
 pub mod plan;
 pub mod records;
 pub mod vocab;

@@ -58,13 +58,23 @@ impl From<AppError> for ApiError {
             AppError::Conflict(m) => ApiError::new(StatusCode::CONFLICT, "conflict", m),
             AppError::VersionRequired(m) => ApiError::new(StatusCode::PRECONDITION_REQUIRED, "version-required", m),
             AppError::Invalid(invalid) => ApiError::invalid(Some(&invalid.field), invalid.message),
-            AppError::Store(cause) => {
-                // The cause goes to the log (it names no patient data); the client gets no internals.
-                tracing::error!(error = %cause, "store failure");
+            AppError::Store(cause) if cause.is_transient() => {
+                tracing::warn!(error = %cause, "records database unavailable");
                 ApiError::new(
                     StatusCode::SERVICE_UNAVAILABLE,
                     "unavailable",
-                    "the records database failed; try again",
+                    "the records database is unreachable or busy; try again shortly",
+                )
+            }
+            AppError::Store(cause) => {
+                // A bug, not a condition to retry: the log keeps the cause under an id the client can quote (the
+                // cause names no patient data); the client gets no internals.
+                let error_id = uuid::Uuid::now_v7();
+                tracing::error!(%error_id, error = %cause, "store failure");
+                ApiError::new(
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    "internal",
+                    format!("internal error {error_id}; the clinic's administrator can find it in the server log"),
                 )
             }
         }

@@ -10,10 +10,10 @@ use axum::routing::{get, post};
 use axum::{Json, Router};
 use serde::Deserialize;
 use serde_json::json;
+use taut_app::PatientRecord;
 use taut_atlas::{RegionRef, Symptom};
 use taut_core::differential::{Drawing, DrawnRegion, FindingStatus, PriorFinding};
 use taut_core::records::{Demographics, DemographicsPatch, EncounterInput, FindingInput, OutcomeInput, PainMarkInput};
-use taut_store::PatientRecord;
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::timeout::TimeoutLayer;
@@ -64,9 +64,10 @@ pub fn routes(state: Arc<State>) -> Router {
 
 /// `200` with the store reachable, `503` otherwise: for load balancers.
 async fn healthz(Shared(state): Shared<Arc<State>>) -> Response {
-    match state.app.store().ping().await {
-        Ok(()) => Json(json!({"status": "ok"})).into_response(),
-        Err(_) => (StatusCode::SERVICE_UNAVAILABLE, Json(json!({"status": "unavailable"}))).into_response(),
+    if state.app.healthy().await {
+        Json(json!({"status": "ok"})).into_response()
+    } else {
+        (StatusCode::SERVICE_UNAVAILABLE, Json(json!({"status": "unavailable"}))).into_response()
     }
 }
 
@@ -93,11 +94,13 @@ async fn create_patient(
 }
 
 #[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
 struct SearchQuery {
     #[serde(default)]
     q: String,
     limit: Option<i64>,
-    offset: Option<i64>,
+    /// The previous page's `next`.
+    after: Option<String>,
 }
 
 async fn search_patients(
@@ -105,9 +108,12 @@ async fn search_patients(
     Authed(actor): Authed,
     ApiQuery(query): ApiQuery<SearchQuery>,
 ) -> Result<Response> {
-    let (limit, offset) = (query.limit.unwrap_or(50), query.offset.unwrap_or(0));
-    let items = state.app.search_patients(&actor, &query.q, limit, offset).await?;
-    Ok(Json(json!({"items": items, "limit": limit, "offset": offset})).into_response())
+    let limit = query.limit.unwrap_or(50);
+    let page = state
+        .app
+        .search_patients(&actor, &query.q, limit, query.after.as_deref())
+        .await?;
+    Ok(Json(json!({"items": page.items, "limit": limit, "next": page.next})).into_response())
 }
 
 async fn read_patient(

@@ -2,25 +2,31 @@
 
 use reqwest::{Client, StatusCode};
 use serde_json::{Value, json};
-use taut_app::{Actor, App, Policy};
+use taut_app::{Actor, App, AuditKey, Database, DatabaseConfig, Policy};
 use taut_atlas::Atlas;
-use taut_store::{Store, testing};
+use taut_store::{Store, StoreConfig, testing};
 
 struct Server {
     base: String,
+    url: String,
     app: App,
     client: Client,
 }
 
 impl Server {
-    async fn start(store: Store) -> Server {
-        let app = App::new(store, Atlas::embedded().expect("atlas"), Policy::default());
+    /// A server on its own pool of connections to `url`; servers of one database share its audit key.
+    async fn start(url: &str, key: AuditKey) -> Server {
+        let database = Database::connect(url, &DatabaseConfig::default())
+            .await
+            .expect("connect");
+        let app = App::new(database, Atlas::embedded().expect("atlas"), Policy::default(), key);
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind port 0");
         let base = format!("http://{}", listener.local_addr().expect("address"));
         let served = app.clone();
         tokio::spawn(async move { taut_server::serve(listener, served).await });
         Server {
             base,
+            url: url.to_owned(),
             app,
             client: Client::new(),
         }
@@ -74,8 +80,8 @@ fn ada(mrn: &str) -> Value {
 
 async fn servers() -> Vec<Server> {
     let mut all = Vec::new();
-    for store in testing::backends().await {
-        all.push(Server::start(store).await);
+    for url in testing::backend_urls().await {
+        all.push(Server::start(&url, AuditKey::generate().expect("key")).await);
     }
     all
 }
@@ -259,13 +265,7 @@ async fn patients_are_edited_with_versions_and_deleted_softly() {
         assert_eq!(body["weight_kg"].as_f64(), Some(63.0), "the stale edit changed nothing");
 
         let (status, body, _) = s
-            .call(
-                "GET",
-                "/api/v1/patients?q=love&limit=1&offset=0",
-                Some(&clinician),
-                None,
-                None,
-            )
+            .call("GET", "/api/v1/patients?q=love&limit=1", Some(&clinician), None, None)
             .await;
         assert_eq!(status, StatusCode::OK);
         assert_eq!(body["items"].as_array().map(Vec::len), Some(1));
@@ -295,7 +295,8 @@ async fn patients_are_edited_with_versions_and_deleted_softly() {
         );
         let (status, _, _) = s.call("GET", &path, Some(&clinician), None, None).await;
         assert_eq!(status, StatusCode::NOT_FOUND);
-        let mut tx = s.app.store().begin().await.expect("begin");
+        let store = Store::connect(&s.url, &StoreConfig::default()).await.expect("store");
+        let mut tx = store.begin().await.expect("begin");
         let versions = tx.patient_versions(&id).await.expect("history stays in the database");
         assert_eq!(versions.iter().map(|v| v.version).collect::<Vec<_>>(), [1, 2, 3]);
     }
@@ -445,7 +446,7 @@ async fn a_visit_is_recorded_and_read_back_as_a_timeline() {
             )
             .await;
         assert_eq!(list["items"].as_array().map(Vec::len), Some(1));
-        assert!(s.app.verify_audit().await.expect("verify").is_ok());
+        assert!(s.app.verify_audit(None).await.expect("verify").is_ok());
     }
 }
 
@@ -475,7 +476,7 @@ async fn the_differential_answers_over_http() {
 
 #[tokio::test]
 async fn a_plan_is_checked_over_http() {
-    let s = Server::start(testing::sqlite().await).await;
+    let s = Server::start(&testing::sqlite_url().await, AuditKey::generate().expect("key")).await;
     let clinician = s.user("doc", "clinician", "physician").await;
     let plan = json!({"date": "2026-11-26", "items": [
         {"muscle": "masseter", "side": "left", "agent": "incobotulinumtoxinA", "dose": {"value": 15, "unit": "U"}}]});
@@ -499,8 +500,9 @@ async fn two_servers_share_one_postgres_database() {
     let Some(url) = testing::postgres_url().await else {
         return;
     };
-    let a = Server::start(Store::connect(&url).await.expect("a")).await;
-    let b = Server::start(Store::connect(&url).await.expect("b")).await;
+    let key = AuditKey::generate().expect("key");
+    let a = Server::start(&url, key.clone()).await;
+    let b = Server::start(&url, key).await;
     let token = a.user("doc", "clinician", "physician").await;
     let (_, created, _) = a
         .call("POST", "/api/v1/patients", Some(&token), Some(ada("MRN-1")), None)
@@ -536,7 +538,7 @@ async fn two_servers_share_one_postgres_database() {
         assert_eq!(done.expect("task").expect("request"), StatusCode::OK);
     }
     assert!(
-        a.app.verify_audit().await.expect("verify").is_ok(),
+        a.app.verify_audit(None).await.expect("verify").is_ok(),
         "one unbroken audit chain across servers"
     );
 }
@@ -640,9 +642,9 @@ async fn review_findings_stay_fixed() {
             (StatusCode::METHOD_NOT_ALLOWED, "method-not-allowed")
         );
 
-        // The audit log pages forward from the last sequence number seen.
+        // The audit log pages forward from the last chain position seen.
         let (_, first, _) = s.call("GET", "/api/v1/audit?limit=2", Some(&auditor), None, None).await;
-        let last = first["items"][1]["seq"].as_i64().expect("seq");
+        let last = first["items"][1]["position"].as_i64().expect("position");
         let (_, next, _) = s
             .call(
                 "GET",
@@ -652,7 +654,7 @@ async fn review_findings_stay_fixed() {
                 None,
             )
             .await;
-        assert_eq!(next["items"][0]["seq"].as_i64(), Some(last + 1));
+        assert_eq!(next["items"][0]["position"].as_i64(), Some(last + 1));
         let (status, _, _) = s.call("GET", "/api/v1/audit?limit=0", Some(&auditor), None, None).await;
         assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
 

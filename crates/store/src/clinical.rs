@@ -1,12 +1,12 @@
 //! Encounters and what is recorded in them: pain drawings, exam findings, outcome measures.
 
 use serde::Serialize;
-use sqlx::Row;
-use sqlx::any::AnyRow;
 use taut_core::exam::{Classification, Sign, Signs, classify};
 use taut_core::records::{EncounterFields, FindingFields, OutcomeFields, PainMark};
+use uuid::Uuid;
 
-use crate::{StoreError, Tx};
+use crate::types::{Stamp, id, opt_id};
+use crate::{StoreError, Tx, on_tx};
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct EncounterRecord {
@@ -47,203 +47,304 @@ pub struct OutcomeRecord {
     pub created_at: String,
 }
 
-fn sign(row: &AnyRow, column: &str) -> Result<Sign, StoreError> {
-    let text: String = row.try_get(column)?;
-    Sign::parse(&text).ok_or_else(|| StoreError::Corrupt(format!("{column} = '{text}'")))
+#[derive(sqlx::FromRow)]
+struct EncounterRow {
+    id: Uuid,
+    patient_id: Uuid,
+    kind: String,
+    occurred_at: Stamp,
+    clinician_id: Uuid,
+    notes: Option<String>,
+    created_at: Stamp,
 }
 
-fn encounter(row: &AnyRow) -> Result<EncounterRecord, StoreError> {
-    Ok(EncounterRecord {
-        id: row.try_get("id")?,
-        patient_id: row.try_get("patient_id")?,
-        fields: EncounterFields {
-            kind: row.try_get("kind")?,
-            occurred_at: row.try_get("occurred_at")?,
-            notes: row.try_get("notes")?,
-        },
-        clinician_id: row.try_get("clinician_id")?,
-        created_at: row.try_get("created_at")?,
-    })
+impl From<EncounterRow> for EncounterRecord {
+    fn from(r: EncounterRow) -> EncounterRecord {
+        EncounterRecord {
+            id: r.id.to_string(),
+            patient_id: r.patient_id.to_string(),
+            fields: EncounterFields {
+                kind: r.kind,
+                occurred_at: r.occurred_at.0,
+                notes: r.notes,
+            },
+            clinician_id: r.clinician_id.to_string(),
+            created_at: r.created_at.0,
+        }
+    }
 }
 
-fn finding(row: &AnyRow) -> Result<FindingRecord, StoreError> {
-    let signs = Signs {
-        taut_band: sign(row, "taut_band")?,
-        spot_tenderness: sign(row, "spot_tenderness")?,
-        referred_pain: sign(row, "referred_pain")?,
-        pain_recognised: sign(row, "pain_recognised")?,
-        local_twitch: sign(row, "local_twitch")?,
-        jump_sign: sign(row, "jump_sign")?,
-    };
-    Ok(FindingRecord {
-        id: row.try_get("id")?,
-        encounter_id: row.try_get("encounter_id")?,
-        fields: FindingFields {
-            trigger_point: row.try_get("trigger_point")?,
-            muscle: row.try_get("muscle")?,
-            side: row.try_get("side")?,
-            signs,
-            pressure_threshold_kg_cm2: row.try_get("pressure_threshold_kg_cm2")?,
-            notes: row.try_get("notes")?,
-        },
-        classification: classify(&signs),
-        created_at: row.try_get("created_at")?,
-    })
+#[derive(sqlx::FromRow)]
+struct PainMarkRow {
+    id: Uuid,
+    encounter_id: Uuid,
+    region: String,
+    side: Option<String>,
+    intensity: i64,
+    quality: Option<String>,
+    created_at: Stamp,
 }
 
-fn outcome(row: &AnyRow) -> Result<OutcomeRecord, StoreError> {
-    Ok(OutcomeRecord {
-        id: row.try_get("id")?,
-        patient_id: row.try_get("patient_id")?,
-        fields: OutcomeFields {
-            measure: row.try_get("measure")?,
-            name: row.try_get("name")?,
-            value: row.try_get("value")?,
-            unit: row.try_get("unit")?,
-            encounter_id: row.try_get("encounter_id")?,
-            recorded_at: row.try_get("recorded_at")?,
-        },
-        created_at: row.try_get("created_at")?,
-    })
+impl From<PainMarkRow> for PainMarkRecord {
+    fn from(r: PainMarkRow) -> PainMarkRecord {
+        PainMarkRecord {
+            id: r.id.to_string(),
+            encounter_id: r.encounter_id.to_string(),
+            mark: PainMark {
+                region: r.region,
+                side: r.side,
+                intensity: r.intensity,
+                quality: r.quality,
+            },
+            created_at: r.created_at.0,
+        }
+    }
 }
+
+#[derive(sqlx::FromRow)]
+struct FindingRow {
+    id: Uuid,
+    encounter_id: Uuid,
+    trigger_point: String,
+    muscle: String,
+    side: Option<String>,
+    taut_band: String,
+    spot_tenderness: String,
+    referred_pain: String,
+    pain_recognised: String,
+    local_twitch: String,
+    jump_sign: String,
+    pressure_threshold_kg_cm2: Option<f64>,
+    notes: Option<String>,
+    created_at: Stamp,
+}
+
+fn sign(column: &str, text: &str) -> Result<Sign, StoreError> {
+    Sign::parse(text).ok_or_else(|| StoreError::Corrupt(format!("{column} = '{text}'")))
+}
+
+impl TryFrom<FindingRow> for FindingRecord {
+    type Error = StoreError;
+
+    fn try_from(r: FindingRow) -> Result<FindingRecord, StoreError> {
+        let signs = Signs {
+            taut_band: sign("taut_band", &r.taut_band)?,
+            spot_tenderness: sign("spot_tenderness", &r.spot_tenderness)?,
+            referred_pain: sign("referred_pain", &r.referred_pain)?,
+            pain_recognised: sign("pain_recognised", &r.pain_recognised)?,
+            local_twitch: sign("local_twitch", &r.local_twitch)?,
+            jump_sign: sign("jump_sign", &r.jump_sign)?,
+        };
+        Ok(FindingRecord {
+            id: r.id.to_string(),
+            encounter_id: r.encounter_id.to_string(),
+            fields: FindingFields {
+                trigger_point: r.trigger_point,
+                muscle: r.muscle,
+                side: r.side,
+                signs,
+                pressure_threshold_kg_cm2: r.pressure_threshold_kg_cm2,
+                notes: r.notes,
+            },
+            classification: classify(&signs),
+            created_at: r.created_at.0,
+        })
+    }
+}
+
+#[derive(sqlx::FromRow)]
+struct OutcomeRow {
+    id: Uuid,
+    patient_id: Uuid,
+    encounter_id: Option<Uuid>,
+    measure: String,
+    name: Option<String>,
+    value: f64,
+    unit: String,
+    recorded_at: Stamp,
+    created_at: Stamp,
+}
+
+impl From<OutcomeRow> for OutcomeRecord {
+    fn from(r: OutcomeRow) -> OutcomeRecord {
+        OutcomeRecord {
+            id: r.id.to_string(),
+            patient_id: r.patient_id.to_string(),
+            fields: OutcomeFields {
+                measure: r.measure,
+                name: r.name,
+                value: r.value,
+                unit: r.unit,
+                encounter_id: r.encounter_id.map(|id| id.to_string()),
+                recorded_at: r.recorded_at.0,
+            },
+            created_at: r.created_at.0,
+        }
+    }
+}
+
+const ENCOUNTER: &str = "SELECT id, patient_id, kind, occurred_at, clinician_id, notes, created_at FROM encounters";
+const PAIN_MARK: &str =
+    "SELECT m.id, m.encounter_id, m.region, m.side, m.intensity, m.quality, m.created_at FROM pain_marks m";
+const FINDING: &str = "SELECT f.id, f.encounter_id, f.trigger_point, f.muscle, f.side, f.taut_band, \
+     f.spot_tenderness, f.referred_pain, f.pain_recognised, f.local_twitch, f.jump_sign, \
+     f.pressure_threshold_kg_cm2, f.notes, f.created_at FROM findings f";
+const OUTCOME: &str = "SELECT id, patient_id, encounter_id, measure, name, value, unit, recorded_at, created_at \
+                       FROM outcomes";
 
 impl Tx {
     pub async fn insert_encounter(&mut self, e: &EncounterRecord) -> Result<(), StoreError> {
-        sqlx::query(
-            "INSERT INTO encounters (id, patient_id, kind, occurred_at, clinician_id, notes, created_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7)",
-        )
-        .bind(&e.id)
-        .bind(&e.patient_id)
-        .bind(&e.fields.kind)
-        .bind(&e.fields.occurred_at)
-        .bind(&e.clinician_id)
-        .bind(&e.fields.notes)
-        .bind(&e.created_at)
-        .execute(&mut *self.inner)
-        .await?;
+        let (eid, pid, cid) = (id(&e.id)?, id(&e.patient_id)?, id(&e.clinician_id)?);
+        let (occurred, created) = (Stamp::from(&e.fields.occurred_at), Stamp::from(&e.created_at));
+        const SQL: &str = "INSERT INTO encounters (id, patient_id, kind, occurred_at, clinician_id, notes, \
+                           created_at) VALUES ($1, $2, $3, $4, $5, $6, $7)";
+        on_tx!(self, conn => sqlx::query(SQL)
+            .bind(eid)
+            .bind(pid)
+            .bind(&e.fields.kind)
+            .bind(&occurred)
+            .bind(cid)
+            .bind(&e.fields.notes)
+            .bind(&created)
+            .execute(conn)
+            .await
+            .map(drop))?;
         Ok(())
     }
 
-    pub async fn encounter(&mut self, id: &str) -> Result<EncounterRecord, StoreError> {
-        let row = sqlx::query("SELECT * FROM encounters WHERE id = $1")
-            .bind(id)
-            .fetch_optional(&mut *self.inner)
-            .await?
-            .ok_or(StoreError::NotFound)?;
-        encounter(&row)
+    pub async fn encounter(&mut self, encounter_id: &str) -> Result<EncounterRecord, StoreError> {
+        let eid = id(encounter_id)?;
+        let sql = sqlx::AssertSqlSafe(format!("{ENCOUNTER} WHERE id = $1"));
+        let row: Option<EncounterRow> = on_tx!(self, conn => sqlx::query_as(sql).bind(eid).fetch_optional(conn).await)?;
+        Ok(row.ok_or(StoreError::NotFound)?.into())
     }
 
     /// A patient's encounters, oldest first.
     pub async fn encounters(&mut self, patient_id: &str) -> Result<Vec<EncounterRecord>, StoreError> {
-        let rows = sqlx::query("SELECT * FROM encounters WHERE patient_id = $1 ORDER BY occurred_at, id")
-            .bind(patient_id)
-            .fetch_all(&mut *self.inner)
-            .await?;
-        rows.iter().map(encounter).collect()
+        let pid = id(patient_id)?;
+        let sql = sqlx::AssertSqlSafe(format!("{ENCOUNTER} WHERE patient_id = $1 ORDER BY occurred_at, id"));
+        let rows: Vec<EncounterRow> = on_tx!(self, conn => sqlx::query_as(sql).bind(pid).fetch_all(conn).await)?;
+        Ok(rows.into_iter().map(Into::into).collect())
     }
 
     pub async fn insert_pain_mark(&mut self, m: &PainMarkRecord, by: &str) -> Result<(), StoreError> {
-        sqlx::query(
-            "INSERT INTO pain_marks (id, encounter_id, region, side, intensity, quality, created_by, created_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
-        )
-        .bind(&m.id)
-        .bind(&m.encounter_id)
-        .bind(&m.mark.region)
-        .bind(&m.mark.side)
-        .bind(m.mark.intensity)
-        .bind(&m.mark.quality)
-        .bind(by)
-        .bind(&m.created_at)
-        .execute(&mut *self.inner)
-        .await?;
+        let (mid, eid, by_id) = (id(&m.id)?, id(&m.encounter_id)?, id(by)?);
+        let created = Stamp::from(&m.created_at);
+        const SQL: &str = "INSERT INTO pain_marks (id, encounter_id, region, side, intensity, quality, created_by, \
+                           created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)";
+        on_tx!(self, conn => sqlx::query(SQL)
+            .bind(mid)
+            .bind(eid)
+            .bind(&m.mark.region)
+            .bind(&m.mark.side)
+            .bind(m.mark.intensity)
+            .bind(&m.mark.quality)
+            .bind(by_id)
+            .bind(&created)
+            .execute(conn)
+            .await
+            .map(drop))?;
         Ok(())
     }
 
+    /// The pain drawing of one encounter.
     pub async fn pain_marks(&mut self, encounter_id: &str) -> Result<Vec<PainMarkRecord>, StoreError> {
-        let rows = sqlx::query("SELECT * FROM pain_marks WHERE encounter_id = $1 ORDER BY created_at, id")
-            .bind(encounter_id)
-            .fetch_all(&mut *self.inner)
-            .await?;
-        rows.iter()
-            .map(|row| {
-                Ok(PainMarkRecord {
-                    id: row.try_get("id")?,
-                    encounter_id: row.try_get("encounter_id")?,
-                    mark: PainMark {
-                        region: row.try_get("region")?,
-                        side: row.try_get("side")?,
-                        intensity: row.try_get("intensity")?,
-                        quality: row.try_get("quality")?,
-                    },
-                    created_at: row.try_get("created_at")?,
-                })
-            })
-            .collect()
+        let eid = id(encounter_id)?;
+        let sql = sqlx::AssertSqlSafe(format!(
+            "{PAIN_MARK} WHERE m.encounter_id = $1 ORDER BY m.created_at, m.id"
+        ));
+        let rows: Vec<PainMarkRow> = on_tx!(self, conn => sqlx::query_as(sql).bind(eid).fetch_all(conn).await)?;
+        Ok(rows.into_iter().map(Into::into).collect())
+    }
+
+    /// Every pain mark of every encounter of a patient, in one query.
+    pub async fn patient_pain_marks(&mut self, patient_id: &str) -> Result<Vec<PainMarkRecord>, StoreError> {
+        let pid = id(patient_id)?;
+        let sql = sqlx::AssertSqlSafe(format!(
+            "{PAIN_MARK} JOIN encounters e ON e.id = m.encounter_id WHERE e.patient_id = $1 \
+             ORDER BY m.created_at, m.id"
+        ));
+        let rows: Vec<PainMarkRow> = on_tx!(self, conn => sqlx::query_as(sql).bind(pid).fetch_all(conn).await)?;
+        Ok(rows.into_iter().map(Into::into).collect())
     }
 
     pub async fn insert_finding(&mut self, f: &FindingRecord, by: &str) -> Result<(), StoreError> {
         let s = &f.fields.signs;
-        sqlx::query(
-            "INSERT INTO findings (id, encounter_id, trigger_point, muscle, side, taut_band, spot_tenderness, \
-             referred_pain, pain_recognised, local_twitch, jump_sign, pressure_threshold_kg_cm2, notes, created_by, \
-             created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)",
-        )
-        .bind(&f.id)
-        .bind(&f.encounter_id)
-        .bind(&f.fields.trigger_point)
-        .bind(&f.fields.muscle)
-        .bind(&f.fields.side)
-        .bind(s.taut_band.as_str())
-        .bind(s.spot_tenderness.as_str())
-        .bind(s.referred_pain.as_str())
-        .bind(s.pain_recognised.as_str())
-        .bind(s.local_twitch.as_str())
-        .bind(s.jump_sign.as_str())
-        .bind(f.fields.pressure_threshold_kg_cm2)
-        .bind(&f.fields.notes)
-        .bind(by)
-        .bind(&f.created_at)
-        .execute(&mut *self.inner)
-        .await?;
+        let (fid, eid, by_id) = (id(&f.id)?, id(&f.encounter_id)?, id(by)?);
+        let created = Stamp::from(&f.created_at);
+        const SQL: &str = "INSERT INTO findings (id, encounter_id, trigger_point, muscle, side, taut_band, \
+             spot_tenderness, referred_pain, pain_recognised, local_twitch, jump_sign, pressure_threshold_kg_cm2, \
+             notes, created_by, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)";
+        on_tx!(self, conn => sqlx::query(SQL)
+            .bind(fid)
+            .bind(eid)
+            .bind(&f.fields.trigger_point)
+            .bind(&f.fields.muscle)
+            .bind(&f.fields.side)
+            .bind(s.taut_band.as_str())
+            .bind(s.spot_tenderness.as_str())
+            .bind(s.referred_pain.as_str())
+            .bind(s.pain_recognised.as_str())
+            .bind(s.local_twitch.as_str())
+            .bind(s.jump_sign.as_str())
+            .bind(f.fields.pressure_threshold_kg_cm2)
+            .bind(&f.fields.notes)
+            .bind(by_id)
+            .bind(&created)
+            .execute(conn)
+            .await
+            .map(drop))?;
         Ok(())
     }
 
+    /// The exam findings of one encounter.
     pub async fn findings(&mut self, encounter_id: &str) -> Result<Vec<FindingRecord>, StoreError> {
-        let rows = sqlx::query("SELECT * FROM findings WHERE encounter_id = $1 ORDER BY created_at, id")
-            .bind(encounter_id)
-            .fetch_all(&mut *self.inner)
-            .await?;
-        rows.iter().map(finding).collect()
+        let eid = id(encounter_id)?;
+        let sql = sqlx::AssertSqlSafe(format!(
+            "{FINDING} WHERE f.encounter_id = $1 ORDER BY f.created_at, f.id"
+        ));
+        let rows: Vec<FindingRow> = on_tx!(self, conn => sqlx::query_as(sql).bind(eid).fetch_all(conn).await)?;
+        rows.into_iter().map(TryInto::try_into).collect()
+    }
+
+    /// Every finding of every encounter of a patient, in one query.
+    pub async fn patient_findings(&mut self, patient_id: &str) -> Result<Vec<FindingRecord>, StoreError> {
+        let pid = id(patient_id)?;
+        let sql = sqlx::AssertSqlSafe(format!(
+            "{FINDING} JOIN encounters e ON e.id = f.encounter_id WHERE e.patient_id = $1 ORDER BY f.created_at, f.id"
+        ));
+        let rows: Vec<FindingRow> = on_tx!(self, conn => sqlx::query_as(sql).bind(pid).fetch_all(conn).await)?;
+        rows.into_iter().map(TryInto::try_into).collect()
     }
 
     pub async fn insert_outcome(&mut self, o: &OutcomeRecord, by: &str) -> Result<(), StoreError> {
-        sqlx::query(
-            "INSERT INTO outcomes (id, patient_id, encounter_id, measure, name, value, unit, recorded_at, \
-             created_by, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
-        )
-        .bind(&o.id)
-        .bind(&o.patient_id)
-        .bind(&o.fields.encounter_id)
-        .bind(&o.fields.measure)
-        .bind(&o.fields.name)
-        .bind(o.fields.value)
-        .bind(&o.fields.unit)
-        .bind(&o.fields.recorded_at)
-        .bind(by)
-        .bind(&o.created_at)
-        .execute(&mut *self.inner)
-        .await?;
+        let (oid, pid, by_id) = (id(&o.id)?, id(&o.patient_id)?, id(by)?);
+        let eid = opt_id(o.fields.encounter_id.as_deref())?;
+        let (recorded, created) = (Stamp::from(&o.fields.recorded_at), Stamp::from(&o.created_at));
+        const SQL: &str = "INSERT INTO outcomes (id, patient_id, encounter_id, measure, name, value, unit, \
+                           recorded_at, created_by, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)";
+        on_tx!(self, conn => sqlx::query(SQL)
+            .bind(oid)
+            .bind(pid)
+            .bind(eid)
+            .bind(&o.fields.measure)
+            .bind(&o.fields.name)
+            .bind(o.fields.value)
+            .bind(&o.fields.unit)
+            .bind(&recorded)
+            .bind(by_id)
+            .bind(&created)
+            .execute(conn)
+            .await
+            .map(drop))?;
         Ok(())
     }
 
     /// A patient's outcome measures, oldest first.
     pub async fn outcomes(&mut self, patient_id: &str) -> Result<Vec<OutcomeRecord>, StoreError> {
-        let rows = sqlx::query("SELECT * FROM outcomes WHERE patient_id = $1 ORDER BY recorded_at, id")
-            .bind(patient_id)
-            .fetch_all(&mut *self.inner)
-            .await?;
-        rows.iter().map(outcome).collect()
+        let pid = id(patient_id)?;
+        let sql = sqlx::AssertSqlSafe(format!("{OUTCOME} WHERE patient_id = $1 ORDER BY recorded_at, id"));
+        let rows: Vec<OutcomeRow> = on_tx!(self, conn => sqlx::query_as(sql).bind(pid).fetch_all(conn).await)?;
+        Ok(rows.into_iter().map(Into::into).collect())
     }
 }

@@ -1,33 +1,33 @@
-//! Persistence for Taut: one schema, one code path, two engines.
+//! Persistence for Taut: one interface, two typed engines.
 //!
-//! Records go through sqlx's `Any` driver to SQLite (the embedded default) or PostgreSQL (a clinic network). The
-//! schema sticks to types both engines share through that driver — text ids and timestamps, 64-bit integers,
-//! doubles, JSON text — so every query is written once and the same test suite runs on both. Each write and each
-//! audited read is one transaction ([`Store::begin`]); the audit entry is appended inside it.
+//! [`Store`] holds a typed sqlx pool for SQLite (the embedded default) or PostgreSQL (a clinic network); each
+//! engine has its own module for connecting, its own migrations (same file names) and its own SQL where the
+//! dialects differ (search, sealing), while the queries the engines share are written once and compiled for each
+//! engine with native column types ([`on_tx!`]). Each access is one transaction ([`Store::begin`]) that appends
+//! its audit event; a single sealer chains and signs the events later ([`audit`]), so no request waits on a
+//! global lock.
 
-mod audit;
+pub mod audit;
 mod clinical;
+mod engine;
 mod error;
 mod patients;
-#[doc(hidden)]
+mod redact;
+#[cfg(feature = "test-support")]
 pub mod testing;
+mod types;
 mod users;
 
-use std::str::FromStr;
+use std::time::Duration;
 
-use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
-use sqlx::migrate::Migrator;
-use sqlx::{Any, AnyPool, Executor, Transaction};
+use sqlx::{PgPool, Postgres, Sqlite, SqlitePool, Transaction};
 
-pub use audit::{AuditEntry, ChainBreak, NewAudit};
+pub use audit::{AuditEntry, AuditKey, ChainBreak, Checkpoint, NewAudit, SealReport};
 pub use clinical::{EncounterRecord, FindingRecord, OutcomeRecord, PainMarkRecord};
 pub use error::StoreError;
-pub use patients::{PatientRecord, PatientVersion};
+pub use patients::{PatientCursor, PatientPage, PatientRecord, PatientVersion};
+pub use redact::redact;
 pub use users::{TokenOwner, UserRecord};
-
-/// One migration set for both engines: the schema uses only types and syntax they share. Should a change
-/// ever need engine-specific DDL, split this into one folder per engine with the same file names.
-static MIGRATIONS: Migrator = sqlx::migrate!();
 
 /// The database engine behind a store.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -36,146 +36,188 @@ pub enum Engine {
     Postgres,
 }
 
+/// How to open a database: pool size and timeouts, and whether a missing SQLite file may be created.
+#[derive(Debug, Clone)]
+pub struct StoreConfig {
+    /// Connections in the pool; `None` picks a default per engine.
+    pub pool_size: Option<u32>,
+    /// Longest a statement may run (PostgreSQL `statement_timeout`).
+    pub statement_timeout: Duration,
+    /// Longest a statement waits for a lock (PostgreSQL `lock_timeout`, SQLite busy timeout).
+    pub lock_timeout: Duration,
+    /// Longest a request waits for a free connection before the store answers "busy".
+    pub acquire_timeout: Duration,
+    /// Create the SQLite file when it does not exist; otherwise a mistyped path is refused.
+    pub create: bool,
+}
+
+impl Default for StoreConfig {
+    fn default() -> StoreConfig {
+        StoreConfig {
+            pool_size: None,
+            statement_timeout: Duration::from_secs(15),
+            lock_timeout: Duration::from_secs(5),
+            acquire_timeout: Duration::from_secs(5),
+            create: false,
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+enum Pool {
+    /// SQLite has one writer at a time: a one-connection pool queues writers fairly in-process instead of
+    /// letting them spin on the file lock, while readers use a pool of their own.
+    Sqlite {
+        write: SqlitePool,
+        read: SqlitePool,
+    },
+    Postgres(PgPool),
+}
+
 /// A connection pool to the records database.
 #[derive(Debug, Clone)]
 pub struct Store {
-    pool: AnyPool,
-    engine: Engine,
+    pool: Pool,
+}
+
+enum Inner {
+    Sqlite(Transaction<'static, Sqlite>),
+    Postgres(Transaction<'static, Postgres>),
 }
 
 /// An open transaction. Dropping it without [`Tx::commit`] rolls everything back.
 pub struct Tx {
-    inner: Transaction<'static, Any>,
+    inner: Inner,
 }
 
+/// Runs `$body` with `$conn` bound to the transaction's connection, compiled once per engine: the same SQL and
+/// row types, each engine's own column types. Placeholders are `$1, $2, …` on both.
+macro_rules! on_tx {
+    ($tx:expr, $conn:ident => $body:expr) => {
+        match &mut $tx.inner {
+            $crate::Inner::Sqlite(tx) => {
+                let $conn = &mut **tx;
+                $body
+            }
+            $crate::Inner::Postgres(tx) => {
+                let $conn = &mut **tx;
+                $body
+            }
+        }
+    };
+}
+pub(crate) use on_tx;
+
+/// Like [`on_tx!`], on the pool outside any transaction.
+macro_rules! on_pool {
+    ($store:expr, $pool:ident => $body:expr) => {
+        match &$store.pool {
+            $crate::Pool::Sqlite { read: $pool, .. } => $body,
+            $crate::Pool::Postgres($pool) => $body,
+        }
+    };
+}
+#[allow(unused_imports)]
+pub(crate) use on_pool;
+
 impl Store {
-    /// Connects to `sqlite://PATH` (created if missing) or `postgres://…`. SQLite runs in WAL mode with
-    /// `synchronous=FULL` (a committed visit survives a power cut), foreign keys on and a 5 s busy timeout.
-    pub async fn connect(url: &str) -> Result<Store, StoreError> {
-        sqlx::any::install_default_drivers();
-        let engine = if url.starts_with("sqlite:") {
-            Engine::Sqlite
+    /// Connects to `sqlite://PATH` or `postgres://…`. See [`engine::sqlite`] for SQLite's durability settings.
+    pub async fn connect(url: &str, config: &StoreConfig) -> Result<Store, StoreError> {
+        let pool = if url.starts_with("sqlite:") {
+            let (write, read) = engine::sqlite::connect(url, config).await?;
+            Pool::Sqlite { write, read }
         } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
-            Engine::Postgres
+            Pool::Postgres(engine::postgres::connect(url, config).await?)
         } else {
             return Err(StoreError::Config(format!(
                 "unsupported database URL '{}': use sqlite://PATH or postgres://USER@HOST/DB",
                 redact(url)
             )));
         };
-        let url = match engine {
-            Engine::Sqlite if !url.contains("mode=") => {
-                format!("{url}{}mode=rwc", if url.contains('?') { '&' } else { '?' })
-            }
-            _ => url.to_owned(),
-        };
-        let options = AnyConnectOptions::from_str(&url).map_err(|e| StoreError::Config(e.to_string()))?;
-        let pool = AnyPoolOptions::new()
-            .max_connections(if engine == Engine::Sqlite { 4 } else { 8 })
-            .after_connect(move |conn, _| {
-                Box::pin(async move {
-                    if engine == Engine::Sqlite {
-                        conn.execute("PRAGMA journal_mode = WAL").await?;
-                        conn.execute("PRAGMA synchronous = FULL").await?;
-                        conn.execute("PRAGMA foreign_keys = ON").await?;
-                        conn.execute("PRAGMA busy_timeout = 5000").await?;
-                    }
-                    Ok(())
-                })
-            })
-            .connect_with(options)
-            .await
-            .map_err(|e| StoreError::Unavailable(e.to_string()))?;
-        Ok(Store { pool, engine })
+        Ok(Store { pool })
     }
 
     pub fn engine(&self) -> Engine {
-        self.engine
-    }
-
-    /// Applies the embedded migrations that have not run yet.
-    pub async fn migrate(&self) -> Result<(), StoreError> {
-        MIGRATIONS
-            .run(&self.pool)
-            .await
-            .map_err(|e| StoreError::Migration(e.to_string()))
-    }
-
-    /// Starts a transaction that may write. Writers are serialised — `BEGIN IMMEDIATE` on SQLite, a lock on the
-    /// audit log on PostgreSQL — because every transaction appends to the one audit hash chain.
-    pub async fn begin(&self) -> Result<Tx, StoreError> {
-        let mut inner = match self.engine {
-            Engine::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await?,
-            Engine::Postgres => self.pool.begin().await?,
-        };
-        if self.engine == Engine::Postgres {
-            inner.execute("LOCK TABLE audit_log IN EXCLUSIVE MODE").await?;
+        match self.pool {
+            Pool::Sqlite { .. } => Engine::Sqlite,
+            Pool::Postgres(_) => Engine::Postgres,
         }
+    }
+
+    /// Applies the engine's embedded migrations that have not run yet.
+    pub async fn migrate(&self) -> Result<(), StoreError> {
+        match &self.pool {
+            Pool::Sqlite { write, .. } => engine::sqlite::MIGRATIONS.run(write).await,
+            Pool::Postgres(pool) => engine::postgres::MIGRATIONS.run(pool).await,
+        }
+        .map_err(|e| StoreError::Migration(e.to_string()))
+    }
+
+    /// Starts a transaction for one access: its reads, its writes and its audit event commit together. SQLite
+    /// takes the write lock at the start (`BEGIN IMMEDIATE`), since every access writes its event; PostgreSQL
+    /// takes no lock beyond the rows written.
+    pub async fn begin(&self) -> Result<Tx, StoreError> {
+        let inner = match &self.pool {
+            Pool::Sqlite { write, .. } => Inner::Sqlite(write.begin_with("BEGIN IMMEDIATE").await?),
+            Pool::Postgres(pool) => Inner::Postgres(pool.begin().await?),
+        };
         Ok(Tx { inner })
     }
 
-    /// Starts a transaction that only reads and records nothing in the audit log (authentication, user
-    /// listings): it takes no writer lock.
+    /// Starts a transaction that only reads and records nothing (authentication, user listings): on SQLite it
+    /// does not take the write lock.
     pub async fn begin_read(&self) -> Result<Tx, StoreError> {
-        Ok(Tx {
-            inner: self.pool.begin().await?,
-        })
+        let inner = match &self.pool {
+            Pool::Sqlite { read, .. } => Inner::Sqlite(read.begin().await?),
+            Pool::Postgres(pool) => Inner::Postgres(pool.begin().await?),
+        };
+        Ok(Tx { inner })
     }
 
     /// Checks that the database answers (for health checks).
     pub async fn ping(&self) -> Result<(), StoreError> {
-        sqlx::query("SELECT 1").execute(&self.pool).await?;
+        on_pool!(self, pool => sqlx::query("SELECT 1").execute(pool).await.map(drop))?;
         Ok(())
     }
 
     /// Writes a consistent copy of a SQLite database to `path` while others keep writing (`VACUUM INTO`).
     pub async fn backup_to(&self, path: &str) -> Result<(), StoreError> {
-        if self.engine != Engine::Sqlite {
+        let Pool::Sqlite { read: pool, .. } = &self.pool else {
             return Err(StoreError::Config(
                 "backup copies SQLite databases; use pg_dump for PostgreSQL".into(),
             ));
-        }
+        };
         if std::path::Path::new(path).exists() {
             return Err(StoreError::Config(format!("{path} exists already; choose a new file")));
         }
-        sqlx::query("VACUUM INTO $1").bind(path).execute(&self.pool).await?;
+        sqlx::query("VACUUM INTO $1").bind(path).execute(pool).await?;
         Ok(())
     }
 
     pub async fn close(&self) {
-        self.pool.close().await;
+        match &self.pool {
+            Pool::Sqlite { write, read } => {
+                write.close().await;
+                read.close().await;
+            }
+            Pool::Postgres(pool) => pool.close().await,
+        }
     }
 }
 
 impl Tx {
     pub async fn commit(self) -> Result<(), StoreError> {
-        self.inner.commit().await?;
+        match self.inner {
+            Inner::Sqlite(tx) => tx.commit().await?,
+            Inner::Postgres(tx) => tx.commit().await?,
+        }
         Ok(())
     }
-}
 
-/// A URL without its password, for error messages.
-pub fn redact(url: &str) -> String {
-    match (url.find("://"), url.rfind('@')) {
-        (Some(scheme), Some(at)) if at > scheme => {
-            let credentials = &url[scheme + 3..at];
-            match credentials.split_once(':') {
-                Some((user, _)) => format!("{}{user}:***{}", &url[..scheme + 3], &url[at..]),
-                None => url.to_owned(),
-            }
+    pub fn engine(&self) -> Engine {
+        match self.inner {
+            Inner::Sqlite(_) => Engine::Sqlite,
+            Inner::Postgres(_) => Engine::Postgres,
         }
-        _ => url.to_owned(),
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::redact;
-
-    #[test]
-    fn redacts_passwords_only() {
-        assert_eq!(redact("postgres://u:secret@h/db"), "postgres://u:***@h/db");
-        assert_eq!(redact("postgres://u@h/db"), "postgres://u@h/db");
-        assert_eq!(redact("sqlite:///tmp/x.db"), "sqlite:///tmp/x.db");
     }
 }

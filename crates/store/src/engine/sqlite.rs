@@ -1,0 +1,45 @@
+//! SQLite, the embedded default: one file, WAL, a committed visit survives a power cut.
+
+use std::str::FromStr;
+
+use sqlx::SqlitePool;
+use sqlx::migrate::Migrator;
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
+
+use crate::{StoreConfig, StoreError, redact};
+
+pub static MIGRATIONS: Migrator = sqlx::migrate!("migrations/sqlite");
+
+/// Opens the writer pool (one connection) and the reader pool. WAL lets readers run beside the writer;
+/// `synchronous=FULL` makes every commit durable; foreign keys are enforced.
+pub async fn connect(url: &str, config: &StoreConfig) -> Result<(SqlitePool, SqlitePool), StoreError> {
+    let options = SqliteConnectOptions::from_str(url)
+        .map_err(|e| StoreError::Config(format!("{}: {e}", redact(url))))?
+        .journal_mode(SqliteJournalMode::Wal)
+        .synchronous(SqliteSynchronous::Full)
+        .foreign_keys(true)
+        .busy_timeout(config.lock_timeout)
+        .create_if_missing(config.create);
+    let path = options.get_filename();
+    let in_memory = path.as_os_str().is_empty() || path.as_os_str() == ":memory:";
+    if !config.create && !in_memory && !path.exists() {
+        return Err(StoreError::Config(format!(
+            "no database at {}: check the path, or create one with `taut migrate --create --database {}`",
+            path.display(),
+            redact(url)
+        )));
+    }
+    let write = SqlitePoolOptions::new()
+        .max_connections(1)
+        .acquire_timeout(config.acquire_timeout)
+        .connect_with(options.clone())
+        .await
+        .map_err(|e| StoreError::Unavailable(e.to_string()))?;
+    let read = SqlitePoolOptions::new()
+        .max_connections(config.pool_size.unwrap_or(4).max(1))
+        .acquire_timeout(config.acquire_timeout)
+        .connect_with(options.create_if_missing(false))
+        .await
+        .map_err(|e| StoreError::Unavailable(e.to_string()))?;
+    Ok((write, read))
+}
