@@ -41,10 +41,17 @@ enum PlanCommand {
         #[arg(long)]
         json: bool,
     },
-    /// List the agents, limits and templates with their sources.
+    /// List the agents, limits and templates with their sources; `--check` validates the catalog instead.
     Catalog {
         #[arg(long)]
         json: bool,
+        /// Validate the catalog (the compiled-in one, or the `agents.toml` and `protocols.toml` in `--dir`): exit 0
+        /// when valid, 1 with a message naming the bad entry.
+        #[arg(long)]
+        check: bool,
+        /// A directory holding `agents.toml` and `protocols.toml` to check instead of the compiled-in catalog.
+        #[arg(long, value_name = "DIR", requires = "check")]
+        dir: Option<PathBuf>,
     },
 }
 
@@ -59,6 +66,30 @@ fn read(path: &PathBuf) -> Result<String, Failure> {
     std::fs::read_to_string(path).map_err(|e| Failure::Input(format!("cannot read {}: {e}", path.display())))
 }
 
+/// `taut plan catalog --check [--dir DIR]`: the same parse and validation the tests run.
+fn check_catalog(dir: Option<PathBuf>) -> Result<(), Failure> {
+    let atlas = Atlas::embedded().map_err(|e| Failure::Found(e.to_string()))?;
+    let (agents, protocols) = match &dir {
+        Some(dir) => (read(&dir.join("agents.toml"))?, read(&dir.join("protocols.toml"))?),
+        None => {
+            let (agents, protocols) = Catalog::embedded_text();
+            (agents.to_owned(), protocols.to_owned())
+        }
+    };
+    let catalog = Catalog::parse(&agents, &protocols).map_err(|e| Failure::Found(e.to_string()))?;
+    catalog.validate(atlas).map_err(|e| Failure::Found(e.to_string()))?;
+    println!(
+        "catalog {} is valid: {} toxins, {} anesthetics, {} steroids, {} limits, {} templates",
+        catalog.version,
+        catalog.toxins.len(),
+        catalog.anesthetics.len(),
+        catalog.steroids.len(),
+        catalog.limits.len(),
+        catalog.protocols.len()
+    );
+    Ok(())
+}
+
 fn sources() -> Result<(&'static Atlas, &'static Catalog), Failure> {
     let atlas = Atlas::embedded().map_err(|e| Failure::Found(e.to_string()))?;
     let catalog = Catalog::embedded().map_err(|e| Failure::Found(e.clone()))?;
@@ -66,7 +97,11 @@ fn sources() -> Result<(&'static Atlas, &'static Catalog), Failure> {
 }
 
 pub fn run(args: PlanArgs) -> Result<(), Failure> {
+    if let PlanCommand::Catalog { check: true, dir, .. } = args.command {
+        return check_catalog(dir);
+    }
     let (atlas, catalog) = sources()?;
+    let mut assumptions: Vec<String> = Vec::new();
     let (input, json) = match args.command {
         PlanCommand::Check { file, json } => (
             PlanInput::parse(&read(&file)?).map_err(|e| Failure::Input(e.to_string()))?,
@@ -89,9 +124,12 @@ pub fn run(args: PlanArgs) -> Result<(), Failure> {
             });
             let input = plan::from_template(catalog, atlas, &name, &muscles, patient, date)
                 .map_err(|e| Failure::Input(e.to_string()))?;
+            if let Some(protocol) = catalog.protocol(&name) {
+                assumptions.clone_from(&protocol.assumptions);
+            }
             (input, json)
         }
-        PlanCommand::Catalog { json } => return print_catalog(catalog, json),
+        PlanCommand::Catalog { json, .. } => return print_catalog(catalog, json),
     };
     let resolved = input
         .resolve(atlas, catalog)
@@ -100,6 +138,12 @@ pub fn run(args: PlanArgs) -> Result<(), Failure> {
     if json {
         print_json(&report)?;
     } else {
+        if !assumptions.is_empty() {
+            println!("Assumptions (confirm each)");
+            for assumption in &assumptions {
+                println!("  - {assumption}");
+            }
+        }
         print!("{}", render(&report));
     }
     if report.has_error() {
@@ -142,6 +186,9 @@ fn render(report: &Report) -> String {
             volume,
             i.points
         );
+        if let Some(site) = &i.site {
+            let _ = writeln!(out, "      site: {site}");
+        }
     }
     let list = |items: Vec<String>| {
         if items.is_empty() {
@@ -217,6 +264,8 @@ fn print_catalog(catalog: &Catalog, json: bool) -> Result<(), Failure> {
             "anesthetics": catalog.anesthetics,
             "steroids": catalog.steroids,
             "limits": catalog.limits,
+            "drug_classes": catalog.drug_classes,
+            "conditions": catalog.conditions,
             "protocols": catalog.protocols,
         }));
     }
@@ -238,8 +287,8 @@ fn print_catalog(catalog: &Catalog, json: bool) -> Result<(), Failure> {
     }
     for s in &catalog.steroids {
         println!(
-            "  steroid {}: {} mg/mL, usual {} mg  [{}] {}",
-            s.id, s.mg_per_ml, s.usual_mg, s.confidence, s.source
+            "  steroid {}: {} mg/mL, usual {} mg, {} per {} mg  [{}] {}",
+            s.id, s.mg_per_ml, s.usual_mg, s.hcpcs.code, s.hcpcs.mg, s.confidence, s.source
         );
     }
     for l in &catalog.limits {
@@ -253,8 +302,20 @@ fn print_catalog(catalog: &Catalog, json: bool) -> Result<(), Failure> {
             l.source
         );
     }
+    for c in &catalog.drug_classes {
+        println!(
+            "  medication class {}: {}  [{}] {}",
+            c.class,
+            c.names.join(", "),
+            c.confidence,
+            c.source
+        );
+    }
     for p in &catalog.protocols {
         println!("  template {}: {}", p.id, p.description);
+        for assumption in &p.assumptions {
+            println!("    assumes: {assumption}");
+        }
     }
     Ok(())
 }

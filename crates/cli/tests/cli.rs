@@ -252,3 +252,23 @@ fn plan_check_exit_codes() {
     assert!(stderr(&output).contains("lidocaine"), "{}", stderr(&output));
     let _ = std::fs::remove_dir_all(dir);
 }
+
+#[test]
+fn plan_catalog_check_names_a_misspelt_limit_kind() {
+    let output = taut(&["plan", "catalog", "--check"]);
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    let dir = std::env::temp_dir().join(format!("taut-catalog-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("dir");
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../catalog");
+    let agents = std::fs::read_to_string(root.join("agents.toml")).expect("agents");
+    std::fs::write(
+        dir.join("agents.toml"),
+        agents.replacen("kind = \"window-max\"", "kind = \"window-mx\"", 1),
+    )
+    .expect("write");
+    std::fs::copy(root.join("protocols.toml"), dir.join("protocols.toml")).expect("copy");
+    let output = taut(&["plan", "catalog", "--check", "--dir", &dir.to_string_lossy()]);
+    assert_eq!(output.status.code(), Some(1));
+    assert!(stderr(&output).contains("window-mx"), "{}", stderr(&output));
+    let _ = std::fs::remove_dir_all(dir);
+}

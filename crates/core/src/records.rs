@@ -7,8 +7,7 @@ use time::format_description::well_known::Rfc3339;
 use time::{Date, OffsetDateTime};
 
 use crate::exam::{Sign, Signs};
-use crate::plan::{AgentRef, Catalog};
-use crate::vocab::{self, CONDITIONS, MEDICATIONS};
+use crate::vocab;
 
 /// A field that failed validation.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -124,29 +123,19 @@ pub fn format_utc(moment: OffsetDateTime) -> String {
     utc.format(format).unwrap_or_default()
 }
 
-/// Allergies name drugs of the planner's catalog (the one list of agent ids), in canonical spelling.
-fn allergies(values: &[String]) -> Result<Vec<String>, Invalid> {
-    let catalog = Catalog::embedded().map_err(|e| invalid("allergies", e.clone()))?;
+/// Allergies, conditions and medications as the clinician wrote them (`penicillin`, `warfarin`, `hypertension`):
+/// kept verbatim (trimmed), duplicates ignoring case dropped. The planner recognises what it can (catalog agents by
+/// generic or brand name, medication classes, the conditions it checks) and reports the rest; the record never
+/// refuses a clinical fact for being outside a vocabulary.
+fn free_list(field: &str, values: &[String]) -> Result<Vec<String>, Invalid> {
+    if values.len() > 200 {
+        return Err(invalid(field, "more than 200 entries"));
+    }
     let mut out: Vec<String> = Vec::new();
     for value in values {
-        let id = match catalog.agent(value) {
-            Some(AgentRef::Toxin(t)) => t.id.clone(),
-            Some(AgentRef::Anesthetic(a)) => a.id.clone(),
-            Some(AgentRef::Steroid(s)) => s.id.clone(),
-            Some(AgentRef::Method(_)) | None => {
-                let drugs: Vec<&str> = catalog
-                    .agent_ids()
-                    .into_iter()
-                    .filter(|id| !crate::plan::METHODS.contains(id))
-                    .collect();
-                return Err(invalid(
-                    "allergies",
-                    format!("unknown value '{value}'; valid: {}", drugs.join(", ")),
-                ));
-            }
-        };
-        if !out.contains(&id) {
-            out.push(id);
+        let entry = text(field, value, 200)?;
+        if !out.iter().any(|e| e.eq_ignore_ascii_case(&entry)) {
+            out.push(entry);
         }
     }
     Ok(out)
@@ -164,7 +153,7 @@ pub struct Demographics {
     pub sex: String,
     #[serde(default)]
     pub weight_kg: Option<f64>,
-    /// Agent ids (`lidocaine`, `incobotulinumtoxinA`, …).
+    /// Free text as written (`lidocaine`, `Botox`, `penicillin`, `latex`).
     #[serde(default)]
     pub allergies: Vec<String>,
     #[serde(default)]
@@ -191,16 +180,6 @@ impl Demographics {
                 "must be a number of kilograms above 0 and at most 500",
             ));
         }
-        let list = |field: &str, vocabulary: &'static [&'static str], values: &[String]| {
-            let mut out: Vec<String> = Vec::new();
-            for value in values {
-                let id = choose(field, vocabulary, value)?.to_owned();
-                if !out.contains(&id) {
-                    out.push(id);
-                }
-            }
-            Ok::<_, Invalid>(out)
-        };
         Ok(Demographics {
             mrn: text("mrn", &self.mrn, 64)?,
             given_name: text("given_name", &self.given_name, 200)?,
@@ -208,9 +187,9 @@ impl Demographics {
             birth_date: birth.format(DATE_FORMAT).unwrap_or_default(),
             sex: choose("sex", SEXES, &self.sex)?.to_owned(),
             weight_kg: self.weight_kg,
-            allergies: allergies(&self.allergies)?,
-            conditions: list("conditions", CONDITIONS, &self.conditions)?,
-            medications: list("medications", MEDICATIONS, &self.medications)?,
+            allergies: free_list("allergies", &self.allergies)?,
+            conditions: free_list("conditions", &self.conditions)?,
+            medications: free_list("medications", &self.medications)?,
             notes: notes("notes", self.notes)?,
         })
     }
@@ -541,7 +520,11 @@ mod tests {
         let valid = demographics().validate(today()).expect("valid");
         assert_eq!(valid.mrn, "MRN-1");
         assert_eq!(valid.sex, "female");
-        assert_eq!(valid.allergies, ["lidocaine"]);
+        assert_eq!(
+            valid.allergies,
+            ["Lidocaine"],
+            "kept as written, duplicates ignoring case dropped"
+        );
         assert_eq!(valid.notes, None);
     }
 
@@ -556,9 +539,12 @@ mod tests {
             (Box::new(|d| d.given_name = "A\u{0}B".into()), "given_name"),
             (Box::new(|d| d.notes = Some("bell \u{7}".into())), "notes"),
             (Box::new(|d| d.weight_kg = Some(0.0)), "weight_kg"),
-            (Box::new(|d| d.allergies = vec!["penicillin".into()]), "allergies"),
-            (Box::new(|d| d.conditions = vec!["flu".into()]), "conditions"),
-            (Box::new(|d| d.medications = vec!["warfarin".into()]), "medications"),
+            (Box::new(|d| d.allergies = vec![" ".into()]), "allergies"),
+            (Box::new(|d| d.conditions = vec!["a".repeat(201)]), "conditions"),
+            (
+                Box::new(|d| d.medications = vec!["warfarin\u{0}".into()]),
+                "medications",
+            ),
         ];
         for (change, field) in cases {
             let mut d = demographics();
@@ -566,6 +552,18 @@ mod tests {
             let err = d.validate(today()).expect_err(field);
             assert_eq!(err.field, field, "{err}");
         }
+    }
+
+    #[test]
+    fn free_text_allergies_conditions_and_medications_are_kept() {
+        let mut d = demographics();
+        d.allergies = vec!["penicillin".into(), "Latex".into(), " Botox ".into()];
+        d.conditions = vec!["hypertension".into(), "Pregnancy".into()];
+        d.medications = vec!["warfarin".into(), "apixaban".into(), "Warfarin".into()];
+        let valid = d.validate(today()).expect("free text is valid");
+        assert_eq!(valid.allergies, ["penicillin", "Latex", "Botox"]);
+        assert_eq!(valid.conditions, ["hypertension", "Pregnancy"]);
+        assert_eq!(valid.medications, ["warfarin", "apixaban"]);
     }
 
     #[test]

@@ -1,8 +1,13 @@
 //! The drug catalog and the plan templates, compiled in from `catalog/*.toml` with their sources.
+//!
+//! Limit kinds, confidences and drug classes are enums: a misspelt kind in the data fails to load (and so fails
+//! `taut plan catalog --check` and the test suite) instead of silently switching a safety check off.
 
 use std::sync::OnceLock;
 
 use serde::{Deserialize, Serialize};
+use taut_atlas::Atlas;
+use time::Date;
 
 const AGENTS: &str = include_str!("../../../../catalog/agents.toml");
 const PROTOCOLS: &str = include_str!("../../../../catalog/protocols.toml");
@@ -10,11 +15,87 @@ const PROTOCOLS: &str = include_str!("../../../../catalog/protocols.toml");
 /// Non-drug treatments a plan item may name instead of an agent.
 pub const METHODS: &[&str] = &["dry-needling", "manual-pressure"];
 
+/// How strong the evidence behind a catalog value is (see the head of `catalog/agents.toml`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize, strum::Display, strum::EnumString)]
+pub enum Confidence {
+    /// A label, the manufacturer, CMS or a primary paper.
+    H,
+    /// A reputable secondary source.
+    M,
+    /// A weak source: used only for cautious warnings.
+    L,
+}
+
+/// What a limit constrains. Each kind is read by exactly one rule of the checker.
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    Deserialize,
+    Serialize,
+    strum::Display,
+    strum::EnumString,
+    strum::EnumIter,
+    strum::AsRefStr,
+)]
+#[serde(rename_all = "kebab-case")]
+#[strum(serialize_all = "kebab-case")]
+pub enum LimitKind {
+    /// Units of a toxin in one session: more is an error.
+    SessionMax,
+    /// The top of the label's dose range (the label gives a range, not a maximum): more is a warning.
+    LabelRangeMax,
+    /// Units in any rolling window of `days`, history included.
+    WindowMax,
+    /// Minimum days since the last session of the same product.
+    RetreatmentDays,
+    /// Units per injection site.
+    PerSiteMaxUnits,
+    /// Millilitres per injection site at the reconstitution used.
+    PerSiteMaxMl,
+    /// Units into one muscle (`muscle`), on one side or on both sides together: a warning.
+    PerMuscleMaxUnits,
+    /// A weight-based cap for patients under `max_age`: `value` units per kg, never above `cap`.
+    WeightMaxUnits,
+    /// The age (years) under which the label does not establish safety or recommends against use.
+    MinAge,
+    /// Milligrams of a corticosteroid in one session.
+    SessionMaxMg,
+    /// Milligrams of a corticosteroid per injection site.
+    PerSiteMaxMg,
+    /// Minimum days between corticosteroid injections.
+    FrequencyDays,
+    /// Corticosteroid injections per rolling year.
+    FrequencyPerYear,
+    /// Trigger point injection sessions in a rolling 12 months (payer rule).
+    TpiSessionsPerYear,
+    /// Minimum days before a trigger point injection into the same muscle and side (payer rule).
+    TpiSameSiteDays,
+}
+
+/// The medication classes the planner checks, recognised by generic and brand name.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize, strum::Display, strum::EnumString, strum::AsRefStr,
+)]
+#[serde(rename_all = "kebab-case")]
+#[strum(serialize_all = "kebab-case")]
+pub enum DrugClass {
+    Anticoagulant,
+    Antiplatelet,
+    Aminoglycoside,
+}
+
 #[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct Toxin {
     pub id: String,
     pub brand: String,
+    /// Other names clinicians write (brand names), matched ignoring case.
+    #[serde(default)]
+    pub aliases: Vec<String>,
     pub vial_units: Vec<u32>,
     /// Saline per 100 vial units; `None` with a ready-made solution or an unverified reconstitution.
     pub diluent_ml_per_100_units: Option<f64>,
@@ -23,7 +104,7 @@ pub struct Toxin {
     pub billing_unit: u32,
     pub source: String,
     pub effective_date: String,
-    pub confidence: String,
+    pub confidence: Confidence,
 }
 
 impl Toxin {
@@ -41,12 +122,14 @@ impl Toxin {
 #[serde(deny_unknown_fields)]
 pub struct Anesthetic {
     pub id: String,
+    #[serde(default)]
+    pub aliases: Vec<String>,
     pub mg_per_kg: f64,
     pub max_mg: f64,
     pub concentrations_percent: Vec<f64>,
     pub source: String,
     pub effective_date: String,
-    pub confidence: String,
+    pub confidence: Confidence,
 }
 
 #[derive(Debug, Clone, Deserialize, Serialize)]
@@ -60,27 +143,53 @@ pub struct SteroidCode {
 #[serde(deny_unknown_fields)]
 pub struct Steroid {
     pub id: String,
+    #[serde(default)]
+    pub aliases: Vec<String>,
     pub mg_per_ml: f64,
     pub usual_mg: f64,
-    pub hcpcs: Vec<SteroidCode>,
+    /// The HCPCS code and the mg one billing unit stands for.
+    pub hcpcs: SteroidCode,
     pub source: String,
     pub effective_date: String,
-    pub confidence: String,
+    pub confidence: Confidence,
 }
 
 #[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct Limit {
-    /// An agent id, or `*steroid` for every corticosteroid.
+    /// An agent id, `*steroid` for every corticosteroid or `*injection` for every injected drug.
     pub agent: String,
-    pub kind: String,
+    pub kind: LimitKind,
     pub value: f64,
     pub days: Option<u32>,
     /// For a per-muscle limit: the atlas muscle id.
     pub muscle: Option<String>,
+    /// For a weight-based limit: the absolute cap in units.
+    pub cap: Option<f64>,
+    /// For a weight-based limit: it applies below this age (years).
+    pub max_age: Option<u32>,
     pub source: String,
     pub effective_date: String,
-    pub confidence: String,
+    pub confidence: Confidence,
+}
+
+/// A medication class and the generic and brand names that belong to it.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct ClassNames {
+    pub class: DrugClass,
+    pub names: Vec<String>,
+    pub source: String,
+    pub effective_date: String,
+    pub confidence: Confidence,
+}
+
+/// Other ways clinicians write a condition the planner checks.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct ConditionNames {
+    pub id: String,
+    pub names: Vec<String>,
 }
 
 #[derive(Debug, Clone, Deserialize, Serialize)]
@@ -88,6 +197,8 @@ pub struct Limit {
 pub struct TemplateItem {
     pub muscle: String,
     pub side: Option<String>,
+    /// Where in the muscle, when the muscle alone does not say it (e.g. the lateral part).
+    pub site: Option<String>,
     pub agent: String,
     pub dose: f64,
     pub unit: String,
@@ -108,6 +219,9 @@ pub struct Protocol {
     pub id: String,
     pub name: String,
     pub description: String,
+    /// What the template takes for granted about the patient; the clinician confirms each.
+    #[serde(default)]
+    pub assumptions: Vec<String>,
     pub source: String,
     #[serde(default)]
     pub items: Vec<TemplateItem>,
@@ -127,12 +241,22 @@ struct AgentFile {
     anesthetic: Vec<Anesthetic>,
     steroid: Vec<Steroid>,
     limit: Vec<Limit>,
+    drug_class: Vec<ClassNames>,
+    condition: Vec<ConditionNames>,
 }
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct ProtocolFile {
     protocol: Vec<Protocol>,
+}
+
+/// A catalog that cannot be used: names the file and the entry.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{file}: {message}")]
+pub struct CatalogError {
+    pub file: &'static str,
+    pub message: String,
 }
 
 /// The compiled-in catalog.
@@ -143,6 +267,8 @@ pub struct Catalog {
     pub anesthetics: Vec<Anesthetic>,
     pub steroids: Vec<Steroid>,
     pub limits: Vec<Limit>,
+    pub drug_classes: Vec<ClassNames>,
+    pub conditions: Vec<ConditionNames>,
     pub protocols: Vec<Protocol>,
 }
 
@@ -155,24 +281,151 @@ pub enum AgentRef<'a> {
     Method(&'static str),
 }
 
+impl AgentRef<'_> {
+    pub fn id(&self) -> &str {
+        match self {
+            AgentRef::Toxin(t) => &t.id,
+            AgentRef::Anesthetic(a) => &a.id,
+            AgentRef::Steroid(s) => &s.id,
+            AgentRef::Method(m) => m,
+        }
+    }
+}
+
+const DATE: &[time::format_description::BorrowedFormatItem<'static>] =
+    time::macros::format_description!("[year]-[month]-[day]");
+
 impl Catalog {
     /// The catalog compiled into this binary; its data are checked by the test suite.
     pub fn embedded() -> Result<&'static Catalog, &'static String> {
         static CATALOG: OnceLock<Result<Catalog, String>> = OnceLock::new();
-        CATALOG.get_or_init(|| Catalog::parse(AGENTS, PROTOCOLS)).as_ref()
+        CATALOG
+            .get_or_init(|| Catalog::parse(AGENTS, PROTOCOLS).map_err(|e| e.to_string()))
+            .as_ref()
     }
 
-    pub fn parse(agents: &str, protocols: &str) -> Result<Catalog, String> {
-        let agents: AgentFile = toml::from_str(agents).map_err(|e| format!("catalog/agents.toml: {e}"))?;
-        let protocols: ProtocolFile = toml::from_str(protocols).map_err(|e| format!("catalog/protocols.toml: {e}"))?;
-        Ok(Catalog {
+    /// The text of the compiled-in catalog files (agents, protocols).
+    pub fn embedded_text() -> (&'static str, &'static str) {
+        (AGENTS, PROTOCOLS)
+    }
+
+    /// Reads both catalog files and checks the references between entries that need no atlas.
+    pub fn parse(agents: &str, protocols: &str) -> Result<Catalog, CatalogError> {
+        let agents: AgentFile = toml::from_str(agents).map_err(|e| CatalogError {
+            file: "catalog/agents.toml",
+            message: e.to_string(),
+        })?;
+        let protocols: ProtocolFile = toml::from_str(protocols).map_err(|e| CatalogError {
+            file: "catalog/protocols.toml",
+            message: e.to_string(),
+        })?;
+        let catalog = Catalog {
             version: agents.version,
             toxins: agents.toxin,
             anesthetics: agents.anesthetic,
             steroids: agents.steroid,
             limits: agents.limit,
+            drug_classes: agents.drug_class,
+            conditions: agents.condition,
             protocols: protocols.protocol,
-        })
+        };
+        catalog.check_references()?;
+        Ok(catalog)
+    }
+
+    fn check_references(&self) -> Result<(), CatalogError> {
+        let bad = |message: String| CatalogError {
+            file: "catalog/agents.toml",
+            message,
+        };
+        let dated = |entry: String, date: &str| {
+            Date::parse(date, DATE)
+                .map(|_| ())
+                .map_err(|_| bad(format!("{entry}: effective_date '{date}' is not a date YYYY-MM-DD")))
+        };
+        for t in &self.toxins {
+            dated(format!("toxin {}", t.id), &t.effective_date)?;
+        }
+        for a in &self.anesthetics {
+            dated(format!("anesthetic {}", a.id), &a.effective_date)?;
+        }
+        for s in &self.steroids {
+            dated(format!("steroid {}", s.id), &s.effective_date)?;
+        }
+        for c in &self.drug_classes {
+            dated(format!("drug_class {}", c.class), &c.effective_date)?;
+        }
+        for (i, l) in self.limits.iter().enumerate() {
+            let entry = format!("limit[{i}] ({} {})", l.agent, l.kind);
+            dated(entry.clone(), &l.effective_date)?;
+            let known = matches!(l.agent.as_str(), "*steroid" | "*injection") || self.agent(&l.agent).is_some();
+            if !known {
+                return Err(bad(format!(
+                    "{entry}: unknown agent '{}'; valid: *steroid, *injection, {}",
+                    l.agent,
+                    self.agent_ids().join(", ")
+                )));
+            }
+            let needs = |field: &str, present: bool| {
+                if present {
+                    Ok(())
+                } else {
+                    Err(bad(format!("{entry}: a {} limit needs '{field}'", l.kind)))
+                }
+            };
+            match l.kind {
+                LimitKind::WindowMax | LimitKind::TpiSessionsPerYear => needs("days", l.days.is_some())?,
+                LimitKind::PerMuscleMaxUnits => needs("muscle", l.muscle.is_some())?,
+                LimitKind::WeightMaxUnits => {
+                    needs("cap", l.cap.is_some())?;
+                    needs("max_age", l.max_age.is_some())?;
+                }
+                _ => {}
+            }
+            if !(l.value.is_finite() && l.value > 0.0) {
+                return Err(bad(format!("{entry}: value must be above 0")));
+            }
+        }
+        Ok(())
+    }
+
+    /// Checks what needs the atlas too: per-muscle limits and template muscles name atlas muscles, template
+    /// agents are in the catalog. For `taut plan catalog --check` and the tests.
+    pub fn validate(&self, atlas: &Atlas) -> Result<(), CatalogError> {
+        for (i, l) in self.limits.iter().enumerate() {
+            if let Some(muscle) = &l.muscle
+                && atlas.muscle(muscle).is_err()
+            {
+                return Err(CatalogError {
+                    file: "catalog/agents.toml",
+                    message: format!("limit[{i}] ({} {}): unknown muscle '{muscle}'", l.agent, l.kind),
+                });
+            }
+        }
+        let bad = |message: String| CatalogError {
+            file: "catalog/protocols.toml",
+            message,
+        };
+        for p in &self.protocols {
+            for item in &p.items {
+                atlas
+                    .muscle(&item.muscle)
+                    .map_err(|e| bad(format!("protocol {}: {e}", p.id)))?;
+                if self.agent(&item.agent).is_none() {
+                    return Err(bad(format!("protocol {}: unknown agent '{}'", p.id, item.agent)));
+                }
+            }
+            for written in &p.muscles {
+                let id = written.split_once(':').map_or(written.as_str(), |(id, _)| id);
+                atlas.muscle(id).map_err(|e| bad(format!("protocol {}: {e}", p.id)))?;
+            }
+            if let Some(agent) = &p.agent
+                && self.agent(agent).is_none()
+            {
+                return Err(bad(format!("protocol {}: unknown agent '{agent}'", p.id)));
+            }
+        }
+        Ok(())
     }
 
     /// Every agent and method id, for error messages.
@@ -186,28 +439,61 @@ impl Catalog {
             .collect()
     }
 
-    /// Finds an agent or method by id, ignoring case.
-    pub fn agent(&self, id: &str) -> Option<AgentRef<'_>> {
-        let id = id.trim();
-        let same = |other: &str| other.eq_ignore_ascii_case(id);
-        if let Some(t) = self.toxins.iter().find(|t| same(&t.id)) {
+    /// Finds an agent or method by id, brand or other alias, ignoring case.
+    pub fn agent(&self, name: &str) -> Option<AgentRef<'_>> {
+        let name = name.trim();
+        let same = |other: &str| other.eq_ignore_ascii_case(name);
+        let named = |id: &str, aliases: &[String]| same(id) || aliases.iter().any(|a| same(a));
+        if let Some(t) = self.toxins.iter().find(|t| named(&t.id, &t.aliases) || same(&t.brand)) {
             return Some(AgentRef::Toxin(t));
         }
-        if let Some(a) = self.anesthetics.iter().find(|a| same(&a.id)) {
+        if let Some(a) = self.anesthetics.iter().find(|a| named(&a.id, &a.aliases)) {
             return Some(AgentRef::Anesthetic(a));
         }
-        if let Some(s) = self.steroids.iter().find(|s| same(&s.id)) {
+        if let Some(s) = self.steroids.iter().find(|s| named(&s.id, &s.aliases)) {
             return Some(AgentRef::Steroid(s));
         }
         METHODS.iter().copied().find(|m| same(m)).map(AgentRef::Method)
     }
 
-    /// The limit of a kind for an agent (`*steroid` limits apply to every steroid).
-    pub fn limit(&self, agent: &str, kind: &str) -> Option<&Limit> {
-        let is_steroid = self.steroids.iter().any(|s| s.id == agent);
-        self.limits
+    /// The medication class a drug name (generic or brand) or a class name belongs to, ignoring case.
+    pub fn drug_class(&self, name: &str) -> Option<DrugClass> {
+        let name = name.trim();
+        if let Ok(class) = name.to_ascii_lowercase().parse::<DrugClass>() {
+            return Some(class);
+        }
+        self.drug_classes
             .iter()
-            .find(|l| l.kind == kind && (l.agent == agent || (is_steroid && l.agent == "*steroid")))
+            .find(|c| c.names.iter().any(|n| n.eq_ignore_ascii_case(name)))
+            .map(|c| c.class)
+    }
+
+    /// The condition id a written condition names (the id itself or a listed synonym), ignoring case.
+    pub fn condition(&self, name: &str) -> Option<&str> {
+        let normal = name.trim().to_ascii_lowercase().replace(['_', ' '], "-");
+        self.conditions
+            .iter()
+            .find(|c| {
+                c.id == normal
+                    || c.names
+                        .iter()
+                        .any(|n| n.eq_ignore_ascii_case(name.trim()) || n.eq_ignore_ascii_case(&normal))
+            })
+            .map(|c| c.id.as_str())
+    }
+
+    /// The limits of a kind for an agent (`*steroid` limits apply to every steroid, `*injection` limits to every
+    /// injected drug).
+    pub fn limits(&self, agent: &str, kind: LimitKind) -> impl Iterator<Item = &Limit> {
+        let is_steroid = self.steroids.iter().any(|s| s.id == agent);
+        self.limits.iter().filter(move |l| {
+            l.kind == kind && (l.agent == agent || (is_steroid && l.agent == "*steroid") || l.agent == "*injection")
+        })
+    }
+
+    /// The first limit of a kind for an agent.
+    pub fn limit(&self, agent: &str, kind: LimitKind) -> Option<&Limit> {
+        self.limits(agent, kind).next()
     }
 
     pub fn protocol(&self, id: &str) -> Option<&Protocol> {

@@ -3,8 +3,8 @@
 use serde::Serialize;
 use taut_atlas::{HazardKind, MuscleGroup};
 
-use super::catalog::{AgentRef, Catalog, Toxin};
-use super::input::{Dose, Item, Kind, Plan};
+use super::catalog::{AgentRef, Catalog, DrugClass, Limit, LimitKind, Toxin};
+use super::input::{Dose, Item, Kind, Plan, ProcedureKind};
 
 /// One item of the checked plan.
 #[derive(Debug, Clone, Serialize)]
@@ -12,6 +12,9 @@ pub struct ItemOut {
     pub muscle: String,
     pub muscle_name: String,
     pub side: Option<String>,
+    /// Where in the muscle, when the plan says it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub site: Option<String>,
     pub agent: String,
     pub kind: Kind,
     pub dose: Option<Dose>,
@@ -43,10 +46,58 @@ pub enum Severity {
     Error,
 }
 
+/// Every finding the checker emits: a closed list, so clients can rely on the codes.
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    Serialize,
+    strum::Display,
+    strum::EnumString,
+    strum::EnumIter,
+    strum::AsRefStr,
+)]
+#[serde(rename_all = "kebab-case")]
+#[strum(serialize_all = "kebab-case")]
+pub enum FindingCode {
+    ToxinSessionMax,
+    ToxinLabelRange,
+    ToxinCumulativeMax,
+    ToxinRetreatmentInterval,
+    ToxinMixedProducts,
+    ToxinPerSiteMax,
+    ToxinPerMuscleMax,
+    ToxinBilateralScm,
+    ToxinWeightMax,
+    ToxinCoverage,
+    AnestheticMaxDose,
+    WeightRequired,
+    Pediatric,
+    Allergy,
+    InfectionAtSite,
+    BleedingRisk,
+    NeuromuscularDisease,
+    AminoglycosideInteraction,
+    Pregnancy,
+    Breastfeeding,
+    PneumothoraxRisk,
+    SteroidMaxDose,
+    SteroidFrequency,
+    SteroidGlucose,
+    TpiFrequency,
+    TpiSameSiteInterval,
+    ReconstitutionUnverified,
+    AnestheticNotBilled,
+    UnrecognisedEntries,
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Finding {
     pub severity: Severity,
-    pub code: String,
+    pub code: FindingCode,
     pub message: String,
     pub source: String,
 }
@@ -155,10 +206,10 @@ pub fn cover(need: u64, sizes: &[u64]) -> Vec<(u64, u64)> {
     counts
 }
 
-fn finding(severity: Severity, code: &str, message: String, source: &str) -> Finding {
+fn finding(severity: Severity, code: FindingCode, message: String, source: &str) -> Finding {
     Finding {
         severity,
-        code: code.to_owned(),
+        code,
         message,
         source: source.to_owned(),
     }
@@ -167,7 +218,7 @@ fn finding(severity: Severity, code: &str, message: String, source: &str) -> Fin
 /// Checks a resolved plan against the catalog, the patient's history and the atlas.
 pub fn check(plan: &Plan<'_>, catalog: &Catalog) -> Report {
     let mut findings = Vec::new();
-    let items: Vec<ItemOut> = plan.items.iter().map(|item| item_out(item, catalog)).collect();
+    let items: Vec<ItemOut> = plan.items.iter().map(|item| item_out(plan, item, catalog)).collect();
 
     // Totals per agent, in first-mentioned order.
     let mut totals: Vec<Total> = Vec::new();
@@ -213,11 +264,11 @@ pub fn check(plan: &Plan<'_>, catalog: &Catalog) -> Report {
             unit: "U".into(),
         });
         toxin_codes(toxin, total, opened, &mut codes);
-        if toxin.units_per_0_1_ml().is_none() {
+        if plan.units_per_0_1_ml(toxin).is_none() {
             findings.push(finding(
                 Severity::Info,
-                "reconstitution-unverified",
-                format!("{} ({}): the reconstitution volume is not in the verified catalog, so volumes are not computed; follow the label", toxin.id, toxin.brand),
+                FindingCode::ReconstitutionUnverified,
+                format!("{} ({}): the reconstitution volume is not in the verified catalog, so volumes are not computed; follow the label or give the clinic's reconstitution", toxin.id, toxin.brand),
                 &toxin.source,
             ));
         }
@@ -226,7 +277,7 @@ pub fn check(plan: &Plan<'_>, catalog: &Catalog) -> Report {
         let names: Vec<&str> = toxins.iter().map(|t| t.id.as_str()).collect();
         findings.push(finding(
             Severity::Error,
-            "toxin-mixed-products",
+            FindingCode::ToxinMixedProducts,
             format!("the plan mixes botulinum toxins ({}): units of different products are not interchangeable and are never converted", names.join(", ")),
             "Every US botulinum toxin label: units are product-specific and cannot be compared or converted",
         ));
@@ -234,7 +285,9 @@ pub fn check(plan: &Plan<'_>, catalog: &Catalog) -> Report {
 
     toxin_limits(plan, catalog, &totals, &mut findings);
     anesthetic_limits(plan, catalog, &totals, &mut findings);
-    steroid_checks(plan, catalog, &mut findings);
+    steroid_checks(plan, catalog, &totals, &mut findings);
+    age_checks(plan, catalog, &mut findings);
+    tpi_rules(plan, catalog, &mut findings);
     patient_checks(plan, &mut findings);
     steroid_and_anesthetic_codes(catalog, &totals, &mut codes, &mut findings);
     procedure_codes(plan, &mut codes);
@@ -250,9 +303,9 @@ pub fn check(plan: &Plan<'_>, catalog: &Catalog) -> Report {
     }
 }
 
-fn item_out(item: &Item<'_>, catalog: &Catalog) -> ItemOut {
+fn item_out(plan: &Plan<'_>, item: &Item<'_>, catalog: &Catalog) -> ItemOut {
     let (volume_ml, units_per_0_1_ml) = match catalog.agent(&item.agent) {
-        Some(AgentRef::Toxin(toxin)) => match (toxin.units_per_0_1_ml(), item.amount) {
+        Some(AgentRef::Toxin(toxin)) => match (plan.units_per_0_1_ml(toxin), item.amount) {
             (Some(per), Some(units)) => (Some(round3(units / per / 10.0)), Some(round3(per))),
             _ => (None, None),
         },
@@ -262,6 +315,7 @@ fn item_out(item: &Item<'_>, catalog: &Catalog) -> ItemOut {
         muscle: item.muscle.id.clone(),
         muscle_name: item.muscle.name.clone(),
         side: item.side.clone(),
+        site: item.site.clone(),
         agent: item.agent.clone(),
         kind: item.kind,
         dose: item.amount.map(|value| Dose {
@@ -302,17 +356,21 @@ fn days_between(earlier: time::Date, later: time::Date) -> i64 {
     (later - earlier).whole_days()
 }
 
+fn side_label(side: Option<&str>) -> String {
+    side.map(|s| format!(" {s}")).unwrap_or_default()
+}
+
 fn toxin_limits(plan: &Plan<'_>, catalog: &Catalog, totals: &[Total], findings: &mut Vec<Finding>) {
     for total in totals {
         let Some(AgentRef::Toxin(toxin)) = catalog.agent(&total.agent) else {
             continue;
         };
-        if let Some(limit) = catalog.limit(&toxin.id, "session-max")
+        if let Some(limit) = catalog.limit(&toxin.id, LimitKind::SessionMax)
             && total.value > limit.value
         {
             findings.push(finding(
                 Severity::Error,
-                "toxin-session-max",
+                FindingCode::ToxinSessionMax,
                 format!(
                     "{} U of {} exceeds the session maximum of {} U",
                     total.value, toxin.id, limit.value
@@ -320,130 +378,360 @@ fn toxin_limits(plan: &Plan<'_>, catalog: &Catalog, totals: &[Total], findings: 
                 &limit.source,
             ));
         }
-        if let Some(limit) = catalog.limit(&toxin.id, "window-max") {
-            let days = i64::from(limit.days.unwrap_or(90));
-            let within: Vec<_> = plan
-                .history
-                .iter()
-                .filter(|h| h.agent == toxin.id && (0..days).contains(&days_between(h.date, plan.date)))
-                .collect();
-            let before: f64 = within.iter().filter_map(|h| h.amount).sum();
-            if within.iter().any(|h| h.amount.is_none()) {
-                findings.push(finding(
-                    Severity::Warning,
-                    "toxin-cumulative-max",
-                    format!("{} was given within {days} days without a recorded dose: the cumulative total cannot be checked", toxin.id),
-                    &limit.source,
-                ));
-            }
-            if before + total.value > limit.value {
-                findings.push(finding(
-                    Severity::Error,
-                    "toxin-cumulative-max",
-                    format!(
-                        "{} U of {} within {days} days ({before} U already given + {} U planned) exceeds the cumulative maximum of {} U",
-                        round3(before + total.value),
-                        toxin.id,
-                        total.value,
-                        limit.value
-                    ),
-                    &limit.source,
-                ));
-            }
-        }
-        let interval = catalog.limit(&toxin.id, "retreatment-days");
-        let min_days = interval.map_or(84, |l| l.value as i64);
-        for past in &plan.history {
-            let Some(AgentRef::Toxin(other)) = catalog.agent(&past.agent) else {
-                continue;
-            };
-            let since = days_between(past.date, plan.date);
-            if !(0..min_days).contains(&since) {
-                continue;
-            }
-            if other.id == toxin.id {
-                findings.push(finding(
-                    Severity::Error,
-                    "toxin-retreatment-interval",
-                    format!(
-                        "{} was given {since} days ago; re-treat no sooner than {min_days} days",
-                        toxin.id
-                    ),
-                    interval.map_or("Botulinum toxin labels", |l| l.source.as_str()),
-                ));
-            } else {
-                findings.push(finding(
-                    Severity::Warning,
-                    "toxin-retreatment-interval",
-                    format!("another botulinum toxin ({}) was given {since} days ago; the effect of different toxins within months of each other is unknown and weakness may worsen", other.id),
-                    "Botulinum toxin labels (drug interactions): another botulinum toxin given within several months may worsen weakness",
-                ));
-            }
-        }
-        for limit in catalog
-            .limits
-            .iter()
-            .filter(|l| l.agent == toxin.id && l.kind == "per-muscle-max-units")
+        if let Some(limit) = catalog.limit(&toxin.id, LimitKind::LabelRangeMax)
+            && total.value > limit.value
         {
-            let Some(muscle) = &limit.muscle else { continue };
-            for side in [Some("left"), Some("right"), None] {
-                let units: f64 = plan
-                    .items
-                    .iter()
-                    .filter(|i| i.agent == toxin.id && &i.muscle.id == muscle && i.side.as_deref() == side)
-                    .filter_map(|i| i.amount)
-                    .sum();
-                if units > limit.value {
-                    findings.push(finding(
-                        Severity::Warning,
-                        "toxin-per-muscle-max",
-                        format!(
-                            "{} U of {} into {muscle}{} exceeds the {} U the label advises",
-                            round3(units),
-                            toxin.id,
-                            side.map(|s| format!(" {s}")).unwrap_or_default(),
-                            limit.value
-                        ),
-                        &limit.source,
-                    ));
-                }
-            }
+            findings.push(finding(
+                Severity::Warning,
+                FindingCode::ToxinLabelRange,
+                format!(
+                    "{} U of {} is above the label's dose range (up to {} U); the label gives a range, not a maximum",
+                    total.value, toxin.id, limit.value
+                ),
+                &limit.source,
+            ));
         }
-        for item in plan.items.iter().filter(|i| i.agent == toxin.id) {
-            let Some(units) = item.amount else { continue };
-            let per_site = units / f64::from(item.points);
-            if let Some(limit) = catalog.limit(&toxin.id, "per-site-max-units")
-                && per_site > limit.value
-            {
+        if let Some(limit) = catalog.limit(&toxin.id, LimitKind::WindowMax) {
+            window_max(plan, toxin, total.value, limit, findings);
+        }
+        if let Some(limit) = catalog.limit(&toxin.id, LimitKind::WeightMaxUnits) {
+            weight_max(plan, toxin, total.value, limit, findings);
+        }
+        retreatment(plan, catalog, toxin, findings);
+        per_muscle(plan, catalog, toxin, findings);
+        per_site(plan, catalog, toxin, findings);
+    }
+    bilateral_scm(plan, findings);
+    if totals
+        .iter()
+        .any(|t| matches!(catalog.agent(&t.agent), Some(AgentRef::Toxin(_))))
+    {
+        findings.push(finding(
+            Severity::Info,
+            FindingCode::ToxinCoverage,
+            "payers may not cover botulinum toxin for myofascial pain: it is off-label, and Medicare toxin LCDs list covered uses that do not include it; check coverage before treating".into(),
+            "Medicare botulinum toxin LCDs (e.g. L33274, L38809): FDA-labeled and listed off-label uses only; AAPC coding guidance: 20552/20553 with a toxin J-code is often denied",
+        ));
+    }
+}
+
+/// Units within the label's rolling window, history included.
+fn window_max(plan: &Plan<'_>, toxin: &Toxin, planned: f64, limit: &Limit, findings: &mut Vec<Finding>) {
+    let days = i64::from(limit.days.unwrap_or(90));
+    let within: Vec<_> = plan
+        .history
+        .iter()
+        .filter(|h| {
+            h.agent.as_deref() == Some(toxin.id.as_str()) && (0..days).contains(&days_between(h.date, plan.date))
+        })
+        .collect();
+    let before: f64 = within.iter().filter_map(|h| h.amount).sum();
+    if within.iter().any(|h| h.amount.is_none()) {
+        findings.push(finding(
+            Severity::Warning,
+            FindingCode::ToxinCumulativeMax,
+            format!(
+                "{} was given within {days} days without a recorded dose: the cumulative total cannot be checked",
+                toxin.id
+            ),
+            &limit.source,
+        ));
+    }
+    if before + planned > limit.value {
+        findings.push(finding(
+            Severity::Error,
+            FindingCode::ToxinCumulativeMax,
+            format!(
+                "{} U of {} within {days} days ({} U already given + {planned} U planned) exceeds the cumulative maximum of {} U",
+                round3(before + planned),
+                toxin.id,
+                round3(before),
+                limit.value
+            ),
+            &limit.source,
+        ));
+    }
+}
+
+/// The label's weight-based cap for patients under its age.
+fn weight_max(plan: &Plan<'_>, toxin: &Toxin, planned: f64, limit: &Limit, findings: &mut Vec<Finding>) {
+    let (Some(age), Some(max_age)) = (plan.age_years, limit.max_age) else {
+        return;
+    };
+    if age >= i32::try_from(max_age).unwrap_or(i32::MAX) {
+        return;
+    }
+    let Some(weight) = plan.weight_kg else {
+        findings.push(finding(
+            Severity::Error,
+            FindingCode::WeightRequired,
+            format!(
+                "{} in a patient under {max_age}: the label caps the dose by weight ({} U/kg): give the patient's weight",
+                toxin.id, limit.value
+            ),
+            &limit.source,
+        ));
+        return;
+    };
+    let cap = (limit.value * weight).min(limit.cap.unwrap_or(f64::INFINITY));
+    if planned > cap {
+        findings.push(finding(
+            Severity::Error,
+            FindingCode::ToxinWeightMax,
+            format!(
+                "{planned} U of {} exceeds {} U, the lower of {} U/kg x {weight} kg and {} U for a patient aged {age}",
+                toxin.id,
+                round3(cap),
+                limit.value,
+                limit.cap.unwrap_or(f64::INFINITY)
+            ),
+            &limit.source,
+        ));
+    }
+}
+
+fn retreatment(plan: &Plan<'_>, catalog: &Catalog, toxin: &Toxin, findings: &mut Vec<Finding>) {
+    let interval = catalog.limit(&toxin.id, LimitKind::RetreatmentDays);
+    let min_days = interval.map_or(84, |l| l.value as i64);
+    for past in &plan.history {
+        let Some(AgentRef::Toxin(other)) = past.agent.as_deref().and_then(|a| catalog.agent(a)) else {
+            continue;
+        };
+        let since = days_between(past.date, plan.date);
+        if !(0..min_days).contains(&since) {
+            continue;
+        }
+        if other.id == toxin.id {
+            findings.push(finding(
+                Severity::Error,
+                FindingCode::ToxinRetreatmentInterval,
+                format!(
+                    "{} was given {since} days ago; re-treat no sooner than {min_days} days",
+                    toxin.id
+                ),
+                interval.map_or("Botulinum toxin labels", |l| l.source.as_str()),
+            ));
+        } else {
+            findings.push(finding(
+                Severity::Warning,
+                FindingCode::ToxinRetreatmentInterval,
+                format!("another botulinum toxin ({}) was given {since} days ago; the effect of different toxins within months of each other is unknown and weakness may worsen", other.id),
+                "Botulinum toxin labels (drug interactions): another botulinum toxin given within several months may worsen weakness",
+            ));
+        }
+    }
+}
+
+/// A per-muscle limit holds for one side and for both sides together.
+fn per_muscle(plan: &Plan<'_>, catalog: &Catalog, toxin: &Toxin, findings: &mut Vec<Finding>) {
+    for limit in catalog
+        .limits
+        .iter()
+        .filter(|l| l.agent == toxin.id && l.kind == LimitKind::PerMuscleMaxUnits)
+    {
+        let Some(muscle) = &limit.muscle else { continue };
+        let into = |side: Option<&str>| -> f64 {
+            plan.items
+                .iter()
+                .filter(|i| {
+                    i.agent == toxin.id && &i.muscle.id == muscle && (side.is_none() || i.side.as_deref() == side)
+                })
+                .filter_map(|i| i.amount)
+                .sum()
+        };
+        let mut over_one_side = false;
+        for side in [Some("left"), Some("right")] {
+            let units = into(side);
+            if units > limit.value {
+                over_one_side = true;
                 findings.push(finding(
-                    Severity::Error,
-                    "toxin-per-site-max",
+                    Severity::Warning,
+                    FindingCode::ToxinPerMuscleMax,
                     format!(
-                        "{} {}: {} U per site exceeds {} U per site; use more injection points",
-                        item.muscle.id,
-                        item.side.as_deref().unwrap_or(""),
-                        round3(per_site),
+                        "{} U of {} into {muscle}{} exceeds the {} U the label advises",
+                        round3(units),
+                        toxin.id,
+                        side_label(side),
                         limit.value
                     ),
                     &limit.source,
                 ));
             }
-            if let (Some(limit), Some(per)) = (catalog.limit(&toxin.id, "per-site-max-ml"), toxin.units_per_0_1_ml()) {
-                let ml = per_site / per / 10.0;
-                if ml > limit.value {
-                    findings.push(finding(
-                        Severity::Error,
-                        "toxin-per-site-max",
-                        format!(
-                            "{} {}: {} mL per site exceeds {} mL per site",
-                            item.muscle.id,
-                            item.side.as_deref().unwrap_or(""),
-                            round3(ml),
-                            limit.value
-                        ),
-                        &limit.source,
-                    ));
-                }
+        }
+        let both = into(None);
+        if !over_one_side && both > limit.value {
+            findings.push(finding(
+                Severity::Warning,
+                FindingCode::ToxinPerMuscleMax,
+                format!(
+                    "{} U of {} into {muscle} on both sides together exceeds the {} U the label advises",
+                    round3(both),
+                    toxin.id,
+                    limit.value
+                ),
+                &limit.source,
+            ));
+        }
+    }
+}
+
+fn per_site(plan: &Plan<'_>, catalog: &Catalog, toxin: &Toxin, findings: &mut Vec<Finding>) {
+    for item in plan.items.iter().filter(|i| i.agent == toxin.id) {
+        let Some(units) = item.amount else { continue };
+        let per_site = units / f64::from(item.points);
+        if let Some(limit) = catalog.limit(&toxin.id, LimitKind::PerSiteMaxUnits)
+            && per_site > limit.value
+        {
+            findings.push(finding(
+                Severity::Error,
+                FindingCode::ToxinPerSiteMax,
+                format!(
+                    "{}{}: {} U per site exceeds {} U per site; use more injection points",
+                    item.muscle.id,
+                    side_label(item.side.as_deref()),
+                    round3(per_site),
+                    limit.value
+                ),
+                &limit.source,
+            ));
+        }
+        if let (Some(limit), Some(per)) = (
+            catalog.limit(&toxin.id, LimitKind::PerSiteMaxMl),
+            plan.units_per_0_1_ml(toxin),
+        ) {
+            let ml = per_site / per / 10.0;
+            if ml > limit.value {
+                findings.push(finding(
+                    Severity::Error,
+                    FindingCode::ToxinPerSiteMax,
+                    format!(
+                        "{}{}: {} mL per site at {} U/0.1 mL exceeds {} mL per site",
+                        item.muscle.id,
+                        side_label(item.side.as_deref()),
+                        round3(ml),
+                        round3(per),
+                        limit.value
+                    ),
+                    &limit.source,
+                ));
+            }
+        }
+    }
+}
+
+/// Toxin into both sternocleidomastoids: the labels' dysphagia warning names bilateral injection.
+fn bilateral_scm(plan: &Plan<'_>, findings: &mut Vec<Finding>) {
+    let scm = |side: &str| -> f64 {
+        plan.items
+            .iter()
+            .filter(|i| {
+                i.kind == Kind::Toxin && i.muscle.id == "sternocleidomastoid" && i.side.as_deref() == Some(side)
+            })
+            .filter_map(|i| i.amount)
+            .sum()
+    };
+    let (left, right) = (scm("left"), scm("right"));
+    if left > 0.0 && right > 0.0 {
+        findings.push(finding(
+            Severity::Warning,
+            FindingCode::ToxinBilateralScm,
+            format!(
+                "toxin into both sternocleidomastoids ({} U left + {} U right = {} U): bilateral injection raises the risk of dysphagia; consider one side per session and a lower total",
+                round3(left),
+                round3(right),
+                round3(left + right)
+            ),
+            "Botox label (warnings: dysphagia and breathing difficulties; cervical dystonia dosing): patients with smaller neck muscle mass and patients who receive bilateral injections into the sternocleidomastoid are at greater risk of dysphagia",
+        ));
+    }
+}
+
+/// Ages under a label's pediatric statement (toxins under 18, bupivacaine under 12).
+fn age_checks(plan: &Plan<'_>, catalog: &Catalog, findings: &mut Vec<Finding>) {
+    let Some(age) = plan.age_years else { return };
+    let mut seen: Vec<&str> = Vec::new();
+    for item in &plan.items {
+        if seen.contains(&item.agent.as_str()) {
+            continue;
+        }
+        seen.push(item.agent.as_str());
+        if let Some(limit) = catalog.limit(&item.agent, LimitKind::MinAge)
+            && f64::from(age) < limit.value
+        {
+            findings.push(finding(
+                Severity::Warning,
+                FindingCode::Pediatric,
+                format!(
+                    "{} in a patient aged {age}: the label does not establish its use under {}",
+                    item.agent, limit.value
+                ),
+                &limit.source,
+            ));
+        }
+    }
+}
+
+/// Medicare LCD rules for trigger point injections, from the history: sessions in a rolling 12 months and the
+/// interval before the same muscle and side again. Warnings: they are payer rules.
+fn tpi_rules(plan: &Plan<'_>, catalog: &Catalog, findings: &mut Vec<Finding>) {
+    let injected: Vec<&Item<'_>> = plan.items.iter().filter(|i| i.kind.injection()).collect();
+    if injected.is_empty() {
+        return;
+    }
+    let past: Vec<_> = plan
+        .history
+        .iter()
+        .filter(|h| h.kind == ProcedureKind::Injection && h.date <= plan.date)
+        .collect();
+    if let Some(limit) = catalog.limit("*injection", LimitKind::TpiSessionsPerYear) {
+        let days = i64::from(limit.days.unwrap_or(365));
+        let mut sessions: Vec<time::Date> = past
+            .iter()
+            .filter(|h| h.date < plan.date && days_between(h.date, plan.date) < days)
+            .map(|h| h.date)
+            .collect();
+        sessions.sort_unstable();
+        sessions.dedup();
+        if sessions.len() as f64 + 1.0 > limit.value {
+            findings.push(finding(
+                Severity::Warning,
+                FindingCode::TpiFrequency,
+                format!(
+                    "{} trigger point injection sessions in the last 12 months ({}) plus this one exceed the payer limit of {}: Medicare LCD L34211/L36859 may deny it",
+                    sessions.len(),
+                    sessions.iter().map(ToString::to_string).collect::<Vec<_>>().join(", "),
+                    limit.value
+                ),
+                &limit.source,
+            ));
+        }
+    }
+    if let Some(limit) = catalog.limit("*injection", LimitKind::TpiSameSiteDays) {
+        let days = limit.value as i64;
+        let mut reported: Vec<(&str, Option<&str>)> = Vec::new();
+        for item in &injected {
+            let key = (item.muscle.id.as_str(), item.side.as_deref());
+            if reported.contains(&key) {
+                continue;
+            }
+            let last = past
+                .iter()
+                .filter(|h| h.muscle.as_deref() == Some(key.0) && h.side.as_deref() == key.1)
+                .map(|h| days_between(h.date, plan.date))
+                .filter(|since| (0..days).contains(since))
+                .min();
+            if let Some(since) = last {
+                reported.push(key);
+                findings.push(finding(
+                    Severity::Warning,
+                    FindingCode::TpiSameSiteInterval,
+                    format!(
+                        "{}{} was injected {since} days ago; the payer rule asks at least {days} days before the same site (Medicare LCD L34211/L36859)",
+                        key.0,
+                        side_label(key.1)
+                    ),
+                    &limit.source,
+                ));
             }
         }
     }
@@ -459,7 +747,7 @@ fn anesthetic_limits(plan: &Plan<'_>, catalog: &Catalog, totals: &[Total], findi
         let Some(weight) = plan.weight_kg else {
             findings.push(finding(
                 Severity::Error,
-                "weight-required",
+                FindingCode::WeightRequired,
                 format!(
                     "{}'s maximum dose depends on weight ({} mg/kg): give the patient's weight",
                     anesthetic.id, anesthetic.mg_per_kg
@@ -470,14 +758,30 @@ fn anesthetic_limits(plan: &Plan<'_>, catalog: &Catalog, totals: &[Total], findi
         };
         let by_weight = anesthetic.mg_per_kg * weight;
         let limit = by_weight.min(anesthetic.max_mg);
-        shares.push((anesthetic.id.clone(), total.value / limit));
-        if total.value > limit {
+        // The same drug given earlier the same day counts towards today's maximum.
+        let today: f64 = plan
+            .history
+            .iter()
+            .filter(|h| h.date == plan.date && h.agent.as_deref() == Some(anesthetic.id.as_str()))
+            .filter_map(|h| h.amount)
+            .sum();
+        let day_total = round3(total.value + today);
+        shares.push((anesthetic.id.clone(), day_total / limit));
+        if day_total > limit {
+            let earlier = if today > 0.0 {
+                format!(
+                    " ({} mg given earlier today + {} mg planned)",
+                    round3(today),
+                    total.value
+                )
+            } else {
+                String::new()
+            };
             findings.push(finding(
                 Severity::Error,
-                "anesthetic-max-dose",
+                FindingCode::AnestheticMaxDose,
                 format!(
-                    "{} mg of {} exceeds the maximum of {} mg (the lower of {} mg/kg x {weight} kg = {} mg and the {} mg cap)",
-                    total.value,
+                    "{day_total} mg of {}{earlier} exceeds the maximum of {} mg (the lower of {} mg/kg x {weight} kg = {} mg and the {} mg cap)",
                     anesthetic.id,
                     round3(limit),
                     anesthetic.mg_per_kg,
@@ -496,7 +800,7 @@ fn anesthetic_limits(plan: &Plan<'_>, catalog: &Catalog, totals: &[Total], findi
             .collect();
         findings.push(finding(
             Severity::Error,
-            "anesthetic-max-dose",
+            FindingCode::AnestheticMaxDose,
             format!(
                 "local anesthetic toxicity is additive: {} of the respective maximum doses add up to {:.0} %",
                 parts.join(" + "),
@@ -507,12 +811,17 @@ fn anesthetic_limits(plan: &Plan<'_>, catalog: &Catalog, totals: &[Total], findi
     }
 }
 
-fn steroid_checks(plan: &Plan<'_>, catalog: &Catalog, findings: &mut Vec<Finding>) {
+fn steroid_checks(plan: &Plan<'_>, catalog: &Catalog, totals: &[Total], findings: &mut Vec<Finding>) {
     let Some(steroid) = plan.items.iter().find(|i| i.kind == Kind::Steroid) else {
         return;
     };
-    let is_steroid = |agent: &str| catalog.steroids.iter().any(|s| s.id == agent);
-    if let Some(limit) = catalog.limit(&steroid.agent, "frequency-days") {
+    steroid_max_dose(plan, catalog, totals, findings);
+    let is_steroid = |agent: &Option<String>| {
+        agent
+            .as_deref()
+            .is_some_and(|agent| catalog.steroids.iter().any(|s| s.id == agent))
+    };
+    if let Some(limit) = catalog.limit(&steroid.agent, LimitKind::FrequencyDays) {
         let days = limit.value as i64;
         if let Some(past) = plan
             .history
@@ -522,17 +831,17 @@ fn steroid_checks(plan: &Plan<'_>, catalog: &Catalog, findings: &mut Vec<Finding
         {
             findings.push(finding(
                 Severity::Warning,
-                "steroid-frequency",
+                FindingCode::SteroidFrequency,
                 format!(
                     "a corticosteroid ({}) was injected {} days ago; allow at least {days} days",
-                    past.agent,
+                    past.agent.as_deref().unwrap_or("corticosteroid"),
                     days_between(past.date, plan.date)
                 ),
                 &limit.source,
             ));
         }
     }
-    if let Some(limit) = catalog.limit(&steroid.agent, "frequency-per-year") {
+    if let Some(limit) = catalog.limit(&steroid.agent, LimitKind::FrequencyPerYear) {
         let last_year = plan
             .history
             .iter()
@@ -541,7 +850,7 @@ fn steroid_checks(plan: &Plan<'_>, catalog: &Catalog, findings: &mut Vec<Finding
         if last_year as f64 + 1.0 > limit.value {
             findings.push(finding(
                 Severity::Warning,
-                "steroid-frequency",
+                FindingCode::SteroidFrequency,
                 format!(
                     "{} corticosteroid injections in the last year plus this one exceed {} per year",
                     last_year, limit.value
@@ -553,10 +862,54 @@ fn steroid_checks(plan: &Plan<'_>, catalog: &Catalog, findings: &mut Vec<Finding
     if plan.conditions.iter().any(|c| c == "diabetes") {
         findings.push(finding(
             Severity::Warning,
-            "steroid-glucose",
+            FindingCode::SteroidGlucose,
             "a corticosteroid raises blood glucose in a patient with diabetes; monitor glucose".into(),
             "fpnotebook trigger point injection (steroid side effects: hyperglycemia); Benzon et al., Reg Anesth Pain Med 2024",
         ));
+    }
+}
+
+/// Corticosteroid doses above the top of the label's local dose range, per site and per session: warnings.
+fn steroid_max_dose(plan: &Plan<'_>, catalog: &Catalog, totals: &[Total], findings: &mut Vec<Finding>) {
+    for total in totals {
+        let Some(AgentRef::Steroid(steroid)) = catalog.agent(&total.agent) else {
+            continue;
+        };
+        if let Some(limit) = catalog.limit(&steroid.id, LimitKind::SessionMaxMg)
+            && total.value > limit.value
+        {
+            findings.push(finding(
+                Severity::Warning,
+                FindingCode::SteroidMaxDose,
+                format!(
+                    "{} mg of {} in one session exceeds the label's {} mg",
+                    total.value, steroid.id, limit.value
+                ),
+                &limit.source,
+            ));
+        }
+        let Some(limit) = catalog.limit(&steroid.id, LimitKind::PerSiteMaxMg) else {
+            continue;
+        };
+        for item in plan.items.iter().filter(|i| i.agent == steroid.id) {
+            let Some(mg) = item.amount else { continue };
+            let per_site = mg / f64::from(item.points);
+            if per_site > limit.value {
+                findings.push(finding(
+                    Severity::Warning,
+                    FindingCode::SteroidMaxDose,
+                    format!(
+                        "{}{}: {} mg of {} per site exceeds the label's {} mg per site",
+                        item.muscle.id,
+                        side_label(item.side.as_deref()),
+                        round3(per_site),
+                        steroid.id,
+                        limit.value
+                    ),
+                    &limit.source,
+                ));
+            }
+        }
     }
 }
 
@@ -575,7 +928,7 @@ fn patient_checks(plan: &Plan<'_>, findings: &mut Vec<Finding>) {
     for agent in allergic {
         findings.push(finding(
             Severity::Error,
-            "allergy",
+            FindingCode::Allergy,
             format!("the patient is allergic to {agent}"),
             "Contraindication: hypersensitivity to the agent (product labels; fpnotebook trigger point injection)",
         ));
@@ -583,7 +936,7 @@ fn patient_checks(plan: &Plan<'_>, findings: &mut Vec<Finding>) {
     if needle && has(&plan.conditions, "infection-at-site") {
         findings.push(finding(
             Severity::Error,
-            "infection-at-site",
+            FindingCode::InfectionAtSite,
             "infection at the proposed injection site: do not inject or needle there".into(),
             "Botulinum toxin labels (contraindications); fpnotebook trigger point injection (contraindications)",
         ));
@@ -591,27 +944,28 @@ fn patient_checks(plan: &Plan<'_>, findings: &mut Vec<Finding>) {
     if needle
         && (has(&plan.conditions, "bleeding-disorder")
             || has(&plan.conditions, "anticoagulated")
-            || has(&plan.medications, "anticoagulant"))
+            || plan.medications.contains(&DrugClass::Anticoagulant)
+            || plan.medications.contains(&DrugClass::Antiplatelet))
     {
         findings.push(finding(
             Severity::Warning,
-            "bleeding-risk",
-            "bleeding disorder or anticoagulation: weigh the bleeding risk; use a fine needle and hold pressure".into(),
-            "fpnotebook and Medscape (Kishner), trigger point injection: relative contraindication; 25 G needle if bleeding is a concern",
+            FindingCode::BleedingRisk,
+            "bleeding disorder, anticoagulant or antiplatelet drug: weigh the bleeding risk; use a fine needle and hold pressure".into(),
+            "fpnotebook and Medscape (Kishner), trigger point injection: bleeding disorder or anticoagulation, including aspirin within the last 3 days, is a (relative) contraindication; 25 G needle if bleeding is a concern",
         ));
     }
     if toxin && has(&plan.conditions, "neuromuscular-disease") {
         findings.push(finding(
             Severity::Warning,
-            "neuromuscular-disease",
+            FindingCode::NeuromuscularDisease,
             "neuromuscular disease (e.g. myasthenia gravis, Lambert-Eaton, ALS) raises the risk of serious toxin effects including dysphagia and breathing difficulty".into(),
             "Botulinum toxin labels (warnings: pre-existing neuromuscular disorders)",
         ));
     }
-    if toxin && has(&plan.medications, "aminoglycoside") {
+    if toxin && plan.medications.contains(&DrugClass::Aminoglycoside) {
         findings.push(finding(
             Severity::Warning,
-            "aminoglycoside-interaction",
+            FindingCode::AminoglycosideInteraction,
             "aminoglycosides interfere with neuromuscular transmission and may potentiate the toxin".into(),
             "Botox label (drug interactions: aminoglycosides)",
         ));
@@ -619,9 +973,33 @@ fn patient_checks(plan: &Plan<'_>, findings: &mut Vec<Finding>) {
     if drug && has(&plan.conditions, "pregnancy") {
         findings.push(finding(
             Severity::Warning,
-            "pregnancy",
+            FindingCode::Pregnancy,
             "pregnancy: no controlled human data; use only if the benefit justifies the risk".into(),
             "Botulinum toxin labels (use in specific populations: pregnancy)",
+        ));
+    }
+    if drug && has(&plan.conditions, "breastfeeding") {
+        let toxin_or_steroid = plan.items.iter().any(|i| matches!(i.kind, Kind::Toxin | Kind::Steroid));
+        findings.push(finding(
+            if toxin_or_steroid { Severity::Warning } else { Severity::Info },
+            FindingCode::Breastfeeding,
+            if toxin_or_steroid {
+                "breastfeeding: there are no data on botulinum toxin in human milk, and systemic corticosteroids appear in human milk; weigh the benefit against the risk to the child".into()
+            } else {
+                "breastfeeding: local anesthetics pass into human milk in small amounts; use the smallest effective dose".into()
+            },
+            "Labels, use in specific populations (lactation): botulinum toxins (no data on presence in human milk), corticosteroid injections (systemic corticosteroids appear in human milk), lidocaine and bupivacaine (excreted in human milk; caution)",
+        ));
+    }
+    if !plan.unrecognised.is_empty() {
+        findings.push(finding(
+            Severity::Info,
+            FindingCode::UnrecognisedEntries,
+            format!(
+                "not interpreted by the planner, so not checked: {}; review them yourself",
+                plan.unrecognised.join("; ")
+            ),
+            "Taut catalog: agents by generic and brand name, medication classes (anticoagulant, antiplatelet, aminoglycoside) and conditions it can check (catalog/agents.toml)",
         ));
     }
     let mut over_thorax: Vec<String> = Vec::new();
@@ -640,7 +1018,7 @@ fn patient_checks(plan: &Plan<'_>, findings: &mut Vec<Finding>) {
     if !over_thorax.is_empty() {
         findings.push(finding(
             Severity::Warning,
-            "pneumothorax-risk",
+            FindingCode::PneumothoraxRisk,
             format!("the lung lies under {}: keep the needle over a rib or in a pincer grasp, never into an intercostal space", over_thorax.join(", ")),
             "Atlas injection hazards; Alvarez & Rockwell, Am Fam Physician 2002 (pneumothorax as a complication of TPI)",
         ));
@@ -656,23 +1034,18 @@ fn steroid_and_anesthetic_codes(
     for total in totals {
         match catalog.agent(&total.agent) {
             Some(AgentRef::Steroid(steroid)) => {
-                // The code sizes whose billed mg cover the dose with the least excess, then the fewest units
-                // (100 mg methylprednisolone: J1040 + J1020, not J1040 × 2).
-                let sizes: Vec<u64> = steroid.hcpcs.iter().map(|c| (c.mg * 10.0).round() as u64).collect();
-                for (size, count) in cover((total.value * 10.0).ceil() as u64, &sizes) {
-                    if let Some(code) = steroid.hcpcs.iter().find(|c| (c.mg * 10.0).round() as u64 == size) {
-                        codes.push(Code {
-                            system: "HCPCS".into(),
-                            code: code.code.clone(),
-                            units: Some(u32::try_from(count).unwrap_or(u32::MAX)),
-                            modifier: None,
-                        });
-                    }
-                }
+                // Billing units of the code's size, rounded up (J1010: 1 mg; J3301: 10 mg).
+                let units = (total.value / steroid.hcpcs.mg - 1e-9).ceil().max(1.0);
+                codes.push(Code {
+                    system: "HCPCS".into(),
+                    code: steroid.hcpcs.code.clone(),
+                    units: Some(units as u32),
+                    modifier: None,
+                });
             }
             Some(AgentRef::Anesthetic(anesthetic)) => findings.push(finding(
                 Severity::Info,
-                "anesthetic-not-billed",
+                FindingCode::AnestheticNotBilled,
                 format!(
                     "{} for infiltration has no separate drug line (J2001 is lidocaine for IV infusion)",
                     anesthetic.id

@@ -4,8 +4,8 @@ use serde::{Deserialize, Serialize};
 use taut_atlas::{Atlas, Muscle};
 use time::Date;
 
-use super::catalog::{AgentRef, Catalog};
-use crate::vocab::{self, CONDITIONS, MEDICATIONS};
+use super::catalog::{AgentRef, Catalog, DrugClass, Toxin};
+use crate::vocab::{self, CONDITIONS};
 
 /// A dose with its unit (`U` for toxins, `mg` for drugs dosed by weight).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -15,20 +15,48 @@ pub struct Dose {
     pub unit: String,
 }
 
-#[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct HistoryEntry {
-    pub date: String,
-    pub agent: String,
-    pub dose: Option<Dose>,
-    #[serde(default)]
-    pub muscles: Vec<String>,
+/// What kind of procedure a past treatment was.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, strum::Display, strum::EnumString)]
+#[serde(rename_all = "kebab-case")]
+#[strum(serialize_all = "kebab-case")]
+pub enum ProcedureKind {
+    /// A drug injected (toxin, anesthetic, steroid): a trigger point injection for the payer rules.
+    Injection,
+    DryNeedling,
+    Manual,
 }
 
+/// One site of a past procedure: a plain record, built from the plan input's `patient.history` or from stored
+/// procedures (one entry per muscle, side and agent).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PastProcedure {
+    /// `YYYY-MM-DD` (`date` is accepted too).
+    #[serde(alias = "date")]
+    pub performed_at: String,
+    /// Derived from the agent when absent (a drug: injection).
+    #[serde(default)]
+    pub kind: Option<ProcedureKind>,
+    /// Agent id or brand name; absent for dry needling or manual therapy.
+    #[serde(default)]
+    pub agent: Option<String>,
+    #[serde(default)]
+    pub dose: Option<Dose>,
+    /// Atlas muscle id or alias (`masseter`, or `masseter:left` with the side).
+    #[serde(default)]
+    pub muscle: Option<String>,
+    #[serde(default)]
+    pub side: Option<String>,
+}
+
+/// The patient as the planner needs them. Allergies, conditions and medications are free text as written in the
+/// record; the planner recognises what it can and reports the rest.
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct PatientContext {
     pub weight_kg: Option<f64>,
+    /// `YYYY-MM-DD`; the age is computed on the plan's date.
+    pub birth_date: Option<String>,
     #[serde(default)]
     pub allergies: Vec<String>,
     #[serde(default)]
@@ -36,7 +64,16 @@ pub struct PatientContext {
     #[serde(default)]
     pub medications: Vec<String>,
     #[serde(default)]
-    pub history: Vec<HistoryEntry>,
+    pub history: Vec<PastProcedure>,
+}
+
+/// The clinic's own reconstitution of a toxin: `diluent_ml` of saline into a `vial_units` vial.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Reconstitution {
+    pub agent: String,
+    pub vial_units: f64,
+    pub diluent_ml: f64,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -44,6 +81,9 @@ pub struct PatientContext {
 pub struct ItemInput {
     pub muscle: String,
     pub side: Option<String>,
+    /// Where in the muscle (free text, e.g. "lateral orbital part"), carried to the output.
+    #[serde(default)]
+    pub site: Option<String>,
     pub agent: String,
     pub dose: Option<Dose>,
     pub volume_ml: Option<f64>,
@@ -57,6 +97,9 @@ pub struct PlanInput {
     pub date: String,
     #[serde(default)]
     pub patient: PatientContext,
+    /// The clinic's reconstitution per toxin; without one the catalog's is used for volumes and per-site checks.
+    #[serde(default)]
+    pub reconstitution: Vec<Reconstitution>,
     pub items: Vec<ItemInput>,
 }
 
@@ -103,6 +146,7 @@ impl Kind {
 pub struct Item<'a> {
     pub muscle: &'a Muscle,
     pub side: Option<String>,
+    pub site: Option<String>,
     pub agent: String,
     pub kind: Kind,
     /// Units for a toxin, mg for an anesthetic or a steroid, none for a method.
@@ -116,10 +160,14 @@ pub struct Item<'a> {
 #[derive(Debug, Clone)]
 pub struct Past {
     pub date: Date,
-    pub agent: String,
+    pub kind: ProcedureKind,
+    /// Canonical agent id, if a drug or method was named.
+    pub agent: Option<String>,
+    /// Units for a toxin, mg otherwise.
     pub amount: Option<f64>,
-    /// Atlas muscle ids treated.
-    pub muscles: Vec<String>,
+    /// Atlas muscle id.
+    pub muscle: Option<String>,
+    pub side: Option<String>,
 }
 
 /// A plan ready to check.
@@ -127,11 +175,30 @@ pub struct Past {
 pub struct Plan<'a> {
     pub date: Date,
     pub weight_kg: Option<f64>,
+    /// Whole years on the plan's date, when the birth date is known.
+    pub age_years: Option<i32>,
+    /// Agent ids the patient is allergic to.
     pub allergies: Vec<String>,
+    /// Condition ids (`pregnancy`, …).
     pub conditions: Vec<String>,
-    pub medications: Vec<String>,
+    pub medications: Vec<DrugClass>,
+    /// Entries of the record the planner could not interpret (`allergies: penicillin`).
+    pub unrecognised: Vec<String>,
     pub history: Vec<Past>,
+    /// Units per 0.1 mL by toxin id, from the plan's reconstitution.
+    pub strengths: Vec<(String, f64)>,
     pub items: Vec<Item<'a>>,
+}
+
+impl Plan<'_> {
+    /// Units per 0.1 mL of a toxin: the clinic's reconstitution, else the catalog's.
+    pub fn units_per_0_1_ml(&self, toxin: &Toxin) -> Option<f64> {
+        self.strengths
+            .iter()
+            .find(|(id, _)| *id == toxin.id)
+            .map(|(_, per)| *per)
+            .or_else(|| toxin.units_per_0_1_ml())
+    }
 }
 
 const DATE: &[time::format_description::BorrowedFormatItem<'static>] =
@@ -188,66 +255,77 @@ impl PlanInput {
         serde_json::from_str(json).map_err(|e| bad("plan", format!("cannot read the plan: {e}")))
     }
 
-    /// Resolves muscles, sides, agents and doses; any unreadable value is an error naming the choices.
+    /// Resolves muscles, sides, agents and doses; any unreadable value is an error naming the choices. Free-text
+    /// allergies, conditions and medications are never refused: what is not recognised is listed in the plan.
     pub fn resolve<'a>(&self, atlas: &'a Atlas, catalog: &Catalog) -> Result<Plan<'a>, PlanInputError> {
         let plan_date = date("date", &self.date)?;
         let p = &self.patient;
         if let Some(weight) = p.weight_kg {
             finite_positive("patient.weight_kg", weight)?;
         }
-        let allergies = p
-            .allergies
-            .iter()
-            .map(|a| agent_id(catalog, "patient.allergies", a))
-            .collect::<Result<Vec<_>, _>>()?;
-        let listed = |field: &str, vocabulary: &'static [&'static str], values: &[String]| {
-            values
-                .iter()
-                .map(|v| {
-                    vocab::lookup(vocabulary, v)
-                        .map(str::to_owned)
-                        .ok_or_else(|| bad(field, format!("unknown value '{v}'; valid: {}", vocabulary.join(", "))))
-                })
-                .collect::<Result<Vec<_>, _>>()
+        let age_years = match &p.birth_date {
+            Some(text) => {
+                let birth = date("patient.birth_date", text)?;
+                if birth > plan_date {
+                    return Err(bad("patient.birth_date", "lies after the plan's date"));
+                }
+                Some(whole_years(birth, plan_date))
+            }
+            None => None,
         };
-        let conditions = listed("patient.conditions", CONDITIONS, &p.conditions)?;
-        let medications = listed("patient.medications", MEDICATIONS, &p.medications)?;
-        let mut history = Vec::new();
-        for (i, h) in p.history.iter().enumerate() {
-            let field = format!("patient.history[{i}]");
-            history.push(Past {
-                date: date(&format!("{field}.date"), &h.date)?,
-                agent: agent_id(catalog, &format!("{field}.agent"), &h.agent)?,
-                amount: match &h.dose {
-                    Some(dose) => {
-                        let expected = match catalog.agent(&h.agent) {
-                            Some(AgentRef::Toxin(_)) => "U",
-                            _ => "mg",
-                        };
-                        if !dose.unit.eq_ignore_ascii_case(expected) {
-                            return Err(bad(
-                                format!("{field}.dose.unit"),
-                                format!("unknown unit '{}' for {}; valid unit: {expected}", dose.unit, h.agent),
-                            ));
-                        }
-                        let max = if expected == "U" { MAX_UNITS } else { MAX_MG };
-                        Some(bounded(&format!("{field}.dose.value"), dose.value, max, expected)?)
-                    }
-                    None => None,
-                },
-                muscles: h
-                    .muscles
-                    .iter()
-                    .enumerate()
-                    .map(|(m, written)| {
-                        let id = written.split_once(':').map_or(written.as_str(), |(id, _)| id);
-                        atlas
-                            .muscle(id)
-                            .map(|muscle| muscle.id.clone())
-                            .map_err(|e| bad(format!("{field}.muscles[{m}]"), e.to_string()))
-                    })
-                    .collect::<Result<Vec<_>, _>>()?,
-            });
+        let mut unrecognised = Vec::new();
+        let mut allergies: Vec<String> = Vec::new();
+        for written in p.allergies.iter().map(|a| a.trim()).filter(|a| !a.is_empty()) {
+            match catalog.agent(written) {
+                Some(AgentRef::Method(_)) | None => unrecognised.push(format!("allergies: {written}")),
+                Some(agent) => push_new(&mut allergies, agent.id().to_owned()),
+            }
+        }
+        let mut conditions: Vec<String> = Vec::new();
+        for written in p.conditions.iter().map(|c| c.trim()).filter(|c| !c.is_empty()) {
+            let known = vocab::lookup(CONDITIONS, written).or_else(|| catalog.condition(written));
+            match known {
+                Some(id) => push_new(&mut conditions, id.to_owned()),
+                None => unrecognised.push(format!("conditions: {written}")),
+            }
+        }
+        let mut medications: Vec<DrugClass> = Vec::new();
+        for written in p.medications.iter().map(|m| m.trim()).filter(|m| !m.is_empty()) {
+            match catalog.drug_class(written) {
+                Some(class) if !medications.contains(&class) => medications.push(class),
+                Some(_) => {}
+                None => unrecognised.push(format!("medications: {written}")),
+            }
+        }
+        let history = p
+            .history
+            .iter()
+            .enumerate()
+            .map(|(i, h)| h.resolve(&format!("patient.history[{i}]"), atlas, catalog))
+            .collect::<Result<Vec<_>, _>>()?;
+        let mut strengths = Vec::new();
+        for (i, r) in self.reconstitution.iter().enumerate() {
+            let field = format!("reconstitution[{i}]");
+            let toxin = match catalog.agent(&r.agent) {
+                Some(AgentRef::Toxin(t)) => t,
+                _ => {
+                    let toxins: Vec<&str> = catalog.toxins.iter().map(|t| t.id.as_str()).collect();
+                    return Err(bad(
+                        format!("{field}.agent"),
+                        format!("'{}' is not a toxin; valid: {}", r.agent, toxins.join(", ")),
+                    ));
+                }
+            };
+            if toxin.solution_units_per_ml.is_some() {
+                return Err(bad(
+                    format!("{field}.agent"),
+                    format!("{} is a ready-to-use solution and is not reconstituted", toxin.id),
+                ));
+            }
+            let vial = bounded(&format!("{field}.vial_units"), r.vial_units, MAX_UNITS, "U")?;
+            let ml = bounded(&format!("{field}.diluent_ml"), r.diluent_ml, MAX_ML, "mL")?;
+            strengths.retain(|(id, _): &(String, f64)| *id != toxin.id);
+            strengths.push((toxin.id.clone(), vial * 0.1 / ml));
         }
         if self.items.is_empty() {
             return Err(bad("items", "a plan needs at least one item"));
@@ -264,11 +342,115 @@ impl PlanInput {
         Ok(Plan {
             date: plan_date,
             weight_kg: p.weight_kg,
+            age_years,
             allergies,
             conditions,
             medications,
+            unrecognised,
             history,
+            strengths,
             items,
+        })
+    }
+}
+
+fn push_new(list: &mut Vec<String>, value: String) {
+    if !list.contains(&value) {
+        list.push(value);
+    }
+}
+
+/// Completed years from `birth` to `on` (a birthday on 29 February counts from 1 March in other years).
+fn whole_years(birth: Date, on: Date) -> i32 {
+    let mut years = on.year() - birth.year();
+    if (u8::from(on.month()), on.day()) < (u8::from(birth.month()), birth.day()) {
+        years -= 1;
+    }
+    years
+}
+
+/// A paired muscle takes `left` or `right`; a midline muscle takes none.
+fn side_of(field: &str, muscle: &Muscle, side: Option<&str>) -> Result<Option<String>, PlanInputError> {
+    match (muscle.paired, side.map(str::trim)) {
+        (true, Some(side @ ("left" | "right"))) => Ok(Some(side.to_owned())),
+        (true, Some(other)) => Err(bad(
+            format!("{field}.side"),
+            format!("unknown side '{other}'; valid sides: left, right (one item per side)"),
+        )),
+        (true, None) => Err(bad(
+            format!("{field}.side"),
+            format!("{} is paired: give left or right", muscle.id),
+        )),
+        (false, None) => Ok(None),
+        (false, Some(_)) => Err(bad(
+            format!("{field}.side"),
+            format!("{} is a midline muscle and takes no side", muscle.id),
+        )),
+    }
+}
+
+impl PastProcedure {
+    fn resolve(&self, field: &str, atlas: &Atlas, catalog: &Catalog) -> Result<Past, PlanInputError> {
+        let date = date(&format!("{field}.performed_at"), &self.performed_at)?;
+        let agent = match &self.agent {
+            Some(name) => Some(agent_id(catalog, &format!("{field}.agent"), name)?),
+            None => None,
+        };
+        let reference = agent.as_deref().and_then(|a| catalog.agent(a));
+        let kind = match (self.kind, reference) {
+            (Some(kind), _) => kind,
+            (None, Some(AgentRef::Method("dry-needling"))) => ProcedureKind::DryNeedling,
+            (None, Some(AgentRef::Method(_))) => ProcedureKind::Manual,
+            (None, Some(_)) => ProcedureKind::Injection,
+            (None, None) => {
+                return Err(bad(
+                    format!("{field}.kind"),
+                    "give the agent or the kind: injection, dry-needling, manual",
+                ));
+            }
+        };
+        let amount = match &self.dose {
+            Some(dose) => {
+                let expected = match reference {
+                    Some(AgentRef::Toxin(_)) => "U",
+                    _ => "mg",
+                };
+                if !dose.unit.eq_ignore_ascii_case(expected) {
+                    return Err(bad(
+                        format!("{field}.dose.unit"),
+                        format!(
+                            "unknown unit '{}' for {}; valid unit: {expected}",
+                            dose.unit,
+                            agent.as_deref().unwrap_or("this procedure")
+                        ),
+                    ));
+                }
+                let max = if expected == "U" { MAX_UNITS } else { MAX_MG };
+                Some(bounded(&format!("{field}.dose.value"), dose.value, max, expected)?)
+            }
+            None => None,
+        };
+        let (muscle, side) = match &self.muscle {
+            Some(written) => {
+                let (id, written_side) = match written.split_once(':') {
+                    Some((id, side)) => (id, Some(side)),
+                    None => (written.as_str(), None),
+                };
+                let muscle = atlas
+                    .muscle(id)
+                    .map_err(|e| bad(format!("{field}.muscle"), e.to_string()))?;
+                let side = side_of(field, muscle, self.side.as_deref().or(written_side))?;
+                (Some(muscle.id.clone()), side)
+            }
+            None => (None, None),
+        };
+        Ok(Past {
+            date,
+            kind,
+            agent,
+            amount,
+            muscle,
+            side,
         })
     }
 }
@@ -278,28 +460,7 @@ impl ItemInput {
         let muscle = atlas
             .muscle(&self.muscle)
             .map_err(|e| bad(format!("{field}.muscle"), e.to_string()))?;
-        let side = match (muscle.paired, self.side.as_deref().map(str::trim)) {
-            (true, Some(side @ ("left" | "right"))) => Some(side.to_owned()),
-            (true, Some(other)) => {
-                return Err(bad(
-                    format!("{field}.side"),
-                    format!("unknown side '{other}'; valid sides: left, right (one item per side)"),
-                ));
-            }
-            (true, None) => {
-                return Err(bad(
-                    format!("{field}.side"),
-                    format!("{} is paired: give left or right", muscle.id),
-                ));
-            }
-            (false, None) => None,
-            (false, Some(_)) => {
-                return Err(bad(
-                    format!("{field}.side"),
-                    format!("{} is a midline muscle and takes no side", muscle.id),
-                ));
-            }
-        };
+        let side = side_of(field, muscle, self.side.as_deref())?;
         let agent_field = format!("{field}.agent");
         let agent = agent_id(catalog, &agent_field, &self.agent)?;
         let points = self.points.unwrap_or(1);
@@ -364,6 +525,11 @@ impl ItemInput {
         Ok(Item {
             muscle,
             side,
+            site: self
+                .site
+                .as_ref()
+                .map(|s| s.trim().to_owned())
+                .filter(|s| !s.is_empty()),
             agent,
             kind,
             amount,

@@ -6,9 +6,12 @@ mod check;
 mod input;
 mod template;
 
-pub use catalog::{AgentRef, Catalog, METHODS, Protocol};
-pub use check::{Code, Finding, ItemOut, Report, Severity, Total, Vials, check, choose_vials};
-pub use input::{Dose, HistoryEntry, ItemInput, Kind, PatientContext, Plan, PlanInput, PlanInputError};
+pub use catalog::{AgentRef, Catalog, CatalogError, Confidence, DrugClass, LimitKind, METHODS, Protocol};
+pub use check::{Code, Finding, FindingCode, ItemOut, Report, Severity, Total, Vials, check, choose_vials};
+pub use input::{
+    Dose, ItemInput, Kind, PastProcedure, PatientContext, Plan, PlanInput, PlanInputError, ProcedureKind,
+    Reconstitution,
+};
 pub use template::from_template;
 
 #[cfg(test)]

@@ -33,6 +33,7 @@ pub fn from_template(
         .map(|t| ItemInput {
             muscle: t.muscle.clone(),
             side: t.side.clone(),
+            site: t.site.clone(),
             agent: t.agent.clone(),
             dose: Some(Dose {
                 value: t.dose,
@@ -66,6 +67,7 @@ pub fn from_template(
             items.push(ItemInput {
                 muscle: muscle.id.clone(),
                 side,
+                site: None,
                 agent: agent.clone(),
                 dose: None,
                 volume_ml: Some(volume),
@@ -79,5 +81,10 @@ pub fn from_template(
             message: format!("template '{name}' has fixed muscles"),
         });
     }
-    Ok(PlanInput { date, patient, items })
+    Ok(PlanInput {
+        date,
+        patient,
+        reconstitution: Vec::new(),
+        items,
+    })
 }

@@ -42,7 +42,10 @@ fn codes(report: &Report) -> Vec<String> {
 }
 
 fn has(report: &Report, severity: Severity, code: &str) -> bool {
-    report.findings.iter().any(|f| f.severity == severity && f.code == code)
+    report
+        .findings
+        .iter()
+        .any(|f| f.severity == severity && f.code.as_ref() == code)
 }
 
 #[test]
@@ -178,7 +181,7 @@ fn toxin_limits_from_the_labels() {
     ));
     assert!(!at.has_error(), "{:?}", at.findings);
     // Botox: 400 U in any 90 days, history included.
-    let recent = json!([{"date": "2026-10-27", "agent": "onabotulinumtoxinA", "dose": {"value": 300, "unit": "U"}, "muscles": ["trapezius:left"]}]);
+    let recent = json!([{"date": "2026-10-27", "agent": "onabotulinumtoxinA", "dose": {"value": 300, "unit": "U"}, "muscle": "trapezius", "side": "left"}]);
     let report_recent = report(plan(
         vec![toxin("masseter", "left", "onabotulinumtoxinA", 150.0, 3)],
         recent,
@@ -374,13 +377,23 @@ fn codes_follow_the_billing_rules() {
             vec![steroid("triamcinolone-acetonide", 40.0)],
             vec!["20552x1", "J3301x4"],
         ),
+        // J1010 methylprednisolone acetate per 1 mg since 2024-04-01 (J1020/J1030/J1040 deleted).
         (
             vec![steroid("methylprednisolone-acetate", 40.0)],
-            vec!["20552x1", "J1030x1"],
+            vec!["20552x1", "J1010x40"],
         ),
         (
             vec![steroid("methylprednisolone-acetate", 100.0)],
-            vec!["20552x1", "J1020x1", "J1040x1"],
+            vec!["20552x1", "J1010x100"],
+        ),
+        (
+            vec![steroid("methylprednisolone-acetate", 20.5)],
+            vec!["20552x1", "J1010x21"],
+        ),
+        // J3301 per 10 mg: 45 mg bills 5 units.
+        (
+            vec![steroid("triamcinolone-acetonide", 45.0)],
+            vec!["20552x1", "J3301x5"],
         ),
         (
             vec![steroid("dexamethasone-sodium-phosphate", 4.0)],
@@ -417,7 +430,7 @@ fn unreadable_input_names_the_choices() {
             "did you mean trapezius",
         ),
         (
-            plan(toxin("trapezius", "left", "xeomin", 10.0, 1)),
+            plan(toxin("trapezius", "left", "xeomn", 10.0, 1)),
             "valid agents: onabotulinumtoxinA",
         ),
         (
@@ -447,8 +460,23 @@ fn unreadable_input_names_the_choices() {
             "valid unit: U",
         ),
         (
-            json!({"date": "2026-11-26", "patient": {"conditions": ["flu"]}, "items": [toxin("trapezius", "left", "incobotulinumtoxinA", 10.0, 1)]}),
-            "pregnancy",
+            json!({"date": "2026-11-26", "patient": {"birth_date": "2027-01-01"}, "items": [toxin("trapezius", "left", "incobotulinumtoxinA", 10.0, 1)]}),
+            "lies after the plan's date",
+        ),
+        (
+            json!({"date": "2026-11-26", "reconstitution": [{"agent": "Myobloc", "vial_units": 5000, "diluent_ml": 1}],
+                   "items": [toxin("trapezius", "left", "rimabotulinumtoxinB", 1000.0, 1)]}),
+            "ready-to-use solution",
+        ),
+        (
+            json!({"date": "2026-11-26", "reconstitution": [{"agent": "lidocaine", "vial_units": 100, "diluent_ml": 1}],
+                   "items": [toxin("trapezius", "left", "incobotulinumtoxinA", 10.0, 1)]}),
+            "is not a toxin",
+        ),
+        (
+            json!({"date": "2026-11-26", "patient": {"history": [{"performed_at": "2026-10-01"}]},
+                   "items": [toxin("trapezius", "left", "incobotulinumtoxinA", 10.0, 1)]}),
+            "injection, dry-needling, manual",
         ),
     ];
     for (input, expected) in cases {
@@ -485,11 +513,11 @@ fn every_limit_and_product_cites_a_source() {
     assert!(
         c.limits
             .iter()
-            .all(|l| !l.source.is_empty() && ["H", "M", "L"].contains(&l.confidence.as_str()))
+            .all(|l| !l.source.is_empty() && !l.effective_date.is_empty())
     );
     for limit in &c.limits {
         assert!(
-            limit.agent == "*steroid" || c.agent(&limit.agent).is_some(),
+            matches!(limit.agent.as_str(), "*steroid" | "*injection") || c.agent(&limit.agent).is_some(),
             "limit for unknown agent {}",
             limit.agent
         );
@@ -536,9 +564,16 @@ proptest! {
         let report = report(json!({"date": "2026-11-26", "items": items}));
         let sum: f64 = report.items.iter().filter_map(|i| i.dose.as_ref()).map(|d| d.value).sum();
         prop_assert!((report.totals[0].value - sum).abs() < 1e-6);
-        let max = catalog().limit(agent, "session-max").map(|l| l.value).expect("every toxin has a session maximum");
-        if report.totals[0].value > max {
-            prop_assert!(has(&report, Severity::Error, "toxin-session-max"));
+        // Every toxin has a session maximum (an error) or the top of its label's range (a warning).
+        if let Some(max) = catalog().limit(agent, LimitKind::SessionMax).map(|l| l.value) {
+            if report.totals[0].value > max {
+                prop_assert!(has(&report, Severity::Error, "toxin-session-max"));
+            }
+        } else {
+            let top = catalog().limit(agent, LimitKind::LabelRangeMax).map(|l| l.value).expect("a session maximum or a label range");
+            if report.totals[0].value > top {
+                prop_assert!(has(&report, Severity::Warning, "toxin-label-range"));
+            }
         }
         let opened: u32 = report.vials.iter().map(|v| v.size * v.count).sum();
         prop_assert!(f64::from(opened) >= report.totals[0].value, "the vials cover the dose");
@@ -554,4 +589,465 @@ proptest! {
             prop_assert!(has(&report, Severity::Error, "anesthetic-max-dose"));
         }
     }
+}
+
+fn history(entries: serde_json::Value) -> serde_json::Value {
+    json!({"weight_kg": 70, "history": entries})
+}
+
+fn plan_on(date: &str, patient: serde_json::Value, items: Vec<serde_json::Value>) -> Report {
+    report(json!({"date": date, "patient": patient, "items": items}))
+}
+
+fn lidocaine(muscle: &str, side: &str, ml: f64) -> serde_json::Value {
+    json!({"muscle": muscle, "side": side, "agent": "lidocaine", "volume_ml": ml, "concentration_percent": 0.5})
+}
+
+/// Medicare LCD L34211/L36859: at most 3 TPI sessions in a rolling 12 months; at least 6 weeks (42 days) before the
+/// same site again. Warnings that name the payer rule.
+#[test]
+fn tpi_payer_rules_from_the_lcd() {
+    let past = |date: &str, muscle: &str| json!({"performed_at": date, "agent": "lidocaine", "dose": {"value": 20, "unit": "mg"}, "muscle": muscle, "side": "left"});
+    type Case = (&'static str, Vec<serde_json::Value>, bool, bool);
+    let cases: Vec<Case> = vec![
+        // Three earlier sessions within 12 months: this would be the fourth.
+        (
+            "2026-11-26",
+            vec![
+                past("2026-01-10", "infraspinatus"),
+                past("2026-05-10", "infraspinatus"),
+                past("2026-09-10", "infraspinatus"),
+            ],
+            true,
+            false,
+        ),
+        // Two earlier sessions: the third is allowed.
+        (
+            "2026-11-26",
+            vec![past("2026-05-10", "infraspinatus"), past("2026-09-10", "infraspinatus")],
+            false,
+            false,
+        ),
+        // One of three is older than 12 months.
+        (
+            "2026-11-26",
+            vec![
+                past("2025-11-25", "infraspinatus"),
+                past("2026-05-10", "infraspinatus"),
+                past("2026-09-10", "infraspinatus"),
+            ],
+            false,
+            false,
+        ),
+        // Two sites on one day are one session.
+        (
+            "2026-11-26",
+            vec![
+                past("2026-05-10", "infraspinatus"),
+                past("2026-05-10", "teres-major"),
+                past("2026-09-10", "infraspinatus"),
+            ],
+            false,
+            false,
+        ),
+        // The same muscle and side 41 days ago; 42 days is enough.
+        ("2026-11-26", vec![past("2026-10-16", "trapezius")], false, true),
+        ("2026-11-26", vec![past("2026-10-15", "trapezius")], false, false),
+    ];
+    for (date, entries, frequency, same_site) in cases {
+        let report = plan_on(
+            date,
+            history(json!(entries.clone())),
+            vec![lidocaine("trapezius", "left", 4.0)],
+        );
+        assert_eq!(
+            has(&report, Severity::Warning, "tpi-frequency"),
+            frequency,
+            "{entries:?}"
+        );
+        assert_eq!(
+            has(&report, Severity::Warning, "tpi-same-site-interval"),
+            same_site,
+            "{entries:?}"
+        );
+    }
+    let warned = plan_on(
+        "2026-11-26",
+        history(json!([past("2026-10-16", "trapezius")])),
+        vec![lidocaine("trapezius", "left", 4.0)],
+    );
+    let finding = warned
+        .findings
+        .iter()
+        .find(|f| f.code == FindingCode::TpiSameSiteInterval)
+        .expect("finding");
+    assert!(
+        finding.message.contains("L34211") && finding.source.contains("L34211"),
+        "{finding:?}"
+    );
+    // The other side is another site; dry needling and manual therapy are not TPIs.
+    let other_side = plan_on(
+        "2026-11-26",
+        history(json!([past("2026-10-16", "trapezius")])),
+        vec![lidocaine("trapezius", "right", 4.0)],
+    );
+    assert!(!has(&other_side, Severity::Warning, "tpi-same-site-interval"));
+    let needling = plan_on(
+        "2026-11-26",
+        history(json!([past("2026-10-16", "trapezius")])),
+        vec![json!({"muscle": "trapezius", "side": "left", "agent": "dry-needling"})],
+    );
+    assert!(!has(&needling, Severity::Warning, "tpi-same-site-interval"));
+    let after_needling = plan_on(
+        "2026-11-26",
+        history(json!([{"performed_at": "2026-10-16", "kind": "dry-needling", "muscle": "trapezius:left"}])),
+        vec![lidocaine("trapezius", "left", 4.0)],
+    );
+    assert!(!has(&after_needling, Severity::Warning, "tpi-same-site-interval"));
+}
+
+/// A second toxin plan 4 weeks after a toxin procedure (label: no sooner than 12 weeks); Botox 400 U in 90 days.
+#[test]
+fn toxin_history_rules() {
+    let xeomin = |date: &str, units: f64| json!({"performed_at": date, "agent": "Xeomin", "dose": {"value": units, "unit": "U"}, "muscle": "masseter", "side": "left"});
+    let four_weeks = plan_on(
+        "2026-11-26",
+        history(json!([xeomin("2026-10-29", 20.0)])),
+        vec![toxin("masseter", "left", "incobotulinumtoxinA", 20.0, 1)],
+    );
+    assert!(has(&four_weeks, Severity::Error, "toxin-retreatment-interval"));
+    let twelve_weeks = plan_on(
+        "2026-11-26",
+        history(json!([xeomin("2026-09-03", 20.0)])),
+        vec![toxin("masseter", "left", "incobotulinumtoxinA", 20.0, 1)],
+    );
+    assert!(
+        !has(&twelve_weeks, Severity::Error, "toxin-retreatment-interval"),
+        "84 days is enough"
+    );
+    // Botox window: 250 U 86 days ago + 160 U = 410 U > 400 U in 90 days.
+    let botox = json!([{"performed_at": "2026-10-01", "agent": "Botox", "dose": {"value": 250, "unit": "U"}, "muscle": "trapezius:left"}]);
+    let over = plan_on(
+        "2026-12-26",
+        history(botox.clone()),
+        vec![toxin("gluteus-medius", "left", "onabotulinumtoxinA", 160.0, 4)],
+    );
+    assert!(has(&over, Severity::Error, "toxin-cumulative-max"));
+    let under = plan_on(
+        "2026-12-26",
+        history(botox),
+        vec![toxin("gluteus-medius", "left", "onabotulinumtoxinA", 150.0, 3)],
+    );
+    assert!(!has(&under, Severity::Error, "toxin-cumulative-max"));
+}
+
+/// Local anesthetic totals within the same day: earlier doses today count towards the maximum.
+#[test]
+fn anesthetic_totals_within_the_day() {
+    // Lidocaine at 70 kg: min(4.5 x 70 = 315, 300) = 300 mg. 200 mg earlier today + 40 mL of 0.5 % (200 mg).
+    let earlier = |date: &str| json!([{"performed_at": date, "agent": "Xylocaine", "dose": {"value": 200, "unit": "mg"}, "muscle": "trapezius", "side": "right"}]);
+    let same_day = plan_on(
+        "2026-11-26",
+        history(earlier("2026-11-26")),
+        vec![lidocaine("infraspinatus", "left", 40.0)],
+    );
+    assert!(
+        has(&same_day, Severity::Error, "anesthetic-max-dose"),
+        "{:?}",
+        same_day.findings
+    );
+    let day_before = plan_on(
+        "2026-11-26",
+        history(earlier("2026-11-25")),
+        vec![lidocaine("infraspinatus", "left", 40.0)],
+    );
+    assert!(!has(&day_before, Severity::Error, "anesthetic-max-dose"));
+}
+
+/// Label statements on age: toxins under 18, bupivacaine under 12; Botox's pediatric cap 6 U/kg or 200 U.
+#[test]
+fn age_from_the_birth_date() {
+    let patient = |birth: &str, weight: f64| json!({"birth_date": birth, "weight_kg": weight});
+    let bupivacaine = json!({"muscle": "trapezius", "side": "left", "agent": "Marcaine", "volume_ml": 4, "concentration_percent": 0.25});
+    type Case = (&'static str, serde_json::Value, &'static str, bool);
+    let cases: Vec<Case> = vec![
+        (
+            "2008-11-27",
+            toxin("masseter", "left", "Xeomin", 20.0, 1),
+            "17 the day before the 18th birthday",
+            true,
+        ),
+        (
+            "2008-11-26",
+            toxin("masseter", "left", "Xeomin", 20.0, 1),
+            "18 on the birthday",
+            false,
+        ),
+        ("2014-11-27", bupivacaine.clone(), "11", true),
+        ("2014-11-26", bupivacaine.clone(), "12", false),
+        (
+            "2014-11-27",
+            lidocaine("trapezius", "left", 2.0),
+            "lidocaine has no age statement",
+            false,
+        ),
+    ];
+    for (birth, item, why, pediatric) in cases {
+        let report = plan_on("2026-11-26", patient(birth, 40.0), vec![item]);
+        assert_eq!(has(&report, Severity::Warning, "pediatric"), pediatric, "{why}");
+    }
+    // Botox at 15 years and 25 kg: min(6 x 25 = 150, 200) = 150 U.
+    let over = plan_on(
+        "2026-11-26",
+        patient("2011-01-01", 25.0),
+        vec![toxin("gluteus-medius", "left", "Botox", 160.0, 4)],
+    );
+    assert!(has(&over, Severity::Error, "toxin-weight-max"), "{:?}", over.findings);
+    let at = plan_on(
+        "2026-11-26",
+        patient("2011-01-01", 25.0),
+        vec![toxin("gluteus-medius", "left", "Botox", 150.0, 3)],
+    );
+    assert!(!has(&at, Severity::Error, "toxin-weight-max"));
+    let adult = plan_on(
+        "2026-11-26",
+        patient("1990-01-01", 25.0),
+        vec![toxin("gluteus-medius", "left", "Botox", 160.0, 4)],
+    );
+    assert!(
+        !has(&adult, Severity::Error, "toxin-weight-max"),
+        "the cap is pediatric"
+    );
+}
+
+/// Corticosteroid label doses (warnings): triamcinolone 40 mg per site, 80 mg per session; methylprednisolone
+/// 80 mg per site; dexamethasone 4 mg per soft tissue site, 1 or 2 sites.
+#[test]
+fn steroid_maximum_doses() {
+    let steroid = |muscle: &str, agent: &str, mg: f64, points: u32| json!({"muscle": muscle, "side": "left", "agent": agent, "dose": {"value": mg, "unit": "mg"}, "points": points});
+    let cases: Vec<(Vec<serde_json::Value>, bool)> = vec![
+        (vec![steroid("trapezius", "Kenalog", 40.0, 1)], false),
+        (vec![steroid("trapezius", "Kenalog", 50.0, 1)], true),
+        (vec![steroid("trapezius", "Kenalog", 50.0, 2)], false),
+        (
+            vec![
+                steroid("trapezius", "Kenalog", 40.0, 1),
+                steroid("infraspinatus", "Kenalog", 40.0, 1),
+                steroid("gluteus-medius", "Kenalog", 10.0, 1),
+            ],
+            true,
+        ),
+        (vec![steroid("trapezius", "Depo-Medrol", 80.0, 1)], false),
+        (vec![steroid("trapezius", "Depo-Medrol", 81.0, 1)], true),
+        (vec![steroid("trapezius", "dexamethasone", 4.0, 1)], false),
+        (vec![steroid("trapezius", "dexamethasone", 6.0, 1)], true),
+        (
+            vec![
+                steroid("trapezius", "dexamethasone", 4.0, 1),
+                steroid("infraspinatus", "dexamethasone", 4.0, 1),
+                steroid("gluteus-medius", "dexamethasone", 2.0, 1),
+            ],
+            true,
+        ),
+    ];
+    for (items, over) in cases {
+        let report = plan_on("2026-11-26", json!({}), items.clone());
+        assert_eq!(has(&report, Severity::Warning, "steroid-max-dose"), over, "{items:?}");
+        assert!(!has(&report, Severity::Error, "steroid-max-dose"));
+    }
+}
+
+/// Myobloc and Daxxify labels give ranges (2,500-5,000 U; 125-250 U): above them is a warning, not an error.
+#[test]
+fn label_ranges_are_warnings() {
+    let cases = [
+        ("Myobloc", 5000.0, false),
+        ("Myobloc", 6000.0, true),
+        ("Daxxify", 250.0, false),
+        ("Daxxify", 300.0, true),
+    ];
+    for (agent, units, above) in cases {
+        let report = plan_on(
+            "2026-11-26",
+            json!({}),
+            vec![toxin("gluteus-medius", "left", agent, units, 10)],
+        );
+        assert_eq!(
+            has(&report, Severity::Warning, "toxin-label-range"),
+            above,
+            "{agent} {units}"
+        );
+        assert!(!has(&report, Severity::Error, "toxin-session-max"), "{agent} {units}");
+    }
+}
+
+/// Botox label: limit the sternocleidomastoid to 100 U; bilateral SCM injection raises the dysphagia risk.
+#[test]
+fn both_sternocleidomastoids() {
+    let scm = |side: &str, units: f64| toxin("sternocleidomastoid", side, "Botox", units, 2);
+    let both = plan_on("2026-11-26", json!({}), vec![scm("left", 60.0), scm("right", 60.0)]);
+    assert!(has(&both, Severity::Warning, "toxin-bilateral-scm"));
+    assert!(
+        has(&both, Severity::Warning, "toxin-per-muscle-max"),
+        "120 U into both SCMs exceeds 100 U"
+    );
+    let one = plan_on("2026-11-26", json!({}), vec![scm("left", 60.0)]);
+    assert!(
+        !has(&one, Severity::Warning, "toxin-bilateral-scm") && !has(&one, Severity::Warning, "toxin-per-muscle-max")
+    );
+    let xeomin = plan_on(
+        "2026-11-26",
+        json!({}),
+        vec![
+            toxin("sternocleidomastoid", "left", "Xeomin", 20.0, 1),
+            toxin("sternocleidomastoid", "right", "Xeomin", 20.0, 1),
+        ],
+    );
+    assert!(
+        has(&xeomin, Severity::Warning, "toxin-bilateral-scm"),
+        "the warning holds for every toxin"
+    );
+}
+
+/// The clinic's reconstitution drives volumes and per-site checks: Dysport 500 U in 5 mL is 10 U/0.1 mL, so
+/// 150 U per site is 1.5 mL (> 1 mL per site); at the catalog's 2.5 mL it is 0.75 mL.
+#[test]
+fn the_clinics_reconstitution() {
+    let item = toxin("gluteus-medius", "left", "Dysport", 300.0, 2);
+    let diluted = report(
+        json!({"date": "2026-11-26", "reconstitution": [{"agent": "Dysport", "vial_units": 500, "diluent_ml": 5}], "items": [item.clone()]}),
+    );
+    assert!(
+        has(&diluted, Severity::Error, "toxin-per-site-max"),
+        "{:?}",
+        diluted.findings
+    );
+    assert_eq!(
+        (diluted.items[0].volume_ml, diluted.items[0].units_per_0_1_ml),
+        (Some(3.0), Some(10.0))
+    );
+    let catalog_default = report(json!({"date": "2026-11-26", "items": [item]}));
+    assert!(!has(&catalog_default, Severity::Error, "toxin-per-site-max"));
+    assert_eq!(catalog_default.items[0].volume_ml, Some(1.5));
+    // Daxxify has no verified catalog reconstitution; the clinic's own gives volumes.
+    let daxxify = report(
+        json!({"date": "2026-11-26", "reconstitution": [{"agent": "Daxxify", "vial_units": 100, "diluent_ml": 1.25}],
+        "items": [toxin("gluteus-medius", "left", "Daxxify", 40.0, 5)]}),
+    );
+    assert_eq!(daxxify.items[0].units_per_0_1_ml, Some(8.0));
+    assert!(!has(&daxxify, Severity::Info, "reconstitution-unverified"));
+}
+
+/// Free-text allergies, conditions and medications: brand and generic names are recognised, the rest reported.
+#[test]
+fn free_text_patient_entries() {
+    let patient = json!({"allergies": ["Xeomin", "penicillin", "latex"], "conditions": ["hypertension", "Breast-feeding"],
+        "medications": ["Eliquis", "clopidogrel", "gentamicin", "metformin"]});
+    let report = plan_on(
+        "2026-11-26",
+        patient,
+        vec![toxin("masseter", "left", "incobotulinumtoxinA", 20.0, 1)],
+    );
+    for (severity, code) in [
+        (Severity::Error, "allergy"),
+        (Severity::Warning, "bleeding-risk"),
+        (Severity::Warning, "aminoglycoside-interaction"),
+        (Severity::Warning, "breastfeeding"),
+        (Severity::Info, "unrecognised-entries"),
+        (Severity::Info, "toxin-coverage"),
+    ] {
+        assert!(has(&report, severity, code), "{code}: {:?}", report.findings);
+    }
+    let listed = &report
+        .findings
+        .iter()
+        .find(|f| f.code == FindingCode::UnrecognisedEntries)
+        .expect("listed")
+        .message;
+    for entry in ["penicillin", "latex", "hypertension", "metformin"] {
+        assert!(listed.contains(entry), "{entry} in {listed}");
+    }
+    for entry in ["Xeomin", "Eliquis", "clopidogrel", "Breast-feeding"] {
+        assert!(!listed.contains(entry), "{entry} was recognised: {listed}");
+    }
+    // Aspirin alone (an antiplatelet) raises the bleeding warning; breastfeeding with only lidocaine is info.
+    let aspirin = plan_on(
+        "2026-11-26",
+        json!({"weight_kg": 70, "medications": ["Aspirin"], "conditions": ["lactating"]}),
+        vec![lidocaine("trapezius", "left", 2.0)],
+    );
+    assert!(has(&aspirin, Severity::Warning, "bleeding-risk"));
+    assert!(has(&aspirin, Severity::Info, "breastfeeding"));
+}
+
+/// Brand names are agent aliases, ignoring case.
+#[test]
+fn brand_names_are_aliases() {
+    let cases = [
+        ("Botox", "onabotulinumtoxinA"),
+        ("XEOMIN", "incobotulinumtoxinA"),
+        ("dysport", "abobotulinumtoxinA"),
+        ("Myobloc", "rimabotulinumtoxinB"),
+        ("Daxxify", "daxibotulinumtoxinA"),
+        ("Xylocaine", "lidocaine"),
+        ("Marcaine", "bupivacaine"),
+        ("Naropin", "ropivacaine"),
+        ("Kenalog-40", "triamcinolone-acetonide"),
+        ("Depo-Medrol", "methylprednisolone-acetate"),
+    ];
+    for (name, id) in cases {
+        assert_eq!(
+            catalog().agent(name).map(|a| a.id().to_owned()),
+            Some(id.to_owned()),
+            "{name}"
+        );
+    }
+}
+
+/// The seed template names its assumptions and injects the lateral orbicularis oculi, not the upper lid.
+#[test]
+fn the_seed_template_states_its_assumptions() {
+    let protocol = catalog().protocol("xeomin-facial").expect("template");
+    let assumptions = protocol.assumptions.join(" ");
+    assert!(
+        assumptions.contains("right masseter") && assumptions.contains("untreated"),
+        "{assumptions}"
+    );
+    for item in protocol.items.iter().filter(|i| i.muscle == "orbicularis-oculi") {
+        let site = item.site.as_deref().unwrap_or("");
+        assert!(site.contains("lateral") && site.contains("not the upper lid"), "{site}");
+    }
+}
+
+/// A one-character typo in a limit kind fails to load, naming the bad value and the valid kinds.
+#[test]
+fn a_misspelt_limit_kind_is_refused() {
+    let (agents, protocols) = Catalog::embedded_text();
+    assert!(Catalog::parse(agents, protocols).is_ok());
+    let typo = agents.replacen("kind = \"session-max\"", "kind = \"session-mux\"", 1);
+    let err = Catalog::parse(&typo, protocols).expect_err("typo refused");
+    assert!(
+        err.to_string().contains("session-mux") && err.to_string().contains("session-max"),
+        "{err}"
+    );
+    let unknown_agent = agents.replacen("agent = \"*steroid\"", "agent = \"*sterod\"", 1);
+    assert!(
+        Catalog::parse(&unknown_agent, protocols)
+            .expect_err("unknown agent")
+            .to_string()
+            .contains("*sterod")
+    );
+    assert!(catalog().validate(atlas()).is_ok());
+    for kind in <LimitKind as strum::IntoEnumIterator>::iter() {
+        assert_eq!(kind.to_string().parse::<LimitKind>().ok(), Some(kind));
+    }
+}
+
+/// Every condition the checks read has a catalog entry for its synonyms, and every listed id is one the checks read.
+#[test]
+fn catalog_conditions_match_the_vocabulary() {
+    let ids: Vec<&str> = catalog().conditions.iter().map(|c| c.id.as_str()).collect();
+    assert_eq!(ids, crate::vocab::CONDITIONS);
+    assert_eq!(catalog().condition("Myasthenia Gravis"), Some("neuromuscular-disease"));
+    assert_eq!(catalog().condition("hypertension"), None);
 }
