@@ -1,6 +1,7 @@
 //! The `taut` binary: parses the command line and hands each command to its module.
 
 mod atlas_cmd;
+mod catalog_cmd;
 mod database;
 mod demo;
 mod differential_cmd;
@@ -29,6 +30,8 @@ enum Command {
     Differential(differential_cmd::DifferentialArgs),
     /// Measure the differential on the literature cases, beside the pain-guide baseline.
     Eval(eval_cmd::EvalArgs),
+    /// The cited side-effect catalog: what to expect after treatment, when to call, when to go to emergency care.
+    Catalog(catalog_cmd::CatalogArgs),
     /// Check a treatment plan or build one from a template: doses, vials, safety findings, codes.
     Plan(plan_cmd::PlanArgs),
     /// Serve the JSON API (and later the web interface).
@@ -61,6 +64,7 @@ fn main() -> ExitCode {
         Command::Atlas(args) => atlas_cmd::run(args),
         Command::Differential(args) => differential_cmd::run(args),
         Command::Eval(args) => eval_cmd::run(args),
+        Command::Catalog(args) => catalog_cmd::run(args),
         Command::Plan(args) => plan_cmd::run(args),
         Command::Serve(args) => records_cmd::serve(args),
         Command::Migrate(args) => records_cmd::migrate(args),

@@ -4,10 +4,12 @@
 //! - [`eval`]: the differential's evaluation against literature cases, beside the pain-guide baseline.
 //! - [`exam`]: classifying examined trigger points; [`records`]: validating record input.
 //! - [`plan`]: treatment plans checked against the drug catalog and the patient's history, and coded.
+//! - [`followup`]: the side-effect catalog, adverse-event flags, follow-up schedules, outcomes, self-care.
 
 pub mod differential;
 pub mod eval;
 pub mod exam;
+pub mod followup;
 pub mod identity;
 pub mod plan;
 pub mod records;
