@@ -216,6 +216,38 @@ mod embedded {
         }
     }
 
+    /// The second-reader review of 26 trigger points against the Manual's figures (Vol. 1, 2nd ed.): each row is a
+    /// zone the figure draws, at the weight it draws it.
+    #[test]
+    fn reviewed_zones_match_the_figures() {
+        let cases = [
+            // Fig. 42-1B: the sternal section's pattern reaches the medial epicondyle, drawn solid.
+            ("pectoralis-major-sternal", "elbow-medial", Weight::Essential),
+            // Pectoralis major costal and abdominal sections: upper chest and axilla as spillover.
+            ("pectoralis-major-costal", "chest", Weight::Spillover),
+            ("pectoralis-major-costal", "axilla", Weight::Spillover),
+            // Fig. 34-2: the lateral epicondyle solid, with the first web space.
+            ("brachioradialis-central", "elbow-lateral", Weight::Essential),
+            ("brachioradialis-central", "hand-dorsal", Weight::Essential),
+            // Deep posterior cervical TrP1: over the top of the shoulder.
+            ("multifidus-cervical-c4-c5", "shoulder-top", Weight::Spillover),
+            // Lower superficial masseter: cheek and temple.
+            ("masseter-superficial-lower", "cheek", Weight::Spillover),
+            ("masseter-superficial-lower", "temple", Weight::Spillover),
+            // Extensor carpi radialis brevis: the back of the forearm.
+            (
+                "extensor-carpi-radialis-brevis-central",
+                "forearm-dorsal",
+                Weight::Spillover,
+            ),
+            // First dorsal interosseous: the little finger (low confidence).
+            ("dorsal-interossei-hand-first", "little-finger", Weight::Spillover),
+        ];
+        for (tp, region, weight) in cases {
+            assert_eq!(zone(tp, region).map(|z| z.weight), Some(weight), "{tp} → {region}");
+        }
+    }
+
     #[test]
     fn aliases_and_group_members_resolve() {
         let cases = [
