@@ -320,4 +320,54 @@ mod embedded {
         assert!(ids("peroneus").contains(&"fibularis-longus".to_owned()));
         assert!(ids("zzzz").is_empty());
     }
+
+    /// Relevance: exact names first, then clinical names in the Manual's order, then symptoms and regions.
+    #[test]
+    fn search_ranks_names_then_clinical_names_then_the_rest() {
+        let atlas = atlas();
+        let ids = |text: &str| {
+            atlas
+                .search(text)
+                .into_iter()
+                .map(|h| h.muscle.id.clone())
+                .collect::<Vec<_>>()
+        };
+        let cases: [(&str, &[&str]); 6] = [
+            (
+                "tennis elbow",
+                &["supinator", "extensor-carpi-radialis-longus", "brachioradialis"],
+            ),
+            ("lateral epicondylitis", &["supinator"]),
+            ("frozen shoulder", &["subscapularis"]),
+            ("sciatica", &["gluteus-minimus", "piriformis"]),
+            (
+                "TMJ",
+                &["masseter", "lateral-pterygoid", "medial-pterygoid", "temporalis"],
+            ),
+            (
+                "plantar fasciitis",
+                &["soleus", "quadratus-plantae", "abductor-hallucis"],
+            ),
+        ];
+        for (text, first) in cases {
+            let found = ids(text);
+            assert_eq!(&found[..first.len()], first, "{text}: {found:?}");
+        }
+        let tennis = ids("tennis elbow");
+        let supraspinatus = tennis.iter().position(|id| id == "supraspinatus");
+        assert!(supraspinatus.is_none_or(|p| p >= 7), "{tennis:?}");
+        // An exact alias outranks muscles whose other names merely contain the text.
+        assert_eq!(ids("pec major").first().map(String::as_str), Some("pectoralis-major"));
+    }
+
+    #[test]
+    fn every_clinical_name_is_cited_and_names_atlas_muscles() {
+        assert_eq!(crate::search::parse_clinical_names(), Ok(5));
+        for name in crate::search::clinical_names() {
+            assert!(name.source.contains("Vol."), "{}: cite the Manual", name.term);
+            for id in &name.muscles {
+                assert_eq!(atlas().muscle(id).map(|m| &m.id), Ok(id), "{}", name.term);
+            }
+        }
+    }
 }
