@@ -331,7 +331,7 @@ fn json_contract_has_the_documented_fields() {
     );
 }
 
-/// The drawing: left chest, sternum and inner arm. Pectoralis major explains it, and the 2021 AHA/ACC
+/// The drawing: left chest, sternum and inner arm. Chest-wall muscles explain it, and the 2021 AHA/ACC
 /// chest pain guideline makes chest pain an anginal equivalent: the cardiac flag is raised from the drawing
 /// alone, with its action, before the ranking.
 #[test]
@@ -342,7 +342,10 @@ fn a_left_chest_and_inner_arm_drawing_raises_the_cardiac_flag_first() {
     let codes: Vec<&str> = result.red_flags.iter().map(|f| f.code.as_str()).collect();
     assert_eq!(codes, ["cardiac-chest-pain"]);
     assert!(result.red_flags[0].source.contains("AHA/ACC"));
-    assert_eq!(result.candidates[0].muscle.id, "pectoralis-major");
+    // Sternalis and pectoralis major both refer here; with the medial epicondyle essential in the sternal
+    // section's pattern (Fig. 42-1B) and not drawn, the sternalis fits a little better.
+    let top: Vec<&str> = result.candidates.iter().take(2).map(|c| c.muscle.id.as_str()).collect();
+    assert_eq!(top, ["sternalis", "pectoralis-major"]);
     let json = serde_json::to_value(&result).expect("json");
     for field in ["code", "message", "action", "source"] {
         assert!(
