@@ -1,6 +1,10 @@
-//! Free-text search over names, aliases, symptoms and referral regions.
+//! Free-text search over names, aliases, common clinical names, symptoms and referral regions, ranked by
+//! relevance: exact names and aliases, then partial names, then clinical names ("tennis elbow"), then symptoms
+//! and regions.
 
-use serde::Serialize;
+use std::sync::OnceLock;
+
+use serde::{Deserialize, Serialize};
 
 use crate::Atlas;
 use crate::load::normalise;
@@ -24,7 +28,8 @@ fn muscle_id<S: serde::Serializer>(muscle: &&Muscle, s: S) -> Result<S::Ok, S::E
 /// Why a muscle matched.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Match {
-    /// `name`, `alias`, `symptom`, `refers-to`, `lies-in`.
+    /// `exact` (the whole name or an alias), `name`, `alias` (part of one), `clinical-name` (a common clinical
+    /// name the Manual links to the muscle), `symptom`, `refers-to`, `lies-in`.
     pub field: &'static str,
     pub detail: String,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -34,12 +39,48 @@ pub struct Match {
 impl Match {
     fn strength(&self) -> u8 {
         match self.field {
-            "name" | "alias" => 4,
+            "exact" => 6,
+            "name" | "alias" => 5,
+            "clinical-name" => 4,
             "refers-to" if self.detail.ends_with("(essential)") => 3,
             "symptom" => 2,
             _ => 1,
         }
     }
+}
+
+/// Common clinical names and the muscles the Manual discusses for them (`atlas/search/clinical-names.toml`).
+const CLINICAL_NAMES: &str = include_str!("../../../atlas/search/clinical-names.toml");
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct ClinicalName {
+    pub term: String,
+    #[serde(default)]
+    pub aliases: Vec<String>,
+    /// Muscle ids, most often implicated first.
+    pub muscles: Vec<String>,
+    pub source: String,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ClinicalNames {
+    name: Vec<ClinicalName>,
+}
+
+/// The clinical names, parsed once; empty (and reported by the test suite) if the file were malformed.
+pub(crate) fn clinical_names() -> &'static [ClinicalName] {
+    static NAMES: OnceLock<Vec<ClinicalName>> = OnceLock::new();
+    NAMES.get_or_init(|| toml::from_str::<ClinicalNames>(CLINICAL_NAMES).map_or_else(|_| Vec::new(), |f| f.name))
+}
+
+/// Parses the clinical-names file, for the test that checks it.
+#[cfg(test)]
+pub(crate) fn parse_clinical_names() -> Result<usize, String> {
+    toml::from_str::<ClinicalNames>(CLINICAL_NAMES)
+        .map(|f| f.name.len())
+        .map_err(|e| e.to_string())
 }
 
 impl Atlas {
@@ -54,14 +95,47 @@ impl Atlas {
         let regions: Vec<RegionId> = RegionId::all()
             .filter(|r| r.as_str() == key || REGIONS[r.index()].label.to_lowercase().contains(&needle))
             .collect();
-        let mut hits: Vec<Hit<'_>> = self
+        // Clinical names the text names (or is part of, from three letters): muscle id → (term, position).
+        let clinical: Vec<(&ClinicalName, usize, &String)> = clinical_names()
+            .iter()
+            .filter(|c| {
+                std::iter::once(&c.term)
+                    .chain(&c.aliases)
+                    .any(|t| *t == needle || (needle.len() >= 3 && t.contains(&needle)))
+            })
+            .flat_map(|c| c.muscles.iter().enumerate().map(move |(i, m)| (c, i, m)))
+            .collect();
+        let mut hits: Vec<(Hit<'_>, usize)> = self
             .muscles()
             .iter()
-            .filter_map(|m| matches(m, &needle, &key, &regions))
+            .filter_map(|m| {
+                let mut hit = matches(m, &needle, &key, &regions);
+                let mut position = usize::MAX;
+                for (name, i, _) in clinical.iter().filter(|(_, _, id)| **id == m.id) {
+                    position = position.min(*i);
+                    let found = Match {
+                        field: "clinical-name",
+                        detail: format!("{} (source: {})", name.term, name.source),
+                        trigger_point: None,
+                    };
+                    match &mut hit {
+                        Some(h) => h.matches.push(found),
+                        None => {
+                            hit = Some(Hit {
+                                muscle: m,
+                                name: &m.name,
+                                matches: vec![found],
+                            });
+                        }
+                    }
+                }
+                hit.map(|h| (h, position))
+            })
             .collect();
         let best = |h: &Hit<'_>| h.matches.iter().map(Match::strength).max().unwrap_or(0);
-        hits.sort_by_key(|h| std::cmp::Reverse(best(h)));
-        hits
+        // Strongest match first; among clinical-name hits, the order the data gives; then atlas order.
+        hits.sort_by_key(|(h, position)| (std::cmp::Reverse(best(h)), *position));
+        hits.into_iter().map(|(h, _)| h).collect()
     }
 }
 
@@ -77,11 +151,14 @@ fn matches<'a>(muscle: &'a Muscle, needle: &str, key: &str, regions: &[RegionId]
             found.push(m);
         }
     };
-    if muscle.id.contains(key) || muscle.name.to_lowercase().contains(needle) {
+    if muscle.id == key || normalise(&muscle.name) == key {
+        add("exact", muscle.name.clone(), None);
+    } else if muscle.id.contains(key) || muscle.name.to_lowercase().contains(needle) {
         add("name", muscle.name.clone(), None);
     }
     for alias in muscle.aliases.iter().filter(|a| a.to_lowercase().contains(needle)) {
-        add("alias", alias.clone(), None);
+        let field = if normalise(alias) == key { "exact" } else { "alias" };
+        add(field, alias.clone(), None);
     }
     for tp in &muscle.trigger_points {
         for symptom in tp.symptoms.iter().filter(|s| s.as_str().contains(key)) {

@@ -216,6 +216,38 @@ mod embedded {
         }
     }
 
+    /// The second-reader review of 26 trigger points against the Manual's figures (Vol. 1, 2nd ed.): each row is a
+    /// zone the figure draws, at the weight it draws it.
+    #[test]
+    fn reviewed_zones_match_the_figures() {
+        let cases = [
+            // Fig. 42-1B: the sternal section's pattern reaches the medial epicondyle, drawn solid.
+            ("pectoralis-major-sternal", "elbow-medial", Weight::Essential),
+            // Pectoralis major costal and abdominal sections: upper chest and axilla as spillover.
+            ("pectoralis-major-costal", "chest", Weight::Spillover),
+            ("pectoralis-major-costal", "axilla", Weight::Spillover),
+            // Fig. 34-2: the lateral epicondyle solid, with the first web space.
+            ("brachioradialis-central", "elbow-lateral", Weight::Essential),
+            ("brachioradialis-central", "hand-dorsal", Weight::Essential),
+            // Deep posterior cervical TrP1: over the top of the shoulder.
+            ("multifidus-cervical-c4-c5", "shoulder-top", Weight::Spillover),
+            // Lower superficial masseter: cheek and temple.
+            ("masseter-superficial-lower", "cheek", Weight::Spillover),
+            ("masseter-superficial-lower", "temple", Weight::Spillover),
+            // Extensor carpi radialis brevis: the back of the forearm.
+            (
+                "extensor-carpi-radialis-brevis-central",
+                "forearm-dorsal",
+                Weight::Spillover,
+            ),
+            // First dorsal interosseous: the little finger (low confidence).
+            ("dorsal-interossei-hand-first", "little-finger", Weight::Spillover),
+        ];
+        for (tp, region, weight) in cases {
+            assert_eq!(zone(tp, region).map(|z| z.weight), Some(weight), "{tp} → {region}");
+        }
+    }
+
     #[test]
     fn aliases_and_group_members_resolve() {
         let cases = [
@@ -287,5 +319,55 @@ mod embedded {
         assert!(ids("temple").contains(&"temporalis".to_owned()));
         assert!(ids("peroneus").contains(&"fibularis-longus".to_owned()));
         assert!(ids("zzzz").is_empty());
+    }
+
+    /// Relevance: exact names first, then clinical names in the Manual's order, then symptoms and regions.
+    #[test]
+    fn search_ranks_names_then_clinical_names_then_the_rest() {
+        let atlas = atlas();
+        let ids = |text: &str| {
+            atlas
+                .search(text)
+                .into_iter()
+                .map(|h| h.muscle.id.clone())
+                .collect::<Vec<_>>()
+        };
+        let cases: [(&str, &[&str]); 6] = [
+            (
+                "tennis elbow",
+                &["supinator", "extensor-carpi-radialis-longus", "brachioradialis"],
+            ),
+            ("lateral epicondylitis", &["supinator"]),
+            ("frozen shoulder", &["subscapularis"]),
+            ("sciatica", &["gluteus-minimus", "piriformis"]),
+            (
+                "TMJ",
+                &["masseter", "lateral-pterygoid", "medial-pterygoid", "temporalis"],
+            ),
+            (
+                "plantar fasciitis",
+                &["soleus", "quadratus-plantae", "abductor-hallucis"],
+            ),
+        ];
+        for (text, first) in cases {
+            let found = ids(text);
+            assert_eq!(&found[..first.len()], first, "{text}: {found:?}");
+        }
+        let tennis = ids("tennis elbow");
+        let supraspinatus = tennis.iter().position(|id| id == "supraspinatus");
+        assert!(supraspinatus.is_none_or(|p| p >= 7), "{tennis:?}");
+        // An exact alias outranks muscles whose other names merely contain the text.
+        assert_eq!(ids("pec major").first().map(String::as_str), Some("pectoralis-major"));
+    }
+
+    #[test]
+    fn every_clinical_name_is_cited_and_names_atlas_muscles() {
+        assert_eq!(crate::search::parse_clinical_names(), Ok(5));
+        for name in crate::search::clinical_names() {
+            assert!(name.source.contains("Vol."), "{}: cite the Manual", name.term);
+            for id in &name.muscles {
+                assert_eq!(atlas().muscle(id).map(|m| &m.id), Ok(id), "{}", name.term);
+            }
+        }
     }
 }

@@ -8,7 +8,7 @@ use crate::region::did_you_mean;
 use crate::suggest::closest;
 
 /// Symptom and sensation tags a trigger point may produce, and a pain drawing may carry as qualifiers.
-pub static SYMPTOMS: [&str; 54] = [
+pub static SYMPTOMS: [&str; 66] = [
     "aching",
     "burning",
     "tingling",
@@ -63,6 +63,20 @@ pub static SYMPTOMS: [&str; 54] = [
     "nerve-entrapment",
     "hiccups",
     "postural-dizziness",
+    // Red-flag inputs: not produced by trigger points, asked so the differential can say when a drawing calls
+    // for other care first (catalog/red-flags.toml).
+    "exertional",
+    "saddle-numbness",
+    "bladder-bowel-change",
+    "jaw-claudication",
+    "visual-disturbance",
+    "new-headache",
+    "scalp-tenderness",
+    "calf-swelling",
+    "night-pain",
+    "weight-loss",
+    "fever",
+    "cancer-history",
 ];
 
 /// A tag from [`SYMPTOMS`].

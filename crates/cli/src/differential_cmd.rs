@@ -1,10 +1,8 @@
 //! `taut differential`: a pain drawing in, ranked and explained trigger points out.
 
-use std::fmt::Write;
-
 use clap::Args;
 use taut_atlas::{Atlas, RegionRef, Side, Symptom};
-use taut_core::differential::{BodySide, Differential, Drawing, DrawnRegion, FindingStatus, PriorFinding, Ranker};
+use taut_core::differential::{BodySide, Differential, Drawing, DrawnRegion, FindingStatus, PriorFinding, Ranker, Sex};
 
 use crate::output::{Failure, print_json};
 
@@ -25,6 +23,12 @@ pub struct DifferentialArgs {
     /// A trigger point examined and not found: `TRIGGER_POINT:SIDE`.
     #[arg(long = "ruled-out", value_name = "TRIGGER_POINT:SIDE")]
     ruled_out: Vec<String>,
+    /// The patient's age in years (red flags such as giant cell arteritis depend on it).
+    #[arg(long)]
+    age: Option<u8>,
+    /// The patient's sex: female, male, other or unknown.
+    #[arg(long)]
+    sex: Option<String>,
     /// How many candidates to list.
     #[arg(long, default_value_t = 10)]
     top: usize,
@@ -100,10 +104,18 @@ fn drawing(args: &DifferentialArgs) -> Result<Drawing, String> {
             findings.push(PriorFinding::parse(text, status).map_err(|e| format!("finding {e}"))?);
         }
     }
+    let sex = args
+        .sex
+        .as_deref()
+        .map(Sex::parse)
+        .transpose()
+        .map_err(|e| format!("--sex: {e}"))?;
     Ok(Drawing {
         regions,
         symptoms,
         findings,
+        age: args.age,
+        sex,
     })
 }
 
@@ -116,69 +128,231 @@ fn side_label(side: Option<BodySide>) -> &'static str {
     side.map_or("midline", BodySide::as_str)
 }
 
-/// The readable ranked table with reasons.
+/// The text output's width: it must fit an 80-column terminal.
+const WIDTH: usize = 80;
+
+/// Appends `text` wrapped to [`WIDTH`], the first line after `first`, the others indented by `rest`.
+fn wrapped(out: &mut String, first: &str, rest: &str, text: &str) {
+    let options = textwrap::Options::new(WIDTH)
+        .initial_indent(first)
+        .subsequent_indent(rest)
+        .break_words(true);
+    for line in textwrap::wrap(text, options) {
+        out.push_str(&line);
+        out.push('\n');
+    }
+}
+
+fn zone_kind(weight: taut_atlas::Weight) -> &'static str {
+    if weight == taut_atlas::Weight::Essential {
+        "essential"
+    } else {
+        "spillover"
+    }
+}
+
+/// The readable report: red flags first, then the ranked trigger points with reasons, within 80 columns.
 fn table(result: &Differential<'_>) -> String {
     let mut out = String::new();
+    if !result.red_flags.is_empty() {
+        out.push_str("RED FLAGS: rule these out before treating trigger points\n");
+        for flag in &result.red_flags {
+            wrapped(&mut out, "  ! ", "    ", &format!("{} [{}]", flag.message, flag.code));
+            wrapped(&mut out, "    Action: ", "      ", &flag.action);
+            wrapped(&mut out, "    Source: ", "      ", &flag.source);
+        }
+        out.push('\n');
+    }
     if result.candidates.is_empty() {
         out.push_str("No trigger point in the atlas refers pain to this drawing.\n");
+    } else {
+        wrapped(
+            &mut out,
+            "",
+            "",
+            "Trigger points whose referral patterns fit the drawing, best first. \"Fit\" (0-1) measures how well \
+             the drawing matches the atlas pattern; it is not the probability that the point is active. \
+             \"Covers\" is the share of the drawn pain inside the point's zones.",
+        );
+        out.push('\n');
     }
     for (i, c) in result.candidates.iter().enumerate() {
-        let _ = writeln!(
-            out,
-            "{:>2}. {:.2}  {} ({}), {} — {}",
-            i + 1,
-            c.score,
-            c.muscle.name,
-            side_label(c.side),
-            c.point.name,
-            c.point.id
+        wrapped(
+            &mut out,
+            &format!("{:>2}. ", i + 1),
+            "    ",
+            &format!(
+                "{}, {}: {} ({})",
+                c.muscle.name,
+                side_label(c.side),
+                c.point.name,
+                c.point.id
+            ),
         );
+        let mut line = format!("fit {:.2}, covers {:.0}% of the drawing", c.score, c.coverage * 100.0);
+        if let Some(finding) = c.finding {
+            line.push_str(match finding {
+                FindingStatus::Confirmed => "; confirmed on exam",
+                FindingStatus::RuledOut => "; ruled out on exam",
+            });
+        }
+        wrapped(&mut out, "    ", "    ", &line);
         let explains: Vec<String> = c
             .explains
             .iter()
-            .map(|e| {
-                format!(
-                    "{} ({})",
-                    e.region,
-                    if e.weight == taut_atlas::Weight::Essential {
-                        "essential"
-                    } else {
-                        "spillover"
-                    }
-                )
-            })
+            .map(|e| format!("{} ({})", e.region, zone_kind(e.weight)))
             .collect();
-        let _ = writeln!(
-            out,
-            "      explains {:.0}% of the drawing: {}",
-            c.coverage * 100.0,
-            explains.join(", ")
-        );
+        wrapped(&mut out, "    explains: ", "      ", &explains.join(", "));
+        let combined: Vec<&str> = c
+            .also
+            .iter()
+            .filter(|a| a.combined)
+            .map(|a| a.point.id.as_str())
+            .collect();
+        if !combined.is_empty() {
+            wrapped(
+                &mut out,
+                "    together with: ",
+                "      ",
+                &format!("{} (same muscle and side, counted in the fit)", combined.join(", ")),
+            );
+        }
         if !c.missing.is_empty() {
             let missing: Vec<String> = c.missing.iter().map(ToString::to_string).collect();
-            let _ = writeln!(out, "      essential zone not drawn: {}", missing.join(", "));
+            wrapped(
+                &mut out,
+                "    essential zone not drawn: ",
+                "      ",
+                &missing.join(", "),
+            );
         }
         if !c.symptoms_matched.is_empty() {
             let matched: Vec<&str> = c.symptoms_matched.iter().map(|s| s.as_str()).collect();
-            let _ = writeln!(out, "      known to cause: {}", matched.join(", "));
+            wrapped(&mut out, "    known to cause: ", "      ", &matched.join(", "));
         }
-        let _ = writeln!(out, "      confirm: {} — {}", c.point.location, c.point.exam.method);
+        wrapped(
+            &mut out,
+            "    confirm: ",
+            "      ",
+            &format!("{} ({})", c.point.location, c.point.exam.method),
+        );
     }
     if !result.combinations.is_empty() {
-        let _ = writeln!(out, "\nSmallest combinations explaining at least 90% of the drawing:");
+        out.push('\n');
+        wrapped(
+            &mut out,
+            "",
+            "",
+            "Smallest sets of trigger points whose zones together cover at least 90% of the drawn pain:",
+        );
         for combination in &result.combinations {
             let members: Vec<String> = combination
                 .trigger_points
                 .iter()
                 .map(|c| format!("{} ({})", c.point.id, side_label(c.side)))
                 .collect();
-            let _ = writeln!(out, "  {:.0}%  {}", combination.coverage * 100.0, members.join(" + "));
+            wrapped(
+                &mut out,
+                &format!("  {:>3.0}%  ", combination.coverage * 100.0),
+                "        ",
+                &members.join(" + "),
+            );
         }
     }
     if !result.unexplained.is_empty() {
         let spots: Vec<String> = result.unexplained.iter().map(ToString::to_string).collect();
-        let _ = writeln!(out, "\nNot explained by any listed candidate: {}", spots.join(", "));
+        out.push('\n');
+        wrapped(
+            &mut out,
+            "Not explained by any listed candidate: ",
+            "  ",
+            &spots.join(", "),
+        );
     }
-    out.push_str("\nA ranked list guides the examination; it is not a diagnosis. Confirm each point on exam.\n");
+    out.push('\n');
+    wrapped(
+        &mut out,
+        "",
+        "",
+        "A ranked list guides the examination; it is not a diagnosis. Confirm each point on exam.",
+    );
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use taut_atlas::Atlas;
+
+    use super::*;
+
+    fn report(regions: &[&str], symptoms: &[&str]) -> String {
+        let atlas = Atlas::embedded().expect("atlas");
+        let args = DifferentialArgs {
+            regions: regions.iter().map(|r| (*r).to_owned()).collect(),
+            intensities: Vec::new(),
+            symptoms: symptoms.iter().map(|s| (*s).to_owned()).collect(),
+            confirmed: Vec::new(),
+            ruled_out: Vec::new(),
+            age: Some(70),
+            sex: None,
+            top: 10,
+            json: false,
+        };
+        let drawing = drawing(&args).expect("drawing");
+        table(&Ranker::new(atlas).rank(&drawing, 10))
+    }
+
+    #[test]
+    fn text_fits_80_columns() {
+        for (regions, symptoms) in [
+            (
+                &["chest:left", "sternum", "upper-arm-medial:left"][..],
+                &["exertional"][..],
+            ),
+            (
+                &["lower-back:both", "buttock:both", "thigh-posterior:both", "calf:both"],
+                &["saddle-numbness"],
+            ),
+            (
+                &["temple:right", "jaw:right", "tmj:right", "ear:right"],
+                &["jaw-claudication", "new-headache"],
+            ),
+            (
+                &["lower-back:left", "buttock:left", "hip-lateral:left", "groin:left"],
+                &[],
+            ),
+        ] {
+            let text = report(regions, symptoms);
+            for line in text.lines() {
+                assert!(
+                    line.chars().count() <= WIDTH,
+                    "{} columns: {line}",
+                    line.chars().count()
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn red_flags_come_before_the_ranking_and_scores_are_called_fit() {
+        let text = report(&["chest:left", "sternum", "upper-arm-medial:left"], &[]);
+        let flag = text.find("cardiac-chest-pain").expect("cardiac flag shown");
+        let first = text.find(" 1. ").expect("a ranked candidate");
+        assert!(flag < first, "{text}");
+        let words = text.split_whitespace().collect::<Vec<_>>().join(" ");
+        assert!(
+            words.contains("it is not the probability that the point is active"),
+            "{text}"
+        );
+        assert!(text.contains("fit 0."), "{text}");
+    }
+
+    #[test]
+    fn combined_points_are_shown() {
+        let text = report(
+            &["lower-back:left", "buttock:left", "hip-lateral:left", "sacroiliac:left"],
+            &[],
+        );
+        assert!(text.contains("together with: quadratus-lumborum"), "{text}");
+    }
 }

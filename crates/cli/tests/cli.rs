@@ -153,10 +153,10 @@ fn differential_json_follows_the_contract() {
     assert_eq!(first["rank"], 1);
     assert_eq!(first["muscle"], "trapezius");
     assert_eq!(first["side"], "right");
-    for key in ["muscle_name", "trigger_point", "score", "explains", "missing"] {
+    for key in ["muscle_name", "trigger_point", "fit", "explains", "missing"] {
         assert!(first.get(key).is_some(), "candidate lacks {key}");
     }
-    let scores: Vec<f64> = candidates.iter().filter_map(|c| c["score"].as_f64()).collect();
+    let scores: Vec<f64> = candidates.iter().filter_map(|c| c["fit"].as_f64()).collect();
     assert!(scores.windows(2).all(|w| w[0] >= w[1]), "rank order: {scores:?}");
     assert!(result["combinations"].is_array() && result["unexplained"].is_array());
 }

@@ -87,7 +87,7 @@ impl Case {
         let drawing = Drawing {
             regions,
             symptoms,
-            findings: Vec::new(),
+            ..Drawing::default()
         };
         drawing.validate(atlas).map_err(|e| fail(e.to_string()))?;
         Ok(drawing)

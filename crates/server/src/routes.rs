@@ -12,7 +12,7 @@ use serde::Deserialize;
 use serde_json::json;
 use taut_app::PatientRecord;
 use taut_atlas::{RegionRef, Symptom};
-use taut_core::differential::{Drawing, DrawnRegion, FindingStatus, PriorFinding};
+use taut_core::differential::{Drawing, DrawnRegion, FindingStatus, MAX_AGE, PriorFinding, Sex};
 use taut_core::records::{Demographics, DemographicsPatch, EncounterInput, FindingInput, OutcomeInput, PainMarkInput};
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::limit::RequestBodyLimitLayer;
@@ -305,6 +305,9 @@ struct DifferentialBody {
     #[serde(default)]
     ruled_out: Vec<String>,
     top: Option<usize>,
+    /// Age in years and sex, for the red-flag rules.
+    age: Option<i64>,
+    sex: Option<String>,
 }
 
 /// The differential on a body of regions (no patient data: nothing to audit).
@@ -359,10 +362,25 @@ async fn differential(
             findings.push(PriorFinding::parse(text, status).map_err(|e| ApiError::invalid(Some(field), e))?);
         }
     }
+    let age = body
+        .age
+        .map(|a| {
+            u8::try_from(a).ok().filter(|a| *a <= MAX_AGE).ok_or_else(|| {
+                ApiError::invalid(Some("age"), format!("age must be a whole number from 0 to {MAX_AGE}"))
+            })
+        })
+        .transpose()?;
+    let sex = body
+        .sex
+        .as_deref()
+        .map(|s| Sex::parse(s).map_err(|e| ApiError::invalid(Some("sex"), e)))
+        .transpose()?;
     let drawing = Drawing {
         regions,
         symptoms,
         findings,
+        age,
+        sex,
     };
     drawing
         .validate(state.ranker.atlas())

@@ -460,6 +460,28 @@ async fn the_differential_answers_over_http() {
             .await;
         assert_eq!(status, StatusCode::OK);
         assert_eq!(result["candidates"][0]["muscle"], "trapezius");
+        assert_eq!(result["red_flags"], json!([]));
+        let gca = json!({"regions": ["temple:right"], "symptoms": ["jaw-claudication"], "age": 71, "sex": "female"});
+        let (status, result, _) = s
+            .call("POST", "/api/v1/differential", Some(&clinician), Some(gca), None)
+            .await;
+        assert_eq!(status, StatusCode::OK);
+        assert_eq!(result["red_flags"][0]["code"], "giant-cell-arteritis");
+        let (status, body, _) = s
+            .call(
+                "POST",
+                "/api/v1/differential",
+                Some(&clinician),
+                Some(json!({"regions": ["temple:right"], "sex": "f"})),
+                None,
+            )
+            .await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(
+            body["error"]["message"]
+                .as_str()
+                .is_some_and(|m| m.contains("female, male"))
+        );
         let (status, body, _) = s
             .call(
                 "POST",

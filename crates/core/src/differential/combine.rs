@@ -31,7 +31,7 @@ impl Mask {
         Mask([self.0[0] | other.0[0], self.0[1] | other.0[1], self.0[2] | other.0[2]])
     }
 
-    fn weight(self, weights: &[f64]) -> f64 {
+    pub(crate) fn weight(self, weights: &[f64]) -> f64 {
         weights
             .iter()
             .enumerate()

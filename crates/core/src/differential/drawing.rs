@@ -2,7 +2,7 @@
 
 use std::fmt;
 
-use serde::{Serialize, Serializer};
+use serde::{Deserialize, Serialize, Serializer};
 use taut_atlas::{Atlas, RegionId, RegionRef, Side, Symptom};
 
 /// One side of the body. The differential always works per side; `both` in a drawing expands to the two.
@@ -96,13 +96,53 @@ impl PriorFinding {
     }
 }
 
-/// A patient's pain drawing with everything else the differential uses.
+/// A patient's sex as the record keeps it; the red-flag rules may depend on it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Sex {
+    Female,
+    Male,
+    Other,
+    Unknown,
+}
+
+impl Sex {
+    pub const ALL: [Sex; 4] = [Sex::Female, Sex::Male, Sex::Other, Sex::Unknown];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Sex::Female => "female",
+            Sex::Male => "male",
+            Sex::Other => "other",
+            Sex::Unknown => "unknown",
+        }
+    }
+
+    /// Reads `female`, `male`, `other` or `unknown` (any case).
+    pub fn parse(text: &str) -> Result<Sex, String> {
+        let needle = text.trim().to_ascii_lowercase();
+        Sex::ALL
+            .into_iter()
+            .find(|s| s.as_str() == needle)
+            .ok_or_else(|| format!("unknown sex '{text}'; valid values: female, male, other, unknown"))
+    }
+}
+
+/// A patient's pain drawing with everything else the differential uses. Age and sex are optional: the ranking
+/// does not use them, the red-flag rules do (an unknown age or sex never rules a flag out).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Drawing {
     pub regions: Vec<DrawnRegion>,
     pub symptoms: Vec<Symptom>,
     pub findings: Vec<PriorFinding>,
+    /// Age in whole years.
+    pub age: Option<u8>,
+    /// `Sex::Unknown` is treated like `None`.
+    pub sex: Option<Sex>,
 }
+
+/// The oldest age accepted; above it an age is taken for a typing error.
+pub const MAX_AGE: u8 = 130;
 
 /// Intensity assumed for a region drawn without one: the middle of the 0-10 scale.
 pub const DEFAULT_INTENSITY: u8 = 5;
@@ -120,6 +160,8 @@ pub enum DrawingError {
     FindingNeedsSide(String),
     #[error("trigger point '{0}' belongs to a midline muscle and takes no side")]
     FindingTakesNoSide(String),
+    #[error("age {0} is outside 0-{MAX_AGE} years")]
+    Age(u8),
 }
 
 impl Drawing {
@@ -127,6 +169,9 @@ impl Drawing {
     pub fn validate(&self, atlas: &Atlas) -> Result<(), DrawingError> {
         if self.regions.is_empty() {
             return Err(DrawingError::Empty);
+        }
+        if let Some(age) = self.age.filter(|a| *a > MAX_AGE) {
+            return Err(DrawingError::Age(age));
         }
         for drawn in &self.regions {
             if let Some(value) = drawn.intensity.filter(|v| *v > 10) {

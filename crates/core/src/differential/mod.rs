@@ -8,11 +8,13 @@
 mod combine;
 mod drawing;
 mod rank;
+mod red_flags;
 mod view;
 
 #[cfg(test)]
 mod tests;
 
 pub use combine::Combination;
-pub use drawing::{BodySide, Drawing, DrawingError, DrawnRegion, FindingStatus, PriorFinding, Spot};
+pub use drawing::{BodySide, Drawing, DrawingError, DrawnRegion, FindingStatus, MAX_AGE, PriorFinding, Sex, Spot};
 pub use rank::{AlsoPoint, Candidate, Differential, Explained, Ranker};
+pub use red_flags::{RedFlag, RedFlagCatalog, RedFlagError};

@@ -5,6 +5,7 @@ use taut_atlas::{Atlas, Laterality, Muscle, REGIONS, RegionId, Symptom, TriggerP
 
 use super::combine::{self, Combination};
 use super::drawing::{BodySide, Drawing, FindingStatus, Spot};
+use super::red_flags::{RedFlag, RedFlagCatalog, RedFlagError};
 
 /// Credit for a drawn region explained by a spillover zone, relative to an essential one.
 const SPILLOVER_CREDIT: f64 = 0.5;
@@ -29,6 +30,7 @@ pub struct Ranker<'a> {
     /// Inverse document frequency of each region over all referral zones: a region that dozens of trigger
     /// points refer to says little about which one is active.
     specificity: [f64; REGIONS.len()],
+    red_flags: Result<&'a RedFlagCatalog, &'a RedFlagError>,
 }
 
 struct PointModel<'a> {
@@ -45,9 +47,12 @@ pub struct Candidate<'a> {
     pub point: &'a TriggerPoint,
     /// `None` for a midline muscle.
     pub side: Option<BodySide>,
-    /// In [0, 1]; higher explains the drawing better.
+    /// How well the drawing fits the atlas pattern, in (0, 1), evidence included; higher explains the drawing
+    /// better. A fit, not a probability that this trigger point is active.
     pub score: f64,
-    /// Share of the drawing's weight explained (essential zones in full, spillover at half credit).
+    /// Share of the drawing's pain (by intensity) that lies in this candidate's referral zones, essential or
+    /// spillover: the same definition as a combination's coverage. The fit weighs regions by specificity and
+    /// spillover at half credit; this is the plain share a clinician reads.
     pub coverage: f64,
     pub explains: Vec<Explained>,
     /// Essential zones of the pattern that the patient did not draw.
@@ -88,6 +93,8 @@ pub struct Explained {
 /// The differential for one drawing. Serialises as the JSON contract (see [`super::view`]).
 #[derive(Debug, Clone)]
 pub struct Differential<'a> {
+    /// Conditions the drawing calls for ruling out first; shown before the ranking.
+    pub red_flags: Vec<RedFlag>,
     pub candidates: Vec<Candidate<'a>>,
     pub combinations: Vec<Combination<'a>>,
     /// Drawn regions that none of the listed candidates explains.
@@ -116,6 +123,29 @@ impl<'a> Ranker<'a> {
             atlas,
             points,
             specificity,
+            red_flags: RedFlagCatalog::embedded(),
+        }
+    }
+
+    /// A ranker that checks red flags against `catalog` instead of the embedded one.
+    pub fn with_red_flags(atlas: &'a Atlas, catalog: &'a RedFlagCatalog) -> Ranker<'a> {
+        Ranker {
+            red_flags: Ok(catalog),
+            ..Ranker::new(atlas)
+        }
+    }
+
+    /// The red flags a drawing raises. Should the embedded catalog ever fail to load, that failure is itself
+    /// shown as a flag rather than silently showing none.
+    pub fn red_flags(&self, drawing: &Drawing) -> Vec<RedFlag> {
+        match self.red_flags {
+            Ok(catalog) => catalog.check(drawing),
+            Err(e) => vec![RedFlag {
+                code: "red-flag-catalog-unavailable".into(),
+                message: format!("The red-flag catalog could not be loaded ({e}); no red flag was checked."),
+                action: "Screen for red flags by history and examination before myofascial treatment.".into(),
+                source: "catalog/red-flags.toml".into(),
+            }],
         }
     }
 
@@ -136,9 +166,12 @@ impl<'a> Ranker<'a> {
             .iter()
             .map(|(spot, intensity)| intensity_weight(*intensity) * self.specificity(spot.region))
             .collect();
+        let raw_weights: Vec<f64> = spots.iter().map(|(_, i)| intensity_weight(*i)).collect();
         let context = Scoring {
             total: spot_weights.iter().sum(),
             spot_weights,
+            raw_total: raw_weights.iter().sum(),
+            raw_weights,
             lookup: SpotIndex::new(&spots),
             drawing,
         };
@@ -157,8 +190,7 @@ impl<'a> Ranker<'a> {
             }
         }
         candidates.sort_by(rank_order);
-        let raw_weights: Vec<f64> = spots.iter().map(|(_, i)| intensity_weight(*i)).collect();
-        let combinations = combine::smallest_sets(&candidates, &raw_weights);
+        let combinations = combine::smallest_sets(&candidates, &context.raw_weights);
         let mut candidates = one_per_muscle_and_side(candidates, &context);
         candidates.truncate(top);
         let listed = |i: usize| {
@@ -173,6 +205,7 @@ impl<'a> Ranker<'a> {
             .map(|(_, (spot, _))| *spot)
             .collect();
         Differential {
+            red_flags: self.red_flags(drawing),
             candidates,
             combinations,
             unexplained,
@@ -185,11 +218,23 @@ struct Scoring<'d> {
     /// Weight of each drawn spot: intensity × specificity.
     spot_weights: Vec<f64>,
     total: f64,
+    /// Weight of each drawn spot by intensity alone, for coverage.
+    raw_weights: Vec<f64>,
+    raw_total: f64,
     lookup: SpotIndex,
     drawing: &'d Drawing,
 }
 
 impl Scoring<'_> {
+    /// The share of the drawing's intensity in the explained spots (see [`Candidate::coverage`]).
+    fn coverage(&self, mask: combine::Mask) -> f64 {
+        if self.raw_total > 0.0 {
+            mask.weight(&self.raw_weights) / self.raw_total
+        } else {
+            0.0
+        }
+    }
+
     /// Scores one trigger point on one side, or `None` when it explains nothing (and was not confirmed).
     /// `best` is a scratch buffer, one slot per drawn spot, reused across calls to avoid allocating.
     fn score<'a>(
@@ -243,7 +288,7 @@ impl Scoring<'_> {
                 mask.insert(i);
             }
         }
-        let coverage = if self.total > 0.0 { explained / self.total } else { 0.0 };
+        let weighted = if self.total > 0.0 { explained / self.total } else { 0.0 };
         let missing_fraction = if essential == 0 {
             0.0
         } else {
@@ -257,7 +302,7 @@ impl Scoring<'_> {
             .filter(|s| model.point.symptoms.contains(s))
             .collect();
         let symptom_multiplier = 1.0 + (SYMPTOM_BONUS * symptoms_matched.len() as f64).min(SYMPTOM_BONUS_CAP);
-        let fit = coverage * (1.0 - MISSING_PENALTY * missing_fraction);
+        let fit = weighted * (1.0 - MISSING_PENALTY * missing_fraction);
         let evidence = symptom_multiplier * finding_multiplier;
         let score = with_evidence(fit, evidence);
         Some(Candidate {
@@ -265,7 +310,7 @@ impl Scoring<'_> {
             point: model.point,
             side,
             score,
-            coverage,
+            coverage: self.coverage(mask),
             explains,
             missing,
             symptoms_matched,
@@ -325,7 +370,7 @@ fn essential_spots(point: &TriggerPoint, side: Option<BodySide>) -> Vec<Spot> {
 }
 
 /// The fit of a set of explained spots (best weight per spot) against a set of essential spots.
-fn union_fit(explains: &[Explained], essential: &[Spot], missing: &[Spot], context: &Scoring<'_>) -> (f64, f64) {
+fn union_fit(explains: &[Explained], essential: &[Spot], missing: &[Spot], context: &Scoring<'_>) -> f64 {
     let explained: f64 = explains
         .iter()
         .filter_map(|e| {
@@ -338,7 +383,7 @@ fn union_fit(explains: &[Explained], essential: &[Spot], missing: &[Spot], conte
             Some(context.spot_weights[i] * credit)
         })
         .sum();
-    let coverage = if context.total > 0.0 {
+    let weighted = if context.total > 0.0 {
         explained / context.total
     } else {
         0.0
@@ -348,7 +393,7 @@ fn union_fit(explains: &[Explained], essential: &[Spot], missing: &[Spot], conte
     } else {
         missing.len() as f64 / essential.len() as f64
     };
-    (coverage * (1.0 - MISSING_PENALTY * missing_fraction), coverage)
+    weighted * (1.0 - MISSING_PENALTY * missing_fraction)
 }
 
 fn merge_explains(into: &[Explained], from: &[Explained]) -> Vec<Explained> {
@@ -385,11 +430,11 @@ fn merge_into<'a>(best: &mut Candidate<'a>, other: Candidate<'a>, context: &Scor
         }
         let prior =
             COMBINATION_PRIOR.powi(i32::try_from(best.also.iter().filter(|a| a.combined).count()).unwrap_or(i32::MAX));
-        let (current, _) = union_fit(&best.explains, &best.essential_spots, &best.missing, context);
+        let current = union_fit(&best.explains, &best.essential_spots, &best.missing, context);
         let explains = merge_explains(&best.explains, &other.explains);
         let essential = merge_spots(&best.essential_spots, &essential_spots(other.point, other.side));
         let missing = merge_spots(&best.missing, &other.missing);
-        let (union, coverage) = union_fit(&explains, &essential, &missing, context);
+        let union = union_fit(&explains, &essential, &missing, context);
         let merged_fit = union * prior * COMBINATION_PRIOR;
         if merged_fit > current * prior + 1e-12 {
             also.combined = true;
@@ -397,8 +442,8 @@ fn merge_into<'a>(best: &mut Candidate<'a>, other: Candidate<'a>, context: &Scor
             best.explains.sort_by_key(|e| context.lookup.get(e.region));
             best.essential_spots = essential;
             best.missing = missing;
-            best.coverage = coverage;
             best.explained_mask = best.explained_mask.union(other.explained_mask);
+            best.coverage = context.coverage(best.explained_mask);
             best.score = with_evidence(merged_fit, best.evidence);
         }
     }

@@ -176,7 +176,10 @@ fn rare_regions_weigh_more_than_common_ones() {
     assert!(ranker.specificity(eye) > ranker.specificity(neck));
     let result = ranker.rank(&draw(&["eye:left", "neck-posterior:left"]), 10);
     assert_eq!(result.candidates[0].point.id, "eyeonly-tp");
-    assert!(result.candidates[0].coverage > 0.5);
+    // Each explains half the drawing; the rarer region makes the better fit.
+    assert!((result.candidates[0].coverage - 0.5).abs() < 1e-9);
+    assert!((result.candidates[1].coverage - 0.5).abs() < 1e-9);
+    assert!(result.candidates[0].score > result.candidates[1].score);
 }
 
 #[test]
@@ -306,7 +309,8 @@ fn json_contract_has_the_documented_fields() {
         "muscle_name",
         "trigger_point",
         "side",
-        "score",
+        "fit",
+        "coverage",
         "explains",
         "missing",
     ] {
@@ -318,6 +322,77 @@ fn json_contract_has_the_documented_fields() {
     assert!(json["combinations"][0]["trigger_points"].is_array());
     assert!(json["combinations"][0]["coverage"].as_f64().is_some_and(|c| c >= 0.9));
     assert!(json["unexplained"].is_array());
+    assert!(first.get("score").is_none(), "the fit is not called a score: {first}");
+    assert_eq!(json["red_flags"], serde_json::json!([]));
+    let text = serde_json::to_string(&result).expect("json");
+    assert!(
+        text.find("\"red_flags\"") < text.find("\"candidates\""),
+        "red flags come first"
+    );
+}
+
+/// The drawing: left chest, sternum and inner arm. Chest-wall muscles explain it, and the 2021 AHA/ACC
+/// chest pain guideline makes chest pain an anginal equivalent: the cardiac flag is raised from the drawing
+/// alone, with its action, before the ranking.
+#[test]
+fn a_left_chest_and_inner_arm_drawing_raises_the_cardiac_flag_first() {
+    let atlas = Atlas::embedded().expect("atlas");
+    let ranker = Ranker::new(atlas);
+    let result = ranker.rank(&draw(&["chest:left", "sternum", "upper-arm-medial:left"]), 5);
+    let codes: Vec<&str> = result.red_flags.iter().map(|f| f.code.as_str()).collect();
+    assert_eq!(codes, ["cardiac-chest-pain"]);
+    assert!(result.red_flags[0].source.contains("AHA/ACC"));
+    // Sternalis and pectoralis major both refer here; with the medial epicondyle essential in the sternal
+    // section's pattern (Fig. 42-1B) and not drawn, the sternalis fits a little better.
+    let top: Vec<&str> = result.candidates.iter().take(2).map(|c| c.muscle.id.as_str()).collect();
+    assert_eq!(top, ["sternalis", "pectoralis-major"]);
+    let json = serde_json::to_value(&result).expect("json");
+    for field in ["code", "message", "action", "source"] {
+        assert!(
+            json["red_flags"][0][field].as_str().is_some_and(|t| !t.is_empty()),
+            "{field}"
+        );
+    }
+}
+
+/// One definition of coverage: a single candidate that explains every drawn region covers 100 %, as the
+/// one-member combination of that candidate does.
+#[test]
+fn candidate_and_combination_coverage_agree() {
+    let atlas = Atlas::embedded().expect("atlas");
+    let ranker = Ranker::new(atlas);
+    for drawing in [
+        draw(&["temple:right", "neck-posterior:right"]),
+        draw(&["lower-back:left", "buttock:left", "hip-lateral:left"]),
+        draw(&["chest:left", "sternum", "upper-arm-medial:left"]),
+    ] {
+        let result = ranker.rank(&drawing, 40);
+        for combination in result.combinations.iter().filter(|c| c.trigger_points.len() == 1) {
+            let member = &combination.trigger_points[0];
+            let listed = result
+                .candidates
+                .iter()
+                .find(|c| c.point.id == member.point.id && c.side == member.side && c.also.iter().all(|a| !a.combined));
+            if let Some(listed) = listed {
+                assert!(
+                    (listed.coverage - combination.coverage).abs() < 1e-9,
+                    "{}",
+                    member.point.id
+                );
+            }
+        }
+        for c in &result.candidates {
+            let explained: Vec<_> = c.explains.iter().map(|e| e.region).collect();
+            let share = explained.len() as f64 / drawing.spots().len() as f64;
+            // Without intensities every spot weighs the same, so coverage is the explained share of spots.
+            assert!(
+                (c.coverage - share).abs() < 1e-9,
+                "{}: {} vs {share}",
+                c.point.id,
+                c.coverage
+            );
+        }
+    }
 }
 
 fn region_strategy() -> impl Strategy<Value = String> {

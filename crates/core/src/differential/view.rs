@@ -1,6 +1,8 @@
 //! The differential's JSON contract, shared by the CLI and the API:
-//! `{"candidates": [{"rank", "muscle", "muscle_name", "trigger_point", "side", "score", "explains", "missing",
-//! …}], "combinations": [{"trigger_points", "coverage"}], "unexplained": [...]}`.
+//! `{"red_flags": [{"code", "message", "action", "source"}], "candidates": [{"rank", "muscle", "muscle_name",
+//! "trigger_point", "side", "fit", "coverage", "explains", "missing", …}], "combinations": [{"trigger_points",
+//! "coverage"}], "unexplained": [...]}`. `fit` is the fit to the atlas pattern, not a probability; `coverage` has
+//! one meaning for candidates and combinations.
 
 use serde::{Serialize, Serializer};
 use taut_atlas::{Palpation, Symptom};
@@ -16,7 +18,9 @@ struct CandidateView<'a> {
     trigger_point: &'a str,
     trigger_point_name: &'a str,
     side: Option<BodySide>,
-    score: f64,
+    /// Fit to the atlas pattern in (0, 1): not a probability.
+    fit: f64,
+    /// Share of the drawing's intensity in this candidate's zones (as for combinations).
     coverage: f64,
     explains: &'a [Explained],
     missing: &'a [Spot],
@@ -33,7 +37,7 @@ struct CandidateView<'a> {
 struct AlsoView<'a> {
     trigger_point: &'a str,
     trigger_point_name: &'a str,
-    score: f64,
+    fit: f64,
     /// Part of this candidate's combined explanation.
     combined: bool,
 }
@@ -48,6 +52,7 @@ struct ConfirmView<'a> {
 
 #[derive(Serialize)]
 struct DifferentialView<'a> {
+    red_flags: &'a [super::RedFlag],
     candidates: Vec<CandidateView<'a>>,
     combinations: &'a [super::Combination<'a>],
     unexplained: &'a [Spot],
@@ -66,7 +71,7 @@ fn view<'a>(rank: usize, c: &'a Candidate<'a>) -> CandidateView<'a> {
         trigger_point: &c.point.id,
         trigger_point_name: &c.point.name,
         side: c.side,
-        score: rounded(c.score),
+        fit: rounded(c.score),
         coverage: rounded(c.coverage),
         explains: &c.explains,
         missing: &c.missing,
@@ -84,7 +89,7 @@ fn view<'a>(rank: usize, c: &'a Candidate<'a>) -> CandidateView<'a> {
             .map(|a| AlsoView {
                 trigger_point: &a.point.id,
                 trigger_point_name: &a.point.name,
-                score: rounded(a.score),
+                fit: rounded(a.score),
                 combined: a.combined,
             })
             .collect(),
@@ -94,6 +99,7 @@ fn view<'a>(rank: usize, c: &'a Candidate<'a>) -> CandidateView<'a> {
 impl Serialize for Differential<'_> {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         DifferentialView {
+            red_flags: &self.red_flags,
             candidates: self
                 .candidates
                 .iter()
