@@ -122,7 +122,7 @@ fn effects_apply_to_their_agent_classes() {
     for (agent, effect, expected) in cases {
         assert_eq!(ids(agent).iter().any(|i| i == effect), expected, "{agent} {effect}");
     }
-    let err = AgentClass::of_agent(drugs(), "botox").expect_err("unknown agent");
+    let err = AgentClass::of_agent(drugs(), "wizardium").expect_err("unknown agent");
     assert!(err.to_string().contains("incobotulinumtoxinA"), "{err}");
 }
 
