@@ -85,6 +85,8 @@ pub async fn seed(app: &App, patients: usize, progress: impl Fn(usize)) -> Resul
             .map(|_| synthetic_patient(app, &mut rng, now))
             .collect::<Result<Vec<_>, _>>()?;
         written += app.import_patients(&clinician, batch).await?.len();
+        // Sealing as the batches land keeps each sealing pass, and its memory, small.
+        app.seal_audit().await?;
         progress(written);
     }
     Ok(Seeded {

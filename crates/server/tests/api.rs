@@ -686,3 +686,32 @@ async fn review_findings_stay_fixed() {
         assert_eq!(status, StatusCode::UNAUTHORIZED);
     }
 }
+
+#[tokio::test]
+async fn refusals_failed_sign_ins_and_searches_are_audited() {
+    for s in servers().await {
+        let clinician = s.user("doc", "clinician", "physician").await;
+        let auditor = s.user("audit", "auditor", "other").await;
+        let (status, _, _) = s.call("GET", "/api/v1/patients", Some("taut_not-a-token"), None, None).await;
+        assert_eq!(status, StatusCode::UNAUTHORIZED);
+        let (status, _, _) = s.call("GET", "/api/v1/audit", Some(&clinician), None, None).await;
+        assert_eq!(status, StatusCode::FORBIDDEN);
+        for mrn in ["MRN-1", "MRN-2"] {
+            s.call("POST", "/api/v1/patients", Some(&clinician), Some(ada(mrn)), None).await;
+        }
+        let (_, found, _) = s.call("GET", "/api/v1/patients?q=lovelace", Some(&clinician), None, None).await;
+        assert_eq!(found["items"].as_array().map(Vec::len), Some(2));
+
+        let (status, log, _) = s.call("GET", "/api/v1/audit?limit=1000", Some(&auditor), None, None).await;
+        assert_eq!(status, StatusCode::OK);
+        let entries = log["items"].as_array().expect("items");
+        let actions: Vec<&str> = entries.iter().filter_map(|e| e["action"].as_str()).collect();
+        assert!(actions.contains(&"auth.failed"), "{actions:?}");
+        let refused = entries.iter().find(|e| e["action"] == "access.refused").expect("refusal audited");
+        assert_eq!(refused["actor"], "doc");
+        assert!(refused["details"]["reason"].as_str().is_some_and(|r| r.contains("audit")), "{refused}");
+        let searches: Vec<&Value> = entries.iter().filter(|e| e["action"] == "patient.search").collect();
+        assert_eq!(searches.len(), 1, "one event per search, not one per patient");
+        assert_eq!(searches[0]["details"]["returned"].as_array().map(Vec::len), Some(2));
+    }
+}
