@@ -286,6 +286,16 @@ async fn a_client_that_never_finishes_its_headers_is_disconnected() {
     let read = tokio::time::timeout(Duration::from_secs(5), stream.read_to_end(&mut buffer)).await;
     assert!(read.is_ok(), "still connected after 5 s");
     assert!(started.elapsed() >= Duration::from_millis(250), "closed too early");
+    // A kept-alive connection left idle after its answer is closed at the same timeout.
+    let mut stream = TcpStream::connect(&s.addr).await.expect("connect");
+    stream
+        .write_all(b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
+        .await
+        .expect("write");
+    let mut answer = Vec::new();
+    let read = tokio::time::timeout(Duration::from_secs(5), stream.read_to_end(&mut answer)).await;
+    assert!(read.is_ok(), "an idle kept-alive connection stayed open");
+    assert!(String::from_utf8_lossy(&answer).starts_with("HTTP/1.1 200"));
     // Trickling one header line at a time does not reset the clock.
     let mut stream = TcpStream::connect(&s.addr).await.expect("connect");
     let started = Instant::now();
