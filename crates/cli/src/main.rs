@@ -60,6 +60,12 @@ fn main() -> ExitCode {
         .with_writer(std::io::stderr)
         .init();
     let cli = Cli::parse();
+    // Rust ignores SIGPIPE, so `taut atlas muscles | head -1` would make the next print panic with a broken
+    // pipe. A command that only prints ends instead as Unix tools do: quietly, killed by SIGPIPE (status 141 in
+    // a shell). The server keeps SIGPIPE ignored: a client closing its socket must not end the process.
+    if !matches!(cli.command, Command::Serve(_)) {
+        sigpipe::reset();
+    }
     let result = match cli.command {
         Command::Atlas(args) => atlas_cmd::run(args),
         Command::Differential(args) => differential_cmd::run(args),

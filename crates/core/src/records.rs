@@ -44,6 +44,52 @@ pub const MEASURES: &[&str] = &["pain-nrs", "pressure-pain-threshold", "range-of
 const DATE_FORMAT: &[time::format_description::BorrowedFormatItem<'static>] =
     time::macros::format_description!("[year]-[month]-[day]");
 
+/// Length limits of the free-text fields, in characters (Unicode scalar values), documented in
+/// docs/reliability.md. They are far above any real value and far below what would burden a database or a
+/// screen: a 900,000-character name is an attack or an accident, not a name.
+pub mod limits {
+    /// A medical record number (hospital MRNs run to about 20 characters).
+    pub const MRN: usize = 64;
+    /// A given or a family name.
+    pub const NAME: usize = 200;
+    /// Notes on a patient, an encounter or a finding.
+    pub const NOTES: usize = 10_000;
+    /// The name of a free or range-of-motion outcome measure ("cervical rotation left").
+    pub const MEASURE_NAME: usize = 200;
+    /// The unit of a free outcome measure ("min", "m", "steps").
+    pub const UNIT: usize = 32;
+    /// A record id given in a body (an encounter id); Taut's ids are 36-character UUIDs.
+    pub const ID: usize = 64;
+    /// The reason given for deleting a record.
+    pub const REASON: usize = 1_000;
+    /// Characters of a refused value quoted back in an error message.
+    pub const QUOTED: usize = 40;
+}
+
+/// The earliest birth date and the earliest time of an encounter or measure accepted: no living patient was
+/// born before 1900, and a record dated earlier is a typo (or year 0 from a broken client).
+pub const EARLIEST_DATE: Date = time::macros::date!(1900 - 01 - 01);
+
+/// A refused value as quoted back in an error: at most [`limits::QUOTED`] characters, control characters
+/// escaped, so an error never echoes a megabyte or a terminal escape sequence.
+pub fn quoted(value: &str) -> String {
+    let mut out: String = value
+        .chars()
+        .take(limits::QUOTED)
+        .flat_map(|c| {
+            if c.is_control() {
+                c.escape_default().collect::<Vec<_>>()
+            } else {
+                vec![c]
+            }
+        })
+        .collect();
+    if value.chars().count() > limits::QUOTED {
+        out.push('…');
+    }
+    format!("'{out}'")
+}
+
 /// Finds `value` in a vocabulary, ignoring case and writing `_` or a space for `-`; a few common synonyms
 /// (`F`, `nrs`, `ppt`, `rom`, `followup`) are accepted and stored as the canonical id.
 fn choose(field: &str, vocabulary: &'static [&'static str], value: &str) -> Result<&'static str, Invalid> {
@@ -60,11 +106,12 @@ fn choose(field: &str, vocabulary: &'static [&'static str], value: &str) -> Resu
     vocab::lookup(vocabulary, synonym).ok_or_else(|| {
         invalid(
             field,
-            format!("unknown value '{value}'; valid: {}", vocabulary.join(", ")),
+            format!("unknown value {}; valid: {}", quoted(value), vocabulary.join(", ")),
         )
     })
 }
 
+/// One line of text: trimmed, not empty, at most `max` characters, no control characters at all.
 fn text(field: &str, value: &str, max: usize) -> Result<String, Invalid> {
     let trimmed = value.trim();
     if trimmed.is_empty() {
@@ -79,6 +126,16 @@ fn text(field: &str, value: &str, max: usize) -> Result<String, Invalid> {
     Ok(trimmed.to_owned())
 }
 
+/// The reason given for deleting a record: one line of at most [`limits::REASON`] characters.
+pub fn delete_reason(value: &str) -> Result<String, Invalid> {
+    text("reason", value, limits::REASON)
+}
+
+/// A record id given in a body: at most [`limits::ID`] characters, no control characters.
+pub fn record_id(field: &str, value: &str) -> Result<String, Invalid> {
+    text(field, value, limits::ID)
+}
+
 /// Optional free text (notes): line breaks and tabs allowed, other control characters refused.
 fn notes(field: &str, value: Option<String>) -> Result<Option<String>, Invalid> {
     let Some(value) = value.map(|n| n.trim().to_owned()).filter(|n| !n.is_empty()) else {
@@ -90,21 +147,52 @@ fn notes(field: &str, value: Option<String>) -> Result<Option<String>, Invalid> 
     {
         return Err(invalid(field, "contains control characters"));
     }
-    if value.chars().count() > 10_000 {
-        return Err(invalid(field, "longer than 10000 characters"));
+    if value.chars().count() > limits::NOTES {
+        return Err(invalid(field, format!("longer than {} characters", limits::NOTES)));
     }
     Ok(Some(value))
 }
 
 /// Parses a timestamp (RFC 3339) and returns it in UTC, truncated to microseconds (both engines keep that).
+/// Times before [`EARLIEST_DATE`] (in UTC) are refused.
 pub fn timestamp(field: &str, value: &str) -> Result<String, Invalid> {
     let parsed = OffsetDateTime::parse(value.trim(), &Rfc3339).map_err(|_| {
         invalid(
             field,
-            format!("'{value}' is not an RFC 3339 date-time (e.g. 2026-11-26T09:30:00Z)"),
+            format!(
+                "{} is not an RFC 3339 date-time (e.g. 2026-11-26T09:30:00Z)",
+                quoted(value)
+            ),
         )
     })?;
+    if parsed.to_offset(time::UtcOffset::UTC).date() < EARLIEST_DATE {
+        return Err(invalid(field, format!("lies before {EARLIEST_DATE}")));
+    }
     Ok(format_utc(parsed))
+}
+
+/// A calendar date written exactly `YYYY-MM-DD` (four-digit year, no sign) from [`EARLIEST_DATE`] to `today`.
+pub fn past_date(field: &str, value: &str, today: Date) -> Result<Date, Invalid> {
+    let trimmed = value.trim();
+    let shaped = trimmed.len() == 10
+        && trimmed.bytes().enumerate().all(|(i, b)| {
+            if i == 4 || i == 7 {
+                b == b'-'
+            } else {
+                b.is_ascii_digit()
+            }
+        });
+    let date = shaped
+        .then(|| Date::parse(trimmed, DATE_FORMAT).ok())
+        .flatten()
+        .ok_or_else(|| invalid(field, format!("{} is not a date YYYY-MM-DD", quoted(value))))?;
+    if date < EARLIEST_DATE {
+        return Err(invalid(field, format!("lies before {EARLIEST_DATE}")));
+    }
+    if date > today {
+        return Err(invalid(field, "lies in the future"));
+    }
+    Ok(date)
 }
 
 /// Records describe what happened: a time more than a day ahead (clock skew allowed) is a typo.
@@ -133,7 +221,7 @@ fn free_list(field: &str, values: &[String]) -> Result<Vec<String>, Invalid> {
     }
     let mut out: Vec<String> = Vec::new();
     for value in values {
-        let entry = text(field, value, 200)?;
+        let entry = text(field, value, limits::NAME)?;
         if !out.iter().any(|e| e.eq_ignore_ascii_case(&entry)) {
             out.push(entry);
         }
@@ -167,11 +255,7 @@ pub struct Demographics {
 impl Demographics {
     /// Checks every field and returns the record in canonical form (trimmed, vocabulary ids canonical).
     pub fn validate(self, today: Date) -> Result<Demographics, Invalid> {
-        let birth = Date::parse(self.birth_date.trim(), DATE_FORMAT)
-            .map_err(|_| invalid("birth_date", format!("'{}' is not a date YYYY-MM-DD", self.birth_date)))?;
-        if birth > today {
-            return Err(invalid("birth_date", "lies in the future"));
-        }
+        let birth = past_date("birth_date", &self.birth_date, today)?;
         if let Some(weight) = self.weight_kg
             && !(weight.is_finite() && weight > 0.0 && weight <= 500.0)
         {
@@ -181,9 +265,9 @@ impl Demographics {
             ));
         }
         Ok(Demographics {
-            mrn: text("mrn", &self.mrn, 64)?,
-            given_name: text("given_name", &self.given_name, 200)?,
-            family_name: text("family_name", &self.family_name, 200)?,
+            mrn: text("mrn", &self.mrn, limits::MRN)?,
+            given_name: text("given_name", &self.given_name, limits::NAME)?,
+            family_name: text("family_name", &self.family_name, limits::NAME)?,
             birth_date: birth.format(DATE_FORMAT).unwrap_or_default(),
             sex: choose("sex", SEXES, &self.sex)?.to_owned(),
             weight_kg: self.weight_kg,
@@ -375,8 +459,8 @@ impl FindingInput {
             invalid(
                 "trigger_point",
                 format!(
-                    "unknown trigger point '{}'; see `taut atlas show MUSCLE`",
-                    self.trigger_point
+                    "unknown trigger point {}; see `taut atlas show MUSCLE`",
+                    quoted(&self.trigger_point)
                 ),
             )
         })?;
@@ -441,7 +525,7 @@ impl OutcomeInput {
             return Err(invalid("value", "must be a number"));
         }
         let name = match self.name.as_deref().map(str::trim).filter(|n| !n.is_empty()) {
-            Some(name) => Some(text("name", name, 200)?),
+            Some(name) => Some(text("name", name, limits::MEASURE_NAME)?),
             None => None,
         };
         let (unit, range): (String, Option<(f64, f64)>) = match measure {
@@ -457,7 +541,10 @@ impl OutcomeInput {
                 ("deg".into(), Some((0.0, 360.0)))
             }
             _ => {
-                let unit = self.unit.clone().map(|u| u.trim().to_owned()).filter(|u| !u.is_empty());
+                let unit = match self.unit.as_deref().map(str::trim).filter(|u| !u.is_empty()) {
+                    Some(unit) => Some(text("unit", unit, limits::UNIT)?),
+                    None => None,
+                };
                 match (&name, unit) {
                     (Some(_), Some(unit)) => (unit, None),
                     _ => return Err(invalid("name", "a free measure needs a name and a unit")),
@@ -468,7 +555,10 @@ impl OutcomeInput {
             && measure != "other"
             && !given.eq_ignore_ascii_case(&unit)
         {
-            return Err(invalid("unit", format!("{measure} is recorded in {unit}")));
+            return Err(invalid(
+                "unit",
+                format!("{measure} is recorded in {unit}, not {}", quoted(given)),
+            ));
         }
         if let Some((low, high)) = range
             && !(low..=high).contains(&self.value)
@@ -483,7 +573,10 @@ impl OutcomeInput {
             name,
             value: self.value,
             unit,
-            encounter_id: self.encounter_id,
+            encounter_id: match &self.encounter_id {
+                Some(id) => Some(record_id("encounter_id", id)?),
+                None => None,
+            },
             recorded_at: match &self.recorded_at {
                 Some(value) => not_future("recorded_at", timestamp("recorded_at", value)?, now)?,
                 None => format_utc(now),
@@ -696,5 +789,137 @@ mod tests {
             "2026-11-26T09:30:00.000000Z"
         );
         assert!(timestamp("t", "yesterday").is_err());
+    }
+
+    /// Each limit holds exactly: the longest allowed value passes, one character more is refused, naming the field.
+    #[test]
+    fn every_text_field_has_its_length_limit() {
+        let at = |n: usize| "é".repeat(n);
+        type Set = Box<dyn Fn(&mut Demographics, String)>;
+        let cases: Vec<(&str, usize, Set)> = vec![
+            ("mrn", limits::MRN, Box::new(|d, v| d.mrn = v)),
+            ("given_name", limits::NAME, Box::new(|d, v| d.given_name = v)),
+            ("family_name", limits::NAME, Box::new(|d, v| d.family_name = v)),
+            ("notes", limits::NOTES, Box::new(|d, v| d.notes = Some(v))),
+        ];
+        for (field, max, set) in cases {
+            let mut d = demographics();
+            set(&mut d, at(max));
+            assert!(d.validate(today()).is_ok(), "{field} at {max}");
+            let mut d = demographics();
+            set(&mut d, at(max + 1));
+            assert_eq!(d.validate(today()).expect_err(field).field, field);
+        }
+        let now = OffsetDateTime::UNIX_EPOCH + time::Duration::days(20_000);
+        let encounter = |notes: String| EncounterInput {
+            kind: "assessment".into(),
+            occurred_at: None,
+            notes: Some(notes),
+        };
+        assert!(encounter(at(limits::NOTES)).validate(now).is_ok());
+        assert_eq!(
+            encounter(at(limits::NOTES + 1)).validate(now).expect_err("notes").field,
+            "notes"
+        );
+        let free = |name: String, unit: String, id: Option<String>| OutcomeInput {
+            measure: "other".into(),
+            value: 1.0,
+            unit: Some(unit),
+            name: Some(name),
+            encounter_id: id,
+            recorded_at: None,
+        };
+        assert!(
+            free(at(limits::MEASURE_NAME), at(limits::UNIT), Some(at(limits::ID)))
+                .validate(now)
+                .is_ok()
+        );
+        for (outcome, field) in [
+            (free(at(limits::MEASURE_NAME + 1), "m".into(), None), "name"),
+            (free("walk".into(), at(limits::UNIT + 1), None), "unit"),
+            (
+                free("walk".into(), "m".into(), Some(at(limits::ID + 1))),
+                "encounter_id",
+            ),
+            (free("walk".into(), "m\u{0}".into(), None), "unit"),
+            (free("walk".into(), "m".into(), Some("id\u{0}".into())), "encounter_id"),
+        ] {
+            assert_eq!(outcome.validate(now).expect_err(field).field, field);
+        }
+        assert!(delete_reason(&at(limits::REASON)).is_ok());
+        assert_eq!(
+            delete_reason(&at(limits::REASON + 1)).expect_err("long").field,
+            "reason"
+        );
+        assert_eq!(delete_reason("duplicate\u{0}").expect_err("nul").field, "reason");
+        assert_eq!(delete_reason("  ").expect_err("empty").field, "reason");
+    }
+
+    #[test]
+    fn control_characters_are_refused_and_notes_keep_line_breaks() {
+        for bad in ["\u{0}", "\u{7}", "\u{1b}[31m", "\u{7f}", "\u{85}", "\u{8}"] {
+            let mut d = demographics();
+            d.family_name = format!("Love{bad}lace");
+            assert_eq!(d.validate(today()).expect_err(bad).field, "family_name");
+            let mut d = demographics();
+            d.notes = Some(format!("no{bad}te"));
+            assert_eq!(d.validate(today()).expect_err(bad).field, "notes");
+        }
+        let mut d = demographics();
+        d.notes = Some("line one\r\nline two\tend".into());
+        assert!(d.validate(today()).is_ok());
+        let mut d = demographics();
+        d.given_name = "Ada\nBeth".into();
+        assert_eq!(d.validate(today()).expect_err("newline in a name").field, "given_name");
+    }
+
+    #[test]
+    fn birth_dates_lie_between_1900_and_today_written_yyyy_mm_dd() {
+        let cases: &[(&str, bool)] = &[
+            ("1900-01-01", true),
+            ("1980-02-29", true),
+            ("2026-11-26", true),
+            ("1899-12-31", false),
+            ("-0001-01-01", false),
+            ("0000-01-01", false),
+            ("+1980-01-01", false),
+            ("19800-01-01", false),
+            ("1980-1-1", false),
+            ("1980-01-01T00:00:00Z", false),
+            ("2026-11-27", false),
+            ("9999-12-31", false),
+        ];
+        for (date, ok) in cases {
+            let mut d = demographics();
+            d.birth_date = (*date).into();
+            match d.validate(today()) {
+                Ok(valid) => assert!(*ok && valid.birth_date == *date, "{date} accepted"),
+                Err(e) => assert!(!*ok && e.field == "birth_date", "{date}: {e}"),
+            }
+        }
+    }
+
+    #[test]
+    fn times_before_1900_are_refused() {
+        assert!(timestamp("t", "1900-01-01T00:00:00Z").is_ok());
+        for bad in [
+            "1899-12-31T23:59:59Z",
+            "0001-01-01T00:00:00Z",
+            "1900-01-01T00:30:00+01:00",
+        ] {
+            assert_eq!(timestamp("t", bad).expect_err(bad).message, "lies before 1900-01-01");
+        }
+    }
+
+    #[test]
+    fn refused_values_are_quoted_short_and_escaped() {
+        assert_eq!(quoted("male"), "'male'");
+        let long = quoted(&"x".repeat(900_000));
+        assert_eq!(long.chars().count(), limits::QUOTED + 3);
+        assert!(long.ends_with("…'"));
+        assert_eq!(quoted("a\u{0}b\u{1b}"), "'a\\u{0}b\\u{1b}'");
+        let mut d = demographics();
+        d.sex = "x".repeat(900_000);
+        assert!(d.validate(today()).expect_err("sex").message.len() < 200);
     }
 }

@@ -3,7 +3,9 @@
 
 mod error;
 mod extract;
+mod limits;
 mod routes;
+mod serve;
 
 use std::sync::Arc;
 
@@ -12,6 +14,7 @@ use taut_app::App;
 use taut_core::differential::Ranker;
 
 pub use error::ApiError;
+pub use limits::Limits;
 
 /// Shared by every request.
 pub struct State {
@@ -19,17 +22,31 @@ pub struct State {
     pub ranker: Ranker<'static>,
 }
 
-/// The whole HTTP application.
+/// The whole HTTP application, with the default [`Limits`].
 pub fn router(app: App) -> Router {
-    let ranker = Ranker::new(app.atlas());
-    routes::routes(Arc::new(State { app, ranker }))
+    router_with(app, &Limits::default())
 }
 
-/// Serves until Ctrl-C or SIGTERM, finishing the requests in flight.
+/// The whole HTTP application with the given request limits (body size, URI and header size, timeouts).
+pub fn router_with(app: App, limits: &Limits) -> Router {
+    let ranker = Ranker::new(app.atlas());
+    routes::routes(Arc::new(State { app, ranker }), limits)
+}
+
+/// Serves with the default [`Limits`] until Ctrl-C or SIGTERM, finishing the requests in flight.
 pub async fn serve(listener: tokio::net::TcpListener, app: App) -> std::io::Result<()> {
-    axum::serve(listener, router(app))
-        .with_graceful_shutdown(shutdown())
-        .await
+    serve_with(listener, app, Limits::default()).await
+}
+
+/// Serves with the given [`Limits`] until Ctrl-C or SIGTERM, finishing the requests in flight.
+pub async fn serve_with(listener: tokio::net::TcpListener, app: App, limits: Limits) -> std::io::Result<()> {
+    let router = router_with(app, &limits);
+    serve::run(listener, router, limits, shutdown()).await
+}
+
+/// Serves any router (a test's or a benchmark's) behind the same connection handling as the API.
+pub async fn serve_router(listener: tokio::net::TcpListener, router: Router, limits: Limits) -> std::io::Result<()> {
+    serve::run(listener, router, limits, shutdown()).await
 }
 
 async fn shutdown() {

@@ -2,9 +2,10 @@
 
 use std::sync::Arc;
 
-use axum::extract::{Path, State as Shared};
+use axum::extract::{Request, State as Shared};
 use axum::http::header::{ETAG, LOCATION};
 use axum::http::{HeaderMap, HeaderValue, StatusCode};
+use axum::middleware::{Next, from_fn, map_response};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
@@ -16,16 +17,16 @@ use taut_core::differential::{Drawing, DrawnRegion, FindingStatus, MAX_AGE, Prio
 use taut_core::records::{Demographics, DemographicsPatch, EncounterInput, FindingInput, OutcomeInput, PainMarkInput};
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::limit::RequestBodyLimitLayer;
-use tower_http::timeout::TimeoutLayer;
+use tower_http::timeout::{RequestBodyDeadlineLayer, TimeoutLayer};
 use tower_http::trace::TraceLayer;
 
-use crate::State;
-use crate::error::ApiError;
-use crate::extract::{ApiJson, ApiQuery, Authed, if_match};
+use crate::error::{ApiError, json_errors};
+use crate::extract::{ApiJson, ApiQuery, Authed, Id, if_match};
+use crate::{Limits, State};
 
 type Result<T> = std::result::Result<T, ApiError>;
 
-pub fn routes(state: Arc<State>) -> Router {
+pub fn routes(state: Arc<State>, limits: &Limits) -> Router {
     let api = Router::new()
         .route("/patients", post(create_patient).get(search_patients))
         .route(
@@ -41,6 +42,10 @@ pub fn routes(state: Arc<State>) -> Router {
         .route("/differential", post(differential))
         .route("/plans/check", post(check_plan))
         .route("/audit", get(audit_log));
+    let (max_uri, max_headers) = (limits.max_uri_bytes, limits.max_header_bytes);
+    // Layers run outside in: the last added sees the request first. Every error any of them answers is turned
+    // into the JSON error shape by `json_errors`, which only the panic catcher lies outside of (and it answers
+    // JSON itself).
     Router::new()
         .route("/healthz", get(healthz))
         .nest("/api/v1", api)
@@ -48,13 +53,19 @@ pub fn routes(state: Arc<State>) -> Router {
         .method_not_allowed_fallback(|| async {
             ApiError::new(StatusCode::METHOD_NOT_ALLOWED, "method-not-allowed", "this route does not take that method")
         })
-        .layer(RequestBodyLimitLayer::new(1024 * 1024))
+        .layer(RequestBodyLimitLayer::new(limits.max_body_bytes))
+        // A body trickled in a byte at a time must not hold a connection: a hard deadline for the whole body.
+        .layer(RequestBodyDeadlineLayer::new(limits.body_read_timeout))
         // No request may hold a worker for long: a stuck client or an expensive request gets 408.
-        .layer(TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, std::time::Duration::from_secs(30)))
+        .layer(TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, limits.request_timeout))
+        .layer(from_fn(move |request: Request, next: Next| {
+            request_size_guard(request, next, max_uri, max_headers)
+        }))
         // Spans name the method and path only: query strings (`?q=` searches by patient name) never reach logs.
         .layer(TraceLayer::new_for_http().make_span_with(|request: &axum::http::Request<_>| {
             tracing::info_span!("request", method = %request.method(), path = %request.uri().path())
         }))
+        .layer(map_response(json_errors))
         .layer(CatchPanicLayer::custom(|_: Box<dyn std::any::Any + Send + 'static>| {
             tracing::error!("a request handler panicked");
             ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", "internal error").into_response()
@@ -62,12 +73,45 @@ pub fn routes(state: Arc<State>) -> Router {
         .with_state(state)
 }
 
+/// 414 for a request target longer than `max_uri` bytes, 431 for headers above `max_headers` bytes in all:
+/// answered here, in JSON, well below the sizes at which hyper itself would refuse the request without a body.
+async fn request_size_guard(request: Request, next: Next, max_uri: usize, max_headers: usize) -> Response {
+    let uri_len = request.uri().path_and_query().map_or(0, |pq| pq.as_str().len());
+    if uri_len > max_uri {
+        return ApiError::new(
+            StatusCode::URI_TOO_LONG,
+            "uri-too-long",
+            format!("the request URI is {uri_len} bytes; at most {max_uri} are accepted"),
+        )
+        .into_response();
+    }
+    let header_len: usize = request
+        .headers()
+        .iter()
+        .map(|(name, value)| name.as_str().len() + value.len())
+        .sum();
+    if header_len > max_headers {
+        return ApiError::new(
+            StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE,
+            "headers-too-large",
+            format!("the request headers are {header_len} bytes; at most {max_headers} are accepted"),
+        )
+        .into_response();
+    }
+    next.run(request).await
+}
+
 /// `200` with the store reachable, `503` otherwise: for load balancers.
 async fn healthz(Shared(state): Shared<Arc<State>>) -> Response {
     if state.app.healthy().await {
         Json(json!({"status": "ok"})).into_response()
     } else {
-        (StatusCode::SERVICE_UNAVAILABLE, Json(json!({"status": "unavailable"}))).into_response()
+        (
+            StatusCode::SERVICE_UNAVAILABLE,
+            Json(json!({"status": "unavailable", "error": {
+                "code": "unavailable", "message": "the records database does not answer", "field": null}})),
+        )
+            .into_response()
     }
 }
 
@@ -116,18 +160,14 @@ async fn search_patients(
     Ok(Json(json!({"items": page.items, "limit": limit, "next": page.next})).into_response())
 }
 
-async fn read_patient(
-    Shared(state): Shared<Arc<State>>,
-    Authed(actor): Authed,
-    Path(id): Path<String>,
-) -> Result<Response> {
+async fn read_patient(Shared(state): Shared<Arc<State>>, Authed(actor): Authed, Id(id): Id) -> Result<Response> {
     Ok(with_etag(StatusCode::OK, &state.app.patient(&actor, &id).await?))
 }
 
 async fn update_patient(
     Shared(state): Shared<Arc<State>>,
     Authed(actor): Authed,
-    Path(id): Path<String>,
+    Id(id): Id,
     headers: HeaderMap,
     ApiJson(patch): ApiJson<DemographicsPatch>,
 ) -> Result<Response> {
@@ -148,7 +188,7 @@ struct DeleteBody {
 async fn delete_patient(
     Shared(state): Shared<Arc<State>>,
     Authed(actor): Authed,
-    Path(id): Path<String>,
+    Id(id): Id,
     headers: HeaderMap,
     ApiJson(body): ApiJson<DeleteBody>,
 ) -> Result<Response> {
@@ -159,29 +199,21 @@ async fn delete_patient(
     Ok(with_etag(StatusCode::OK, &deleted))
 }
 
-async fn patient_history(
-    Shared(state): Shared<Arc<State>>,
-    Authed(actor): Authed,
-    Path(id): Path<String>,
-) -> Result<Response> {
+async fn patient_history(Shared(state): Shared<Arc<State>>, Authed(actor): Authed, Id(id): Id) -> Result<Response> {
     Ok(Json(json!({"items": state.app.patient_history(&actor, &id).await?})).into_response())
 }
 
 async fn create_encounter(
     Shared(state): Shared<Arc<State>>,
     Authed(actor): Authed,
-    Path(id): Path<String>,
+    Id(id): Id,
     ApiJson(input): ApiJson<EncounterInput>,
 ) -> Result<Response> {
     let encounter = state.app.create_encounter(&actor, &id, input).await?;
     Ok((StatusCode::CREATED, Json(encounter)).into_response())
 }
 
-async fn list_encounters(
-    Shared(state): Shared<Arc<State>>,
-    Authed(actor): Authed,
-    Path(id): Path<String>,
-) -> Result<Response> {
+async fn list_encounters(Shared(state): Shared<Arc<State>>, Authed(actor): Authed, Id(id): Id) -> Result<Response> {
     Ok(Json(json!({"items": state.app.encounters(&actor, &id).await?})).into_response())
 }
 
@@ -223,7 +255,7 @@ fn marks(body: serde_json::Value) -> Result<Vec<PainMarkInput>> {
 async fn add_pain_drawing(
     Shared(state): Shared<Arc<State>>,
     Authed(actor): Authed,
-    Path(id): Path<String>,
+    Id(id): Id,
     ApiJson(body): ApiJson<serde_json::Value>,
 ) -> Result<Response> {
     let marks = state.app.add_pain_drawing(&actor, &id, marks(body)?).await?;
@@ -233,7 +265,7 @@ async fn add_pain_drawing(
 async fn add_finding(
     Shared(state): Shared<Arc<State>>,
     Authed(actor): Authed,
-    Path(id): Path<String>,
+    Id(id): Id,
     ApiJson(input): ApiJson<FindingInput>,
 ) -> Result<Response> {
     let finding = state.app.add_finding(&actor, &id, input).await?;
@@ -243,22 +275,19 @@ async fn add_finding(
 async fn add_outcome(
     Shared(state): Shared<Arc<State>>,
     Authed(actor): Authed,
-    Path(id): Path<String>,
+    Id(id): Id,
     ApiJson(input): ApiJson<OutcomeInput>,
 ) -> Result<Response> {
     let outcome = state.app.add_outcome(&actor, &id, input).await?;
     Ok((StatusCode::CREATED, Json(outcome)).into_response())
 }
 
-async fn timeline(
-    Shared(state): Shared<Arc<State>>,
-    Authed(actor): Authed,
-    Path(id): Path<String>,
-) -> Result<Response> {
+async fn timeline(Shared(state): Shared<Arc<State>>, Authed(actor): Authed, Id(id): Id) -> Result<Response> {
     Ok(Json(state.app.timeline(&actor, &id).await?).into_response())
 }
 
 #[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
 struct AuditQuery {
     patient: Option<String>,
     after: Option<i64>,
@@ -282,9 +311,8 @@ async fn audit_log(
     Ok(Json(json!({"items": items})).into_response())
 }
 
-/// A drawn region: `"temple:right"` or `{"region": "temple:right", "intensity": 7}`.
-#[derive(Deserialize)]
-#[serde(untagged)]
+/// A drawn region: `"temple:right"` or `{"region": "temple:right", "intensity": 7}`. Read by hand rather than
+/// as an untagged enum, so a misspelt key in an object is named instead of "did not match any variant".
 enum RegionInput {
     Plain(String),
     Detailed {
@@ -292,6 +320,34 @@ enum RegionInput {
         side: Option<String>,
         intensity: Option<i64>,
     },
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RegionObject {
+    region: String,
+    side: Option<String>,
+    intensity: Option<i64>,
+}
+
+impl<'de> Deserialize<'de> for RegionInput {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> std::result::Result<RegionInput, D::Error> {
+        use serde::de::Error;
+        match serde_json::Value::deserialize(deserializer)? {
+            serde_json::Value::String(text) => Ok(RegionInput::Plain(text)),
+            object @ serde_json::Value::Object(_) => {
+                let o = RegionObject::deserialize(object).map_err(D::Error::custom)?;
+                Ok(RegionInput::Detailed {
+                    region: o.region,
+                    side: o.side,
+                    intensity: o.intensity,
+                })
+            }
+            _ => Err(D::Error::custom(
+                "a region is \"temple:right\" or {\"region\": \"temple:right\", \"intensity\": 7}",
+            )),
+        }
+    }
 }
 
 #[derive(Deserialize)]

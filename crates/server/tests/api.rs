@@ -507,7 +507,7 @@ async fn a_plan_is_checked_over_http() {
         .await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(report["totals"][0]["value"].as_f64(), Some(15.0));
-    let bad = json!({"date": "2026-11-26", "items": [{"muscle": "masseter", "side": "left", "agent": "xeomin", "dose": {"value": 15, "unit": "U"}}]});
+    let bad = json!({"date": "2026-11-26", "items": [{"muscle": "masseter", "side": "left", "agent": "xeomim", "dose": {"value": 15, "unit": "U"}}]});
     let (status, body, _) = s
         .call("POST", "/api/v1/plans/check", Some(&clinician), Some(bad), None)
         .await;
@@ -692,24 +692,39 @@ async fn refusals_failed_sign_ins_and_searches_are_audited() {
     for s in servers().await {
         let clinician = s.user("doc", "clinician", "physician").await;
         let auditor = s.user("audit", "auditor", "other").await;
-        let (status, _, _) = s.call("GET", "/api/v1/patients", Some("taut_not-a-token"), None, None).await;
+        let (status, _, _) = s
+            .call("GET", "/api/v1/patients", Some("taut_not-a-token"), None, None)
+            .await;
         assert_eq!(status, StatusCode::UNAUTHORIZED);
         let (status, _, _) = s.call("GET", "/api/v1/audit", Some(&clinician), None, None).await;
         assert_eq!(status, StatusCode::FORBIDDEN);
         for mrn in ["MRN-1", "MRN-2"] {
-            s.call("POST", "/api/v1/patients", Some(&clinician), Some(ada(mrn)), None).await;
+            s.call("POST", "/api/v1/patients", Some(&clinician), Some(ada(mrn)), None)
+                .await;
         }
-        let (_, found, _) = s.call("GET", "/api/v1/patients?q=lovelace", Some(&clinician), None, None).await;
+        let (_, found, _) = s
+            .call("GET", "/api/v1/patients?q=lovelace", Some(&clinician), None, None)
+            .await;
         assert_eq!(found["items"].as_array().map(Vec::len), Some(2));
 
-        let (status, log, _) = s.call("GET", "/api/v1/audit?limit=1000", Some(&auditor), None, None).await;
+        let (status, log, _) = s
+            .call("GET", "/api/v1/audit?limit=1000", Some(&auditor), None, None)
+            .await;
         assert_eq!(status, StatusCode::OK);
         let entries = log["items"].as_array().expect("items");
         let actions: Vec<&str> = entries.iter().filter_map(|e| e["action"].as_str()).collect();
         assert!(actions.contains(&"auth.failed"), "{actions:?}");
-        let refused = entries.iter().find(|e| e["action"] == "access.refused").expect("refusal audited");
+        let refused = entries
+            .iter()
+            .find(|e| e["action"] == "access.refused")
+            .expect("refusal audited");
         assert_eq!(refused["actor"], "doc");
-        assert!(refused["details"]["reason"].as_str().is_some_and(|r| r.contains("audit")), "{refused}");
+        assert!(
+            refused["details"]["reason"]
+                .as_str()
+                .is_some_and(|r| r.contains("audit")),
+            "{refused}"
+        );
         let searches: Vec<&Value> = entries.iter().filter(|e| e["action"] == "patient.search").collect();
         assert_eq!(searches.len(), 1, "one event per search, not one per patient");
         assert_eq!(searches[0]["details"]["returned"].as_array().map(Vec::len), Some(2));

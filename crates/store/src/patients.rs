@@ -211,7 +211,7 @@ enum Filter {
     All,
     /// Queries of three characters or more: trigram index (`pg_trgm` GIN, FTS5 trigram).
     Substring(String),
-    /// Shorter queries: family-name prefix, a range scan on the name index.
+    /// Shorter queries: the start of the family name or of the MRN, range scans on their indexes.
     Prefix(String),
 }
 
@@ -289,7 +289,11 @@ impl Tx {
         let cursor = after.unwrap_or(&start);
         let (filter_sql, filter_value) = match (Filter::of(q), self.engine()) {
             (Filter::All, _) => ("$1 = $1", String::new()),
-            (Filter::Prefix(p), _) => ("family_key >= $1 AND family_key < $1 || '\u{10FFFF}'", p),
+            (Filter::Prefix(p), _) => (
+                "((family_key >= $1 AND family_key < $1 || '\u{10FFFF}') \
+                 OR (mrn_key >= $1 AND mrn_key < $1 || '\u{10FFFF}'))",
+                p,
+            ),
             (Filter::Substring(s), Engine::Postgres) => (
                 "search_key LIKE $1",
                 format!("%{}%", s.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_")),

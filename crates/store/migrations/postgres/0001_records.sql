@@ -28,7 +28,7 @@ CREATE TABLE patients (
     id uuid PRIMARY KEY,
     mrn text NOT NULL,
     -- The MRN as compared: NFKC, case-folded, invisible characters removed (computed by the application).
-    mrn_key text NOT NULL,
+    mrn_key text COLLATE "C" NOT NULL,
     given_name text NOT NULL,
     family_name text NOT NULL,
     birth_date date NOT NULL,

@@ -1,0 +1,13 @@
+//! The baseline of `bench/run.sh`: axum's hello world served by plain `axum::serve`, so the API's figures can
+//! be read as a share of what the same machine does with no application at all.
+//!
+//! `cargo run --release -p taut-server --example hello -- 127.0.0.1:18081`
+
+#[tokio::main]
+async fn main() -> std::io::Result<()> {
+    let address = std::env::args().nth(1).unwrap_or_else(|| "127.0.0.1:18081".to_owned());
+    let app = axum::Router::new().route("/", axum::routing::get(|| async { "Hello, World!" }));
+    let listener = tokio::net::TcpListener::bind(&address).await?;
+    println!("hello serving on http://{}", listener.local_addr()?);
+    axum::serve(listener, app).await
+}
