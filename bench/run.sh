@@ -72,6 +72,13 @@ hello_start=$(wait_ready "http://127.0.0.1:$HELLO_PORT/" "$start")
 hello_rss=$(rss_mb "${pids[-1]}")
 read -r h_rps h_p50 h_p99 h_err < <(load "$CONNECTIONS" "$DURATION" "http://127.0.0.1:$HELLO_PORT/")
 
+# The same hello world through Taut's connection handling (header timeout, connection cap).
+taskset -c "$SERVER_CPU" "$HELLO" "127.0.0.1:$((HELLO_PORT + 2))" hardened > /dev/null &
+pids+=($!)
+wait_ready "http://127.0.0.1:$((HELLO_PORT + 2))/" "$(date +%s%N)" > /dev/null
+read -r k_rps k_p50 k_p99 k_err < <(load "$CONNECTIONS" "$DURATION" "http://127.0.0.1:$((HELLO_PORT + 2))/")
+kill "${pids[-1]}"
+
 # Taut over SQLite with the demo data; the token is the last line of the demo banner.
 db="sqlite://$work/bench.db"
 "$TAUT" demo --database "$db" > "$work/demo.txt"
@@ -94,6 +101,7 @@ echo
 echo "| target | connections | duration | req/s | vs hello | p50 | p99 | errors |"
 echo "|---|---|---|---|---|---|---|---|"
 echo "| hello world (axum::serve) | $CONNECTIONS | $DURATION | $h_rps | 100 % | $h_p50 | $h_p99 | $h_err |"
+echo "| hello world (taut_server::serve_router) | $CONNECTIONS | $DURATION | $k_rps | $(ratio "$k_rps" "$h_rps") | $k_p50 | $k_p99 | $k_err |"
 echo "| GET /healthz (SQLite ping) | $CONNECTIONS | $DURATION | $z_rps | $(ratio "$z_rps" "$h_rps") | $z_p50 | $z_p99 | $z_err |"
 echo "| POST /api/v1/differential | $CONNECTIONS | $DURATION | $d_rps | $(ratio "$d_rps" "$h_rps") | $d_p50 | $d_p99 | $d_err |"
 echo "| POST /api/v1/differential (soak) | $SOAK_CONNECTIONS | $SOAK | $s_rps | $(ratio "$s_rps" "$h_rps") | $s_p50 | $s_p99 | $s_err |"

@@ -1,7 +1,9 @@
 //! The baseline of `bench/run.sh`: axum's hello world served by plain `axum::serve`, so the API's figures can
 //! be read as a share of what the same machine does with no application at all.
 //!
-//! `cargo run --release -p taut-server --example hello -- 127.0.0.1:18081`
+//! `cargo run --release -p taut-server --example hello -- 127.0.0.1:18081 [hardened]`: with `hardened`, the same
+//! hello world is served through Taut's own connection handling (`taut_server::serve_router`: header timeout,
+//! connection cap), to show what that costs apart from the application.
 
 #[tokio::main]
 async fn main() -> std::io::Result<()> {
@@ -9,5 +11,8 @@ async fn main() -> std::io::Result<()> {
     let app = axum::Router::new().route("/", axum::routing::get(|| async { "Hello, World!" }));
     let listener = tokio::net::TcpListener::bind(&address).await?;
     println!("hello serving on http://{}", listener.local_addr()?);
+    if std::env::args().nth(2).as_deref() == Some("hardened") {
+        return taut_server::serve_router(listener, app, taut_server::Limits::default()).await;
+    }
     axum::serve(listener, app).await
 }
