@@ -79,10 +79,13 @@ pub async fn seed(app: &App, patients: usize, progress: impl Fn(usize)) -> Resul
     let clinician = app.authenticate(&token).await?;
     let now = time::OffsetDateTime::now_utc();
     let mut rng = Rng(u64::try_from(now.unix_timestamp_nanos() & 0xFFFF_FFFF_FFFF).unwrap_or(7) | 1);
+    // MRNs are this run's random tag and a counter: unique within the run by construction, and across runs
+    // unless two runs draw the same 32-bit tag.
+    let tag = format!("{:08X}", rng.next() & 0xFFFF_FFFF);
     let mut written = 0;
     while written < patients {
         let batch = (written..patients.min(written + BATCH))
-            .map(|_| synthetic_patient(app, &mut rng, now))
+            .map(|i| synthetic_patient(app, &mut rng, now, &format!("DEMO-{tag}-{i:07}")))
             .collect::<Result<Vec<_>, _>>()?;
         written += app.import_patients(&clinician, batch).await?.len();
         // Sealing as the batches land keeps each sealing pass, and its memory, small.
@@ -97,10 +100,10 @@ pub async fn seed(app: &App, patients: usize, progress: impl Fn(usize)) -> Resul
     })
 }
 
-fn synthetic_patient(app: &App, rng: &mut Rng, now: time::OffsetDateTime) -> Result<NewPatient, AppError> {
+fn synthetic_patient(app: &App, rng: &mut Rng, now: time::OffsetDateTime, mrn: &str) -> Result<NewPatient, AppError> {
     let year = 1950 + rng.below(55);
     let demographics = Demographics {
-        mrn: format!("DEMO-{}", &uuid_suffix(rng)),
+        mrn: mrn.to_owned(),
         given_name: rng.pick(GIVEN).into(),
         family_name: rng.pick(FAMILY).into(),
         birth_date: format!("{year}-{:02}-{:02}", 1 + rng.below(12), 1 + rng.below(28)),
@@ -197,10 +200,6 @@ fn synthetic_patient(app: &App, rng: &mut Rng, now: time::OffsetDateTime) -> Res
         threshold += 0.3 + rng.below(5) as f64 / 10.0;
     }
     Ok(NewPatient { demographics, visits })
-}
-
-fn uuid_suffix(rng: &mut Rng) -> String {
-    format!("{:08X}", rng.next() & 0xFFFF_FFFF)
 }
 
 fn hex(bytes: &[u8]) -> String {
