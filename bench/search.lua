@@ -1,5 +1,6 @@
--- Patient searches that a front desk types: surname fragments, MRN fragments, a short prefix.
-local queries = { "berg", "ferro", "hosh", "demo-a", "demo-1f", "jan", "ca", "galvin", "ilves", "demo-00" }
+-- Patient searches as a front desk types them: a surname, a fragment of one, a given name, an MRN fragment, a
+-- two-letter start.
+local queries = { "lindberg", "kov", "chloe", "salres", "demo-", "0001234", "ab", "torsi", "petsen", "nakamura" }
 local i = 0
 request = function()
   i = i % #queries + 1

@@ -3,6 +3,7 @@
 # 64 connections the /healthz baseline, the timeline read and patient search in the same run.
 #   bash bench/store.sh sqlite 100000
 #   bash bench/store.sh postgres 100000       # PostgreSQL at 127.0.0.1:5432, database test, a fresh schema
+#   SERVE_FLAGS="--sqlite-synchronous normal" bash bench/store.sh sqlite 100000
 # Server on core 0, wrk on core 1 (2-core machine). Prints the numbers docs/performance.md records.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -17,16 +18,17 @@ case $engine in
   sqlite) db="sqlite://$work/bench.db" ;;
   postgres)
     schema="bench_$$"
-    psql -h 127.0.0.1 -U postgres -d test -qc "DROP SCHEMA IF EXISTS $schema CASCADE; CREATE SCHEMA $schema"
+    psql -h 127.0.0.1 -U postgres -d test -qc "SET client_min_messages = warning; DROP SCHEMA IF EXISTS $schema CASCADE; CREATE SCHEMA $schema"
     db="postgres://postgres@127.0.0.1:5432/test?options=-c%20search_path%3D$schema" ;;
   *) echo "engine: sqlite or postgres" >&2; exit 2 ;;
 esac
 start=$(date +%s.%N)
-token=$($bin demo --patients "$patients" --database "$db" | tail -1)
+token=$($bin demo --patients "$patients" --database "$db" 2>/dev/null | tail -1)
 end=$(date +%s.%N)
 echo "demo --patients $patients on $engine: $(echo "$end - $start" | bc) s"
+[ "$engine" = postgres ] && psql -h 127.0.0.1 -U postgres -d test -qc "ANALYZE $schema.patients"
 port=$((20000 + RANDOM % 20000))
-taskset -c 0 $bin serve --listen 127.0.0.1:$port --database "$db" --db-pool-size 16 >/dev/null 2>&1 &
+taskset -c 0 $bin serve --listen 127.0.0.1:$port --database "$db" --db-pool-size 16 ${SERVE_FLAGS:-} >/dev/null 2>&1 &
 server=$!
 trap 'kill $server 2>/dev/null; rm -rf "$work"' EXIT
 for _ in $(seq 50); do curl -sf "http://127.0.0.1:$port/healthz" >/dev/null && break; sleep 0.1; done
@@ -37,4 +39,4 @@ echo "== /healthz";                    run "http://127.0.0.1:$port/healthz"
 echo "== GET /patients/{id}/timeline"; run "http://127.0.0.1:$port/api/v1/patients/$id/timeline"
 echo "== GET /patients?q=… (search)";  run -s bench/search.lua "http://127.0.0.1:$port"
 $bin audit verify --database "$db" | tail -1
-[ "$engine" = postgres ] && psql -h 127.0.0.1 -U postgres -d test -qc "DROP SCHEMA $schema CASCADE"
+[ "$engine" = postgres ] && psql -h 127.0.0.1 -U postgres -d test -qc "SET client_min_messages = warning; DROP SCHEMA $schema CASCADE"

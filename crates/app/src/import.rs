@@ -1,13 +1,17 @@
 //! Many patients with their visits in one transaction: for demo data, and for importing records from elsewhere.
-//! Everything is validated first; then all is written, each record audited as if entered singly, or nothing is.
+//! Everything is validated first; then all is written in one transaction, each record audited as if entered
+//! singly, or nothing is.
 
 use taut_core::records::{Demographics, EncounterInput, FindingInput, OutcomeInput, PainMarkInput};
 
 use crate::access::{Actor, Permission};
-use crate::records::{
-    validate_marks, write_encounter, write_finding, write_outcome, write_pain_drawing, write_patient,
+use taut_core::exam::classify;
+use taut_store::{
+    Bulk, BulkAuthor, BulkEvent, EncounterRecord, FindingRecord, OutcomeRecord, PainMarkRecord, PatientRecord,
 };
-use crate::{App, AppError, now};
+
+use crate::records::validate_marks;
+use crate::{App, AppError, new_id, now, now_text};
 
 /// A patient to import, with their visits.
 #[derive(Debug, Clone)]
@@ -69,25 +73,85 @@ impl App {
             }
             valid.push((demographics, visits));
         }
-        let mut tx = self.store.begin().await?;
+        // Built in memory, then written with a few multi-row statements per table.
+        let at = now_text();
+        let author = actor.author()?;
+        let mut bulk = Bulk::default();
+        let event = |action, patient_id: &str, record_type, record_id: &str| BulkEvent {
+            action,
+            patient_id: patient_id.to_owned(),
+            record_type,
+            record_id: record_id.to_owned(),
+        };
         let mut ids = Vec::with_capacity(valid.len());
         for (demographics, visits) in valid {
-            let patient = write_patient(&mut tx, actor, demographics).await?;
+            let patient = PatientRecord {
+                id: new_id(),
+                demographics,
+                version: 1,
+                created_at: at.clone(),
+                updated_at: at.clone(),
+                deleted_at: None,
+                delete_reason: None,
+            };
+            let pid = patient.id.clone();
+            bulk.events.push(event("patient.create", &pid, "patient", &pid));
             for (fields, marks, findings, outcomes) in visits {
-                let encounter = write_encounter(&mut tx, actor, &patient.id, fields).await?;
+                let encounter = EncounterRecord {
+                    id: new_id(),
+                    patient_id: pid.clone(),
+                    fields,
+                    clinician_id: author.to_owned(),
+                    created_at: at.clone(),
+                };
+                let eid = encounter.id.clone();
+                bulk.events.push(event("encounter.create", &pid, "encounter", &eid));
                 if !marks.is_empty() {
-                    write_pain_drawing(&mut tx, actor, &encounter, marks).await?;
+                    bulk.events.push(event("pain-drawing.create", &pid, "encounter", &eid));
                 }
-                for finding in findings {
-                    write_finding(&mut tx, actor, &encounter, finding).await?;
+                bulk.pain_marks.extend(marks.into_iter().map(|mark| PainMarkRecord {
+                    id: new_id(),
+                    encounter_id: eid.clone(),
+                    mark,
+                    created_at: at.clone(),
+                }));
+                for fields in findings {
+                    let finding = FindingRecord {
+                        id: new_id(),
+                        encounter_id: eid.clone(),
+                        classification: classify(&fields.signs),
+                        fields,
+                        created_at: at.clone(),
+                    };
+                    bulk.events.push(event("finding.create", &pid, "finding", &finding.id));
+                    bulk.findings.push(finding);
                 }
-                for mut outcome in outcomes {
-                    outcome.encounter_id = Some(encounter.id.clone());
-                    write_outcome(&mut tx, actor, &patient.id, outcome).await?;
+                for mut fields in outcomes {
+                    fields.encounter_id = Some(eid.clone());
+                    let outcome = OutcomeRecord {
+                        id: new_id(),
+                        patient_id: pid.clone(),
+                        fields,
+                        created_at: at.clone(),
+                    };
+                    bulk.events.push(event("outcome.create", &pid, "outcome", &outcome.id));
+                    bulk.outcomes.push(outcome);
                 }
+                bulk.encounters.push(encounter);
             }
-            ids.push(patient.id);
+            bulk.patients.push(patient);
+            ids.push(pid);
         }
+        let mut tx = self.store.begin().await?;
+        tx.insert_bulk(
+            &bulk,
+            BulkAuthor {
+                user_id: author,
+                name: &actor.name,
+                at: &at,
+            },
+        )
+        .await?;
         tx.commit().await?;
         Ok(ids)
     }

@@ -39,6 +39,15 @@ pub struct DatabaseArgs {
         default_value_t = 5_000
     )]
     pub lock_timeout_ms: u64,
+    /// SQLite: `full` syncs every commit to disk (a committed record survives a power cut); `normal` survives a
+    /// crashed process but may lose the last commits on a power cut, for more write throughput.
+    #[arg(
+        long = "sqlite-synchronous",
+        env = "TAUT_SQLITE_SYNCHRONOUS",
+        default_value = "full",
+        value_parser = ["full", "normal"]
+    )]
+    pub sqlite_synchronous: String,
 }
 
 /// What the database holds: real records, or the synthetic demo.
@@ -81,6 +90,7 @@ impl DatabaseArgs {
             statement_timeout: Duration::from_millis(self.statement_timeout_ms),
             lock_timeout: Duration::from_millis(self.lock_timeout_ms),
             create,
+            sqlite_sync_every_commit: self.sqlite_synchronous != "normal",
             ..DatabaseConfig::default()
         }
     }

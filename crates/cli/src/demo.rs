@@ -8,8 +8,15 @@ use taut_core::records::{Demographics, EncounterInput, FindingInput, OutcomeInpu
 const GIVEN: &[&str] = &[
     "Ana", "Ben", "Chloe", "Dev", "Elif", "Farah", "Goran", "Hana", "Ivo", "Jana", "Kofi", "Lena",
 ];
-const FAMILY: &[&str] = &[
-    "Abara", "Berg", "Castell", "Dunmore", "Eklund", "Ferro", "Galvin", "Hoshino", "Ilves", "Jansen",
+/// Invented family names are a start and an ending of these (400 names), so that a large demo spreads like a
+/// real register rather than repeating ten names.
+const FAMILY_START: &[&str] = &[
+    "Ab", "Ber", "Cas", "Dun", "Ek", "Fer", "Gal", "Hos", "Il", "Jan", "Kov", "Lind", "Mor", "Nak", "Os", "Pet",
+    "Quin", "Ros", "Sal", "Tor",
+];
+const FAMILY_END: &[&str] = &[
+    "ara", "berg", "tell", "more", "lund", "ro", "vin", "hino", "ves", "sen", "acs", "gren", "eau", "amura", "borne",
+    "rov", "lan", "si", "az", "res",
 ];
 /// Muscles whose trigger points are common in practice; the demo's patients have one of them.
 const COMMON: &[&str] = &[
@@ -105,7 +112,7 @@ fn synthetic_patient(app: &App, rng: &mut Rng, now: time::OffsetDateTime, mrn: &
     let demographics = Demographics {
         mrn: mrn.to_owned(),
         given_name: rng.pick(GIVEN).into(),
-        family_name: rng.pick(FAMILY).into(),
+        family_name: format!("{}{}", rng.pick(FAMILY_START), rng.pick(FAMILY_END)),
         birth_date: format!("{year}-{:02}-{:02}", 1 + rng.below(12), 1 + rng.below(28)),
         sex: rng.pick(&["female", "male"]).into(),
         weight_kg: Some(50.0 + rng.below(50) as f64),

@@ -8,6 +8,7 @@
 //! global lock.
 
 pub mod audit;
+mod bulk;
 mod clinical;
 mod engine;
 mod error;
@@ -23,6 +24,7 @@ use std::time::Duration;
 use sqlx::{PgPool, Postgres, Sqlite, SqlitePool, Transaction};
 
 pub use audit::{AuditEntry, AuditKey, ChainBreak, Checkpoint, NewAudit, SealReport};
+pub use bulk::{Bulk, BulkAuthor, BulkEvent};
 pub use clinical::{EncounterRecord, FindingRecord, OutcomeRecord, PainMarkRecord};
 pub use error::StoreError;
 pub use patients::{PatientCursor, PatientPage, PatientRecord, PatientVersion};
@@ -49,6 +51,10 @@ pub struct StoreConfig {
     pub acquire_timeout: Duration,
     /// Create the SQLite file when it does not exist; otherwise a mistyped path is refused.
     pub create: bool,
+    /// SQLite only: `true` (the default) syncs every commit to disk, so a committed record survives a power cut;
+    /// `false` (`synchronous=NORMAL`) survives a crash of the process or the operating system's processes but
+    /// may lose the last commits on a power cut, for several times the write throughput.
+    pub sqlite_sync_every_commit: bool,
 }
 
 impl Default for StoreConfig {
@@ -59,6 +65,7 @@ impl Default for StoreConfig {
             lock_timeout: Duration::from_secs(5),
             acquire_timeout: Duration::from_secs(5),
             create: false,
+            sqlite_sync_every_commit: true,
         }
     }
 }

@@ -151,16 +151,16 @@ const COLUMNS: &str = "id, mrn, given_name, family_name, birth_date, sex, weight
                        given_key";
 
 /// The demographics as bound to `$1`-`$15`, shared by insert and update: the ten fields, then the derived keys.
-struct Bound {
-    mrn_key: String,
-    birth_date: Day,
-    search_key: String,
-    family_key: String,
-    given_key: String,
+pub(crate) struct Bound {
+    pub(crate) mrn_key: String,
+    pub(crate) birth_date: Day,
+    pub(crate) search_key: String,
+    pub(crate) family_key: String,
+    pub(crate) given_key: String,
 }
 
 impl Bound {
-    fn of(d: &Demographics) -> Bound {
+    pub(crate) fn of(d: &Demographics) -> Bound {
         let family_key = d.family_name.to_lowercase();
         let given_key = d.given_name.to_lowercase();
         Bound {
@@ -287,6 +287,7 @@ impl Tx {
     ) -> Result<PatientPage, StoreError> {
         let start = PatientCursor::start();
         let cursor = after.unwrap_or(&start);
+        let like = |s: &str| format!("%{}%", s.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_"));
         let (filter_sql, filter_value) = match (Filter::of(q), self.engine()) {
             (Filter::All, _) => ("$1 = $1", String::new()),
             (Filter::Prefix(p), _) => (
@@ -294,14 +295,22 @@ impl Tx {
                  OR (mrn_key >= $1 AND mrn_key < $1 || '\u{10FFFF}'))",
                 p,
             ),
-            (Filter::Substring(s), Engine::Postgres) => (
-                "search_key LIKE $1",
-                format!("%{}%", s.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_")),
-            ),
-            (Filter::Substring(s), Engine::Sqlite) => (
-                "rowid IN (SELECT rowid FROM patients_search WHERE patients_search MATCH $1)",
-                format!("\"{}\"", s.replace('"', "\"\"")),
-            ),
+            // PostgreSQL's planner knows from pg_trgm's statistics whether to use the trigram index or to walk
+            // the name index and filter.
+            (Filter::Substring(s), Engine::Postgres) => ("search_key LIKE $1", like(&s)),
+            // SQLite's does not: a rare term is looked up in the trigram index and its few rows sorted; a common
+            // one ("demo-", a frequent surname) walks the name index and stops at the page's end.
+            (Filter::Substring(s), Engine::Sqlite) => {
+                let phrase = format!("\"{}\"", s.replace('"', "\"\""));
+                if self.common_term(&phrase).await? {
+                    ("search_key LIKE $1 ESCAPE '\\'", like(&s))
+                } else {
+                    (
+                        "rowid IN (SELECT rowid FROM patients_search WHERE patients_search MATCH $1)",
+                        phrase,
+                    )
+                }
+            }
         };
         let sql = sqlx::AssertSqlSafe(format!(
             "SELECT {COLUMNS} FROM patients WHERE deleted_at IS NULL AND {filter_sql} \
@@ -326,6 +335,16 @@ impl Tx {
             items: rows.into_iter().map(PatientRow::record).collect(),
             next,
         })
+    }
+
+    /// Whether a trigram phrase matches so many patients (SQLite) that walking the name index is faster than
+    /// sorting the matches.
+    async fn common_term(&mut self, phrase: &str) -> Result<bool, StoreError> {
+        const COMMON: i64 = 2_000;
+        let sql = "SELECT COUNT(*) FROM (SELECT 1 FROM patients_search WHERE patients_search MATCH $1 LIMIT $2)";
+        let (count,): (i64,) =
+            on_tx!(self, conn => sqlx::query_as(sql).bind(phrase).bind(COMMON).fetch_one(conn).await)?;
+        Ok(count >= COMMON)
     }
 
     /// Replaces the demographics if the stored version is still `expected_version`; keeps the new state in the

@@ -471,3 +471,45 @@ async fn backup_copies_a_live_sqlite_database() {
     assert_eq!(tx.search_patients("", 10, None).await.expect("search").items.len(), 1);
     assert_eq!(restored.engine(), Engine::Sqlite);
 }
+
+#[tokio::test]
+async fn common_and_rare_search_terms_find_the_same_rows_in_name_order() {
+    for store in backends().await {
+        let clinician = user(&store, "doc").await;
+        // 2,100 patients are called Ada (common: more than the 2,000 a trigram lookup sorts); 100 have "ng2".
+        let bulk = taut_store::Bulk {
+            patients: (0..2100)
+                .map(|i| patient(&format!("X-{i}"), &format!("Ng{:04}", 2099 - i)))
+                .collect(),
+            ..taut_store::Bulk::default()
+        };
+        let author = taut_store::BulkAuthor {
+            user_id: &clinician.id,
+            name: "doc",
+            at: "2026-11-26T09:00:00.000000Z",
+        };
+        let mut tx = store.begin().await.expect("begin");
+        tx.insert_bulk(&bulk, author).await.expect("bulk insert");
+        tx.commit().await.expect("commit");
+        let mut tx = store.begin().await.expect("begin");
+        let common = tx
+            .search_patients("ada", 3, None)
+            .await
+            .expect("common term: every patient is Ada");
+        assert_eq!(
+            tx.search_patients("ng2", 200, None).await.expect("rarer").items.len(),
+            100
+        );
+        let names: Vec<&str> = common
+            .items
+            .iter()
+            .map(|p| p.demographics.family_name.as_str())
+            .collect();
+        assert_eq!(names, ["Ng0000", "Ng0001", "Ng0002"], "{:?}", store.engine());
+        let next = PatientCursor::decode(common.next.as_deref().expect("more pages")).expect("cursor");
+        let second = tx.search_patients("ada", 2, Some(&next)).await.expect("second page");
+        assert_eq!(second.items[0].demographics.family_name, "Ng0003");
+        let rare = tx.search_patients("ng2099", 10, None).await.expect("rare term");
+        assert_eq!(mrns(&rare), ["X-0"], "{:?}", store.engine());
+    }
+}

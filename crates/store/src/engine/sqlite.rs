@@ -11,12 +11,16 @@ use crate::{StoreConfig, StoreError, redact};
 pub static MIGRATIONS: Migrator = sqlx::migrate!("migrations/sqlite");
 
 /// Opens the writer pool (one connection) and the reader pool. WAL lets readers run beside the writer;
-/// `synchronous=FULL` makes every commit durable; foreign keys are enforced.
+/// `synchronous=FULL` (unless configured otherwise) makes every commit durable; foreign keys are enforced.
 pub async fn connect(url: &str, config: &StoreConfig) -> Result<(SqlitePool, SqlitePool), StoreError> {
     let options = SqliteConnectOptions::from_str(url)
         .map_err(|e| StoreError::Config(format!("{}: {e}", redact(url))))?
         .journal_mode(SqliteJournalMode::Wal)
-        .synchronous(SqliteSynchronous::Full)
+        .synchronous(if config.sqlite_sync_every_commit {
+            SqliteSynchronous::Full
+        } else {
+            SqliteSynchronous::Normal
+        })
         .foreign_keys(true)
         .busy_timeout(config.lock_timeout)
         // A 64 MiB page cache per connection (SQLite's default is 2 MiB): indexes of a clinic's records stay
