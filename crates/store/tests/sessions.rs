@@ -209,3 +209,14 @@ async fn procedures_read_back_with_their_sites_in_order() {
         assert!(tx.insert_procedure(&backwards).await.is_err());
     }
 }
+
+#[tokio::test]
+async fn a_live_patient_is_found_by_mrn_as_mrns_compare() {
+    for store in backends().await {
+        let (_, patient, _) = setting(&store).await;
+        let mut tx = store.begin_read().await.expect("begin");
+        assert_eq!(tx.patient_by_mrn("mrn-1").await.expect("found").id, patient.id);
+        assert_eq!(tx.patient_by_mrn("ＭＲＮ-１").await.expect("found").id, patient.id);
+        assert!(matches!(tx.patient_by_mrn("MRN-2").await, Err(StoreError::NotFound)));
+    }
+}
