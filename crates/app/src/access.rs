@@ -79,6 +79,10 @@ pub enum Permission {
     ReadAudit,
     ManageUsers,
     UseDifferential,
+    /// Create, edit, sign and withdraw treatment plans.
+    WritePlan,
+    /// Record procedures (which ones also depends on the clinic's [`Policy`]).
+    WriteProcedure,
 }
 
 impl fmt::Display for Permission {
@@ -94,6 +98,8 @@ impl fmt::Display for Permission {
             Permission::ReadAudit => "read the audit log",
             Permission::ManageUsers => "manage users",
             Permission::UseDifferential => "run the differential",
+            Permission::WritePlan => "write treatment plans",
+            Permission::WriteProcedure => "record procedures",
         };
         f.write_str(text)
     }

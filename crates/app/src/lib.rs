@@ -6,6 +6,7 @@ mod access;
 mod import;
 mod records;
 mod sealer;
+mod sessions;
 mod users;
 
 use taut_atlas::Atlas;
@@ -17,11 +18,13 @@ pub use access::{Actor, PROFESSIONS, Permission, Policy, Role, parse_profession}
 pub use import::{NewPatient, NewVisit};
 pub use records::{EncounterDetail, Timeline};
 pub use sealer::spawn_sealer;
+pub use sessions::{ConsentInput, PlanRequest, ProcedureDetail, ProcedureInput, SignRequest, SiteInput};
 pub use taut_store::StoreConfig as DatabaseConfig;
 pub use taut_store::{
     AuditEntry, AuditKey, ChainBreak, EncounterRecord, FindingRecord, OutcomeRecord, PainMarkRecord, PatientPage,
     PatientRecord, PatientVersion, UserRecord, redact,
 };
+pub use taut_store::{Consent, PlanRecord, PlanVersion, ProcedureRecord, SiteRecord};
 
 /// Why an operation failed, in terms an interface maps to a status code.
 #[derive(Debug, thiserror::Error)]
@@ -39,6 +42,9 @@ pub enum AppError {
     VersionRequired(String),
     #[error("{0}")]
     Invalid(Invalid),
+    /// Signing a plan with an error finding without a written override reason.
+    #[error("{0}")]
+    OverrideRequired(String),
     #[error("{0}")]
     Store(StoreError),
 }

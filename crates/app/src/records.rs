@@ -8,7 +8,7 @@ use taut_core::records::{
 };
 use taut_store::{
     EncounterRecord, FindingRecord, OutcomeRecord, PainMarkRecord, PatientCursor, PatientPage, PatientRecord,
-    PatientVersion, StoreError, Tx,
+    PatientVersion, PlanRecord, ProcedureRecord, StoreError, Tx,
 };
 
 use crate::access::{Actor, Permission};
@@ -21,6 +21,10 @@ pub struct EncounterDetail {
     pub encounter: EncounterRecord,
     pub pain_drawing: Vec<PainMarkRecord>,
     pub findings: Vec<FindingRecord>,
+    /// Treatment plans made in the encounter, with their status.
+    pub plans: Vec<PlanRecord>,
+    /// Procedures done in the encounter.
+    pub procedures: Vec<ProcedureRecord>,
 }
 
 /// A patient's course: encounters (oldest first) with their drawings and findings, and every outcome measure.
@@ -32,7 +36,7 @@ pub struct Timeline {
 }
 
 /// A patient that exists and is not deleted.
-async fn live_patient(tx: &mut Tx, id: &str) -> Result<PatientRecord, AppError> {
+pub(crate) async fn live_patient(tx: &mut Tx, id: &str) -> Result<PatientRecord, AppError> {
     match tx.patient(id).await {
         Ok(p) if p.deleted_at.is_none() => Ok(p),
         Ok(_) | Err(StoreError::NotFound) => Err(AppError::NotFound(format!("patient {id}"))),
@@ -42,7 +46,7 @@ async fn live_patient(tx: &mut Tx, id: &str) -> Result<PatientRecord, AppError> 
 
 /// An encounter whose patient exists and is not deleted.
 /// (A deleted patient's encounter is reported as not found, without naming the patient.)
-async fn live_encounter(tx: &mut Tx, id: &str) -> Result<EncounterRecord, AppError> {
+pub(crate) async fn live_encounter(tx: &mut Tx, id: &str) -> Result<EncounterRecord, AppError> {
     let encounter = tx.encounter(id).await.map_err(AppError::store("encounter"))?;
     match live_patient(tx, &encounter.patient_id).await {
         Ok(_) => Ok(encounter),
@@ -52,7 +56,7 @@ async fn live_encounter(tx: &mut Tx, id: &str) -> Result<EncounterRecord, AppErr
 }
 
 /// The version an edit is based on: the `If-Match` header or the body's `version`, which must agree.
-fn edited_version(if_match: Option<i64>, body: Option<i64>, what: &str) -> Result<i64, AppError> {
+pub(crate) fn edited_version(if_match: Option<i64>, body: Option<i64>, what: &str) -> Result<i64, AppError> {
     match (if_match, body) {
         (Some(header), Some(field)) if header != field => Err(AppError::invalid(
             "version",
@@ -419,9 +423,11 @@ impl App {
         self.require(actor, Permission::ReadClinical).await?;
         let mut tx = self.store.begin().await?;
         live_patient(&mut tx, patient_id).await?;
-        // Four queries whatever the number of visits.
+        // Seven queries whatever the number of visits.
         let mut marks = tx.patient_pain_marks(patient_id).await?;
         let mut findings = tx.patient_findings(patient_id).await?;
+        let mut plans = tx.patient_plans(patient_id).await?;
+        let mut procedures = tx.patient_procedures(patient_id).await?;
         let encounters = tx
             .encounters(patient_id)
             .await?
@@ -431,6 +437,8 @@ impl App {
                 EncounterDetail {
                     pain_drawing: marks.extract_if(.., |m| of(&m.encounter_id)).collect(),
                     findings: findings.extract_if(.., |f| of(&f.encounter_id)).collect(),
+                    plans: plans.extract_if(.., |p| of(&p.encounter_id)).collect(),
+                    procedures: procedures.extract_if(.., |p| of(&p.encounter_id)).collect(),
                     encounter,
                 }
             })

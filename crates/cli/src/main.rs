@@ -8,6 +8,7 @@ mod differential_cmd;
 mod eval_cmd;
 mod output;
 mod plan_cmd;
+mod procedure_cmd;
 mod records_cmd;
 
 use std::process::ExitCode;
@@ -34,6 +35,8 @@ enum Command {
     Catalog(catalog_cmd::CatalogArgs),
     /// Check a treatment plan or build one from a template: doses, vials, safety findings, codes.
     Plan(plan_cmd::PlanArgs),
+    /// Recorded procedures: print a procedure note.
+    Procedure(procedure_cmd::ProcedureArgs),
     /// Serve the JSON API (and later the web interface).
     Serve(records_cmd::ServeArgs),
     /// Bring the records database schema up to date (also done by every command that opens it).
@@ -72,6 +75,7 @@ fn main() -> ExitCode {
         Command::Eval(args) => eval_cmd::run(args),
         Command::Catalog(args) => catalog_cmd::run(args),
         Command::Plan(args) => plan_cmd::run(args),
+        Command::Procedure(args) => procedure_cmd::run(args),
         Command::Serve(args) => records_cmd::serve(args),
         Command::Migrate(args) => records_cmd::migrate(args),
         Command::User(args) => records_cmd::user(args),

@@ -9,6 +9,7 @@ use clap::{Args, Subcommand};
 use taut_atlas::Atlas;
 use taut_core::plan::{self, Catalog, PatientContext, PlanInput, Report, Severity};
 
+use crate::database::{DatabaseArgs, Purpose};
 use crate::output::{Failure, print_json};
 
 #[derive(Args)]
@@ -20,10 +21,20 @@ pub struct PlanArgs {
 #[derive(Subcommand)]
 enum PlanCommand {
     /// Check a plan (JSON, `-` for standard input): exit 0 without error findings, 1 with, 2 if unreadable.
+    /// With `--patient MRN` the patient context (weight, age, allergies, conditions, medications and every
+    /// stored procedure) comes from the record instead of the file; the read is audited under the token's user.
     Check {
         file: PathBuf,
         #[arg(long)]
         json: bool,
+        /// The patient's MRN: check against the record (needs --token).
+        #[arg(long, value_name = "MRN", requires = "token")]
+        patient: Option<String>,
+        /// An API token of the user the check is done as (`taut token create`).
+        #[arg(long, env = "TAUT_TOKEN", hide_env_values = true)]
+        token: Option<String>,
+        #[command(flatten)]
+        database: DatabaseArgs,
     },
     /// Build a plan from a template and check it.
     Template {
@@ -103,7 +114,18 @@ pub fn run(args: PlanArgs) -> Result<(), Failure> {
     let (atlas, catalog) = sources()?;
     let mut assumptions: Vec<String> = Vec::new();
     let (input, json) = match args.command {
-        PlanCommand::Check { file, json } => (
+        PlanCommand::Check {
+            file,
+            json,
+            patient: Some(mrn),
+            token,
+            database,
+        } => {
+            let input = PlanInput::parse(&read(&file)?).map_err(|e| Failure::Input(e.to_string()))?;
+            let report = check_from_record(&database, token.as_deref().unwrap_or(""), &mrn, input)?;
+            return finish(&report, &[], json);
+        }
+        PlanCommand::Check { file, json, .. } => (
             PlanInput::parse(&read(&file)?).map_err(|e| Failure::Input(e.to_string()))?,
             json,
         ),
@@ -135,21 +157,43 @@ pub fn run(args: PlanArgs) -> Result<(), Failure> {
         .resolve(atlas, catalog)
         .map_err(|e| Failure::Input(e.to_string()))?;
     let report = plan::check(&resolved, catalog);
+    finish(&report, &assumptions, json)
+}
+
+/// Prints a checked plan; an error finding is exit code 1.
+fn finish(report: &Report, assumptions: &[String], json: bool) -> Result<(), Failure> {
     if json {
-        print_json(&report)?;
+        print_json(report)?;
     } else {
         if !assumptions.is_empty() {
             println!("Assumptions (confirm each)");
-            for assumption in &assumptions {
+            for assumption in assumptions {
                 println!("  - {assumption}");
             }
         }
-        print!("{}", render(&report));
+        print!("{}", render(report));
     }
     if report.has_error() {
         return Err(Failure::Found("the plan has error findings".into()));
     }
     Ok(())
+}
+
+/// `taut plan check --patient MRN`: through the app, as the token's user, against the record.
+fn check_from_record(database: &DatabaseArgs, token: &str, mrn: &str, input: PlanInput) -> Result<Report, Failure> {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| Failure::Other(e.into()))?;
+    runtime.block_on(async {
+        let app = database
+            .app(Purpose::Clinical, false, taut_app::Policy::default())
+            .await?;
+        let actor = app.authenticate(token).await.map_err(crate::records_cmd::app_failure)?;
+        app.check_plan_for_patient(&actor, mrn, input)
+            .await
+            .map_err(crate::records_cmd::app_failure)
+    })
 }
 
 /// A patient file: the "patient" object of a plan, or a whole plan file whose "patient" is taken.

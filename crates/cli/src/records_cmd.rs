@@ -176,9 +176,11 @@ fn runtime() -> Result<tokio::runtime::Runtime, Failure> {
 }
 
 /// Maps an operation's error to the CLI's exit codes: bad input 2, the rest 1.
-fn app_failure(e: AppError) -> Failure {
+pub(crate) fn app_failure(e: AppError) -> Failure {
     match e {
-        AppError::Invalid(_) | AppError::NotFound(_) | AppError::VersionRequired(_) => Failure::Input(e.to_string()),
+        AppError::Invalid(_) | AppError::NotFound(_) | AppError::VersionRequired(_) | AppError::OverrideRequired(_) => {
+            Failure::Input(e.to_string())
+        }
         other => Failure::Found(other.to_string()),
     }
 }

@@ -59,6 +59,10 @@ impl From<AppError> for ApiError {
             AppError::Conflict(m) => ApiError::new(StatusCode::CONFLICT, "conflict", m),
             AppError::VersionRequired(m) => ApiError::new(StatusCode::PRECONDITION_REQUIRED, "version-required", m),
             AppError::Invalid(invalid) => ApiError::invalid(Some(&invalid.field), invalid.message),
+            AppError::OverrideRequired(m) => ApiError {
+                field: Some("override_reason".into()),
+                ..ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "override-required", m)
+            },
             AppError::Store(cause) if cause.is_transient() => {
                 tracing::warn!(error = %cause, "records database unavailable");
                 ApiError::new(

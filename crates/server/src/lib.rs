@@ -6,6 +6,7 @@ mod extract;
 mod limits;
 mod routes;
 mod serve;
+mod sessions;
 
 use std::sync::Arc;
 

@@ -41,6 +41,16 @@ pub fn routes(state: Arc<State>, limits: &Limits) -> Router {
         .route("/encounters/{id}/findings", post(add_finding))
         .route("/differential", post(differential))
         .route("/plans/check", post(check_plan))
+        .route("/encounters/{id}/plans", post(crate::sessions::create_plan))
+        .route(
+            "/plans/{id}",
+            get(crate::sessions::read_plan).patch(crate::sessions::update_plan),
+        )
+        .route("/plans/{id}/history", get(crate::sessions::plan_history))
+        .route("/plans/{id}/sign", post(crate::sessions::sign_plan))
+        .route("/plans/{id}/withdraw", post(crate::sessions::withdraw_plan))
+        .route("/encounters/{id}/procedures", post(crate::sessions::record_procedure))
+        .route("/procedures/{id}", get(crate::sessions::read_procedure))
         .route("/audit", get(audit_log));
     let (max_uri, max_headers) = (limits.max_uri_bytes, limits.max_header_bytes);
     // Layers run outside in: the last added sees the request first. Every error any of them answers is turned

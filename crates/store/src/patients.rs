@@ -278,6 +278,16 @@ impl Tx {
         Ok(row.ok_or(StoreError::NotFound)?.record())
     }
 
+    /// The live patient with this MRN, compared as MRNs are (NFKC, any case, invisible characters ignored).
+    pub async fn patient_by_mrn(&mut self, mrn: &str) -> Result<PatientRecord, StoreError> {
+        let key = mrn_key(mrn);
+        let sql = sqlx::AssertSqlSafe(format!(
+            "SELECT {COLUMNS} FROM patients WHERE mrn_key = $1 AND deleted_at IS NULL"
+        ));
+        let row: Option<PatientRow> = on_tx!(self, conn => sqlx::query_as(sql).bind(&key).fetch_optional(conn).await)?;
+        Ok(row.ok_or(StoreError::NotFound)?.record())
+    }
+
     /// Live patients whose MRN or name contains `q` (any case), in name order, `limit` from `after` on.
     pub async fn search_patients(
         &mut self,

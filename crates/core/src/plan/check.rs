@@ -1058,7 +1058,7 @@ fn steroid_and_anesthetic_codes(
 }
 
 /// CPT 20552 (one or two muscles) or 20553 (three or more), once per session, counting each muscle on each
-/// side; ICD-10-CM myalgia codes by muscle group.
+/// side; 20560/20561 likewise for dry needling; ICD-10-CM myalgia codes by muscle group.
 fn procedure_codes(plan: &Plan<'_>, codes: &mut Vec<Code>) {
     let mut injected: Vec<(&str, Option<&str>)> = Vec::new();
     for item in plan.items.iter().filter(|i| i.kind.injection()) {
@@ -1071,6 +1071,29 @@ fn procedure_codes(plan: &Plan<'_>, codes: &mut Vec<Code>) {
         let code = if injected.len() >= 3 { "20553" } else { "20552" };
         codes.insert(
             0,
+            Code {
+                system: "CPT".into(),
+                code: code.into(),
+                units: Some(1),
+                modifier: None,
+            },
+        );
+    }
+    // Dry needling has its own pair since 1 January 2020 (APTA, "Compliance Matters: Physician Fee Schedule
+    // Coding Updates", Feb 2020): 20560 needle insertion(s) without injection(s), 1 or 2 muscles; 20561, 3 or
+    // more. Counted like 20552/20553, each muscle on each side, once per session.
+    let mut needled: Vec<(&str, Option<&str>)> = Vec::new();
+    for item in plan.items.iter().filter(|i| i.kind == Kind::DryNeedling) {
+        let key = (item.muscle.id.as_str(), item.side.as_deref());
+        if !needled.contains(&key) {
+            needled.push(key);
+        }
+    }
+    if !needled.is_empty() {
+        let code = if needled.len() >= 3 { "20561" } else { "20560" };
+        let at = usize::from(!injected.is_empty());
+        codes.insert(
+            at,
             Code {
                 system: "CPT".into(),
                 code: code.into(),

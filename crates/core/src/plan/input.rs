@@ -51,7 +51,7 @@ pub struct PastProcedure {
 
 /// The patient as the planner needs them. Allergies, conditions and medications are free text as written in the
 /// record; the planner recognises what it can and reports the rest.
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct PatientContext {
     pub weight_kg: Option<f64>,
@@ -68,7 +68,7 @@ pub struct PatientContext {
 }
 
 /// The clinic's own reconstitution of a toxin: `diluent_ml` of saline into a `vial_units` vial.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Reconstitution {
     pub agent: String,
@@ -76,7 +76,7 @@ pub struct Reconstitution {
     pub diluent_ml: f64,
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ItemInput {
     pub muscle: String,
@@ -91,7 +91,7 @@ pub struct ItemInput {
     pub points: Option<u32>,
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct PlanInput {
     pub date: String,

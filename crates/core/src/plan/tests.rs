@@ -401,6 +401,26 @@ fn codes_follow_the_billing_rules() {
         ),
         (
             vec![json!({"muscle": "trapezius", "side": "left", "agent": "dry-needling"})],
+            vec!["20560x1"],
+        ),
+        // 20560 for 1 or 2 muscles, 20561 for 3 or more (CPT 2020, per APTA Feb 2020); left and right count as two.
+        (
+            vec![
+                json!({"muscle": "trapezius", "side": "left", "agent": "dry-needling"}),
+                json!({"muscle": "trapezius", "side": "right", "agent": "dry-needling"}),
+            ],
+            vec!["20560x1"],
+        ),
+        (
+            vec![
+                json!({"muscle": "trapezius", "side": "left", "agent": "dry-needling"}),
+                json!({"muscle": "trapezius", "side": "right", "agent": "dry-needling"}),
+                json!({"muscle": "infraspinatus", "side": "left", "agent": "dry-needling"}),
+            ],
+            vec!["20561x1"],
+        ),
+        (
+            vec![json!({"muscle": "masseter", "side": "left", "agent": "manual-pressure"})],
             vec![],
         ),
     ];
