@@ -79,6 +79,7 @@ pub enum Permission {
     ReadAudit,
     ManageUsers,
     UseDifferential,
+    CheckPlan,
 }
 
 impl fmt::Display for Permission {
@@ -94,6 +95,7 @@ impl fmt::Display for Permission {
             Permission::ReadAudit => "read the audit log",
             Permission::ManageUsers => "manage users",
             Permission::UseDifferential => "run the differential",
+            Permission::CheckPlan => "check treatment plans",
         };
         f.write_str(text)
     }
@@ -112,6 +114,7 @@ impl Role {
                     | P::WritePainDrawing
                     | P::WriteOutcome
                     | P::UseDifferential
+                    | P::CheckPlan
             ),
             Role::Auditor => permission == P::ReadAudit,
             Role::Admin => permission == P::ManageUsers,

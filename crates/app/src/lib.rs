@@ -3,9 +3,11 @@
 //! nothing else writes patient data.
 
 mod access;
+mod decision;
 mod import;
 mod records;
 mod sealer;
+mod support;
 mod users;
 
 use taut_atlas::Atlas;
@@ -14,9 +16,11 @@ use taut_core::records::{Invalid, format_utc};
 use taut_store::{NewAudit, Store, StoreConfig, StoreError, Tx};
 
 pub use access::{Actor, PROFESSIONS, Permission, Policy, Role, parse_profession};
+pub use decision::VisitQuestion;
 pub use import::{NewPatient, NewVisit};
 pub use records::{EncounterDetail, Timeline};
 pub use sealer::spawn_sealer;
+pub use support::Support;
 pub use taut_store::StoreConfig as DatabaseConfig;
 pub use taut_store::{
     AuditEntry, AuditKey, ChainBreak, EncounterRecord, FindingRecord, OutcomeRecord, PainMarkRecord, PatientPage,
@@ -41,6 +45,9 @@ pub enum AppError {
     Invalid(Invalid),
     #[error("{0}")]
     Store(StoreError),
+    /// The reference data compiled into the binary (atlas, catalogs) does not load: a build that must not ship.
+    #[error("reference data: {0}")]
+    Reference(String),
 }
 
 impl AppError {
@@ -77,6 +84,7 @@ impl From<Invalid> for AppError {
 pub struct App {
     store: Store,
     atlas: &'static Atlas,
+    support: Support,
     policy: Policy,
     audit_key: AuditKey,
 }
@@ -102,6 +110,7 @@ impl App {
         App {
             store: database.0,
             atlas,
+            support: Support::new(atlas),
             policy,
             audit_key,
         }

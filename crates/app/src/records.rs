@@ -32,7 +32,7 @@ pub struct Timeline {
 }
 
 /// A patient that exists and is not deleted.
-async fn live_patient(tx: &mut Tx, id: &str) -> Result<PatientRecord, AppError> {
+pub(crate) async fn live_patient(tx: &mut Tx, id: &str) -> Result<PatientRecord, AppError> {
     match tx.patient(id).await {
         Ok(p) if p.deleted_at.is_none() => Ok(p),
         Ok(_) | Err(StoreError::NotFound) => Err(AppError::NotFound(format!("patient {id}"))),
@@ -42,7 +42,7 @@ async fn live_patient(tx: &mut Tx, id: &str) -> Result<PatientRecord, AppError> 
 
 /// An encounter whose patient exists and is not deleted.
 /// (A deleted patient's encounter is reported as not found, without naming the patient.)
-async fn live_encounter(tx: &mut Tx, id: &str) -> Result<EncounterRecord, AppError> {
+pub(crate) async fn live_encounter(tx: &mut Tx, id: &str) -> Result<EncounterRecord, AppError> {
     let encounter = tx.encounter(id).await.map_err(AppError::store("encounter"))?;
     match live_patient(tx, &encounter.patient_id).await {
         Ok(_) => Ok(encounter),

@@ -129,6 +129,19 @@ impl App {
         Actor::from_user(&owner.user)
     }
 
+    /// A named user acting through a command on this machine (`taut differential --encounter ID --user alice`).
+    /// The operator of the machine may already act for any user (`taut token create`), so this grants nothing
+    /// new; the user must exist and be enabled, and what they do is audited under their name.
+    pub async fn local_user(&self, username: &str) -> Result<Actor, AppError> {
+        let mut tx = self.store.begin_read().await?;
+        match tx.user_by_username(username.trim()).await {
+            Ok(user) if !user.disabled => Actor::from_user(&user),
+            Ok(_) => Err(AppError::Forbidden(format!("user {username} is disabled"))),
+            Err(StoreError::NotFound) => Err(AppError::invalid("user", format!("no user {username}"))),
+            Err(other) => Err(other.into()),
+        }
+    }
+
     /// Checks a user's password (for a future login form); never says which part was wrong.
     pub async fn verify_password(&self, username: &str, password: &str) -> Result<Actor, AppError> {
         let refused = || AppError::Unauthenticated("wrong username or password".into());

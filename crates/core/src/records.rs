@@ -279,6 +279,30 @@ impl Demographics {
     }
 }
 
+impl Demographics {
+    /// Age in whole years on `on`, from a valid birth date; `None` when the birth date cannot be read or lies
+    /// after `on`. The planner computes the same way (a birthday on 29 February comes on 1 March in other years).
+    pub fn age_on(&self, on: Date) -> Option<i64> {
+        let birth = Date::parse(self.birth_date.trim(), DATE_FORMAT).ok()?;
+        (birth <= on).then(|| i64::from(crate::plan::whole_years(birth, on)))
+    }
+}
+
+impl From<&Demographics> for crate::plan::PatientContext {
+    /// The patient as the planner needs them, from the record: one patient context, not two. The record keeps
+    /// no procedure history yet, so `history` is empty.
+    fn from(record: &Demographics) -> crate::plan::PatientContext {
+        crate::plan::PatientContext {
+            weight_kg: record.weight_kg,
+            birth_date: Some(record.birth_date.clone()),
+            allergies: record.allergies.clone(),
+            conditions: record.conditions.clone(),
+            medications: record.medications.clone(),
+            history: Vec::new(),
+        }
+    }
+}
+
 /// A partial update of demographics: absent fields keep their value; `null` clears an optional one.
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -464,17 +488,9 @@ impl FindingInput {
                 ),
             )
         })?;
-        let side = match (muscle.paired, self.side.as_deref().map(str::trim)) {
-            (true, Some(side @ ("left" | "right"))) => Some(side.to_owned()),
-            (true, _) => return Err(invalid("side", format!("{} is paired: give left or right", muscle.id))),
-            (false, None) => None,
-            (false, Some(_)) => {
-                return Err(invalid(
-                    "side",
-                    format!("{} is a midline muscle and takes no side", muscle.id),
-                ));
-            }
-        };
+        let side = crate::side::muscle_side(muscle, self.side.as_deref())
+            .map_err(|e| invalid("side", e.to_string()))?
+            .map(|s| s.as_str().to_owned());
         if let Some(ppt) = self.pressure_threshold_kg_cm2
             && !(ppt.is_finite() && ppt > 0.0 && ppt <= 20.0)
         {
@@ -657,6 +673,25 @@ mod tests {
         assert_eq!(valid.allergies, ["penicillin", "Latex", "Botox"]);
         assert_eq!(valid.conditions, ["hypertension", "Pregnancy"]);
         assert_eq!(valid.medications, ["warfarin", "apixaban"]);
+    }
+
+    #[test]
+    fn age_is_counted_in_whole_years_on_the_given_day() {
+        let d = demographics().validate(today()).expect("valid");
+        let on = |y, m, day| Date::from_calendar_date(y, m, day).expect("date");
+        assert_eq!(d.age_on(on(2026, time::Month::February, 28)), Some(45));
+        assert_eq!(d.age_on(on(2026, time::Month::March, 1)), Some(46));
+        assert_eq!(d.age_on(on(1979, time::Month::January, 1)), None);
+    }
+
+    #[test]
+    fn the_planner_reads_the_record_as_its_patient_context() {
+        let d = demographics().validate(today()).expect("valid");
+        let context = crate::plan::PatientContext::from(&d);
+        assert_eq!(context.birth_date.as_deref(), Some("1980-02-29"));
+        assert_eq!(context.weight_kg, Some(61.5));
+        assert_eq!(context.allergies, ["Lidocaine"]);
+        assert!(context.history.is_empty());
     }
 
     #[test]

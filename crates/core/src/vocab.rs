@@ -16,6 +16,49 @@ pub const CONDITIONS: &[&str] = &[
 /// Medication classes the planner checks a plan against.
 pub const MEDICATIONS: &[&str] = &["aminoglycoside", "anticoagulant"];
 
+/// A closed vocabulary written as an enum: its ids (kebab-case), the choices an error message lists and a
+/// parser are all derived from the enum, so the Rust type, the help text, the validation and the database's
+/// `CHECK` lists (tested against it) cannot drift apart. Derive `strum::EnumIter`, `strum::IntoStaticStr` and
+/// `strum::EnumString` with `serialize_all = "kebab-case"` and implement this with the field name used in
+/// errors.
+pub trait Vocabulary: Sized + Copy + strum::IntoEnumIterator + Into<&'static str> + 'static {
+    /// What the vocabulary is called in messages ("sex", "encounter kind").
+    const NAME: &'static str;
+
+    /// The value's id as stored and exchanged.
+    fn id(self) -> &'static str {
+        self.into()
+    }
+
+    /// Every id, in declaration order.
+    fn ids() -> Vec<&'static str> {
+        Self::iter().map(Self::id).collect()
+    }
+
+    /// The ids joined for an error message or help text: `female, male, other, unknown`.
+    fn choices() -> String {
+        Self::ids().join(", ")
+    }
+
+    /// Reads an id ignoring case, surrounding space, and `_` or a space written for `-`.
+    fn find(text: &str) -> Option<Self> {
+        let normal = text.trim().to_ascii_lowercase().replace(['_', ' '], "-");
+        Self::iter().find(|v| v.id() == normal)
+    }
+
+    /// Like [`Vocabulary::find`], with an error that quotes the value and lists the choices.
+    fn parse(text: &str) -> Result<Self, String> {
+        Self::find(text).ok_or_else(|| {
+            format!(
+                "unknown {} {}; valid: {}",
+                Self::NAME,
+                crate::records::quoted(text),
+                Self::choices()
+            )
+        })
+    }
+}
+
 /// Finds `input` in a vocabulary, ignoring case; returns the canonical spelling.
 pub fn lookup(vocabulary: &'static [&'static str], input: &str) -> Option<&'static str> {
     vocabulary
