@@ -15,7 +15,7 @@ use taut_atlas::Atlas;
 use taut_core::records::{Invalid, format_utc};
 use taut_store::{NewAudit, Store, StoreConfig, StoreError, Tx};
 
-pub use access::{Actor, PROFESSIONS, Permission, Policy, Role, parse_profession};
+pub use access::{Actor, Permission, Policy, Profession, Role, allows, granted, parse_profession, parse_role};
 pub use decision::VisitQuestion;
 pub use import::{NewPatient, NewVisit};
 pub use records::{EncounterDetail, Timeline};

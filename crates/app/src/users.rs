@@ -5,7 +5,7 @@ use argon2::password_hash::{PasswordHasher, PasswordVerifier};
 use sha2::{Digest, Sha256};
 use taut_store::{AuditEntry, ChainBreak, Checkpoint, SealReport, StoreError, UserRecord};
 
-use crate::access::{Actor, Permission, Role, parse_profession};
+use crate::access::{Actor, Permission, parse_profession, parse_role};
 use crate::{App, AppError, audit, new_id, now_text};
 
 /// Minimum password length (NIST SP 800-63B: at least 8 characters; no composition rules).
@@ -36,7 +36,7 @@ impl App {
                 "1-64 characters: letters, digits, '.', '_' or '-'",
             ));
         }
-        let role = Role::parse(role)?;
+        let role = parse_role(role)?;
         let profession = parse_profession(profession)?;
         if password.chars().count() < MIN_PASSWORD {
             return Err(AppError::invalid(

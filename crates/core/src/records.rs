@@ -6,8 +6,9 @@ use taut_atlas::{Atlas, RegionRef, Side};
 use time::format_description::well_known::Rfc3339;
 use time::{Date, OffsetDateTime};
 
+use crate::differential::Sex;
 use crate::exam::{Sign, Signs};
-use crate::vocab;
+use crate::vocab::{EncounterKind, Measure, PainQuality, Vocabulary};
 
 /// A field that failed validation.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -23,23 +24,6 @@ fn invalid(field: &str, message: impl Into<String>) -> Invalid {
         message: message.into(),
     }
 }
-
-pub const SEXES: &[&str] = &["female", "male", "other", "unknown"];
-pub const ENCOUNTER_KINDS: &[&str] = &["assessment", "procedure", "follow-up"];
-pub const PAIN_QUALITIES: &[&str] = &[
-    "aching",
-    "burning",
-    "sharp",
-    "dull",
-    "throbbing",
-    "stabbing",
-    "shooting",
-    "tingling",
-    "numbness",
-    "cramping",
-    "pressure",
-];
-pub const MEASURES: &[&str] = &["pain-nrs", "pressure-pain-threshold", "range-of-motion", "other"];
 
 const DATE_FORMAT: &[time::format_description::BorrowedFormatItem<'static>] =
     time::macros::format_description!("[year]-[month]-[day]");
@@ -92,7 +76,7 @@ pub fn quoted(value: &str) -> String {
 
 /// Finds `value` in a vocabulary, ignoring case and writing `_` or a space for `-`; a few common synonyms
 /// (`F`, `nrs`, `ppt`, `rom`, `followup`) are accepted and stored as the canonical id.
-fn choose(field: &str, vocabulary: &'static [&'static str], value: &str) -> Result<&'static str, Invalid> {
+fn choose<V: Vocabulary>(field: &str, value: &str) -> Result<&'static str, Invalid> {
     let normal = value.trim().to_ascii_lowercase().replace(['_', ' '], "-");
     let synonym = match normal.as_str() {
         "f" => "female",
@@ -103,10 +87,10 @@ fn choose(field: &str, vocabulary: &'static [&'static str], value: &str) -> Resu
         "followup" => "follow-up",
         other => other,
     };
-    vocab::lookup(vocabulary, synonym).ok_or_else(|| {
+    V::find(synonym).map(V::id).ok_or_else(|| {
         invalid(
             field,
-            format!("unknown value {}; valid: {}", quoted(value), vocabulary.join(", ")),
+            format!("unknown value {}; valid: {}", quoted(value), V::choices()),
         )
     })
 }
@@ -269,7 +253,7 @@ impl Demographics {
             given_name: text("given_name", &self.given_name, limits::NAME)?,
             family_name: text("family_name", &self.family_name, limits::NAME)?,
             birth_date: birth.format(DATE_FORMAT).unwrap_or_default(),
-            sex: choose("sex", SEXES, &self.sex)?.to_owned(),
+            sex: choose::<Sex>("sex", &self.sex)?.to_owned(),
             weight_kg: self.weight_kg,
             allergies: free_list("allergies", &self.allergies)?,
             conditions: free_list("conditions", &self.conditions)?,
@@ -366,7 +350,7 @@ pub struct EncounterFields {
 impl EncounterInput {
     pub fn validate(self, now: OffsetDateTime) -> Result<EncounterFields, Invalid> {
         Ok(EncounterFields {
-            kind: choose("kind", ENCOUNTER_KINDS, &self.kind)?.to_owned(),
+            kind: choose::<EncounterKind>("kind", &self.kind)?.to_owned(),
             occurred_at: match &self.occurred_at {
                 Some(value) => not_future("occurred_at", timestamp("occurred_at", value)?, now)?,
                 None => format_utc(now),
@@ -413,7 +397,7 @@ impl PainMarkInput {
             ));
         }
         let quality = match &self.quality {
-            Some(q) => Some(choose(&format!("{field}.quality"), PAIN_QUALITIES, q)?.to_owned()),
+            Some(q) => Some(choose::<PainQuality>(&format!("{field}.quality"), q)?.to_owned()),
             None => None,
         };
         Ok(PainMark {
@@ -536,7 +520,7 @@ pub struct OutcomeFields {
 
 impl OutcomeInput {
     pub fn validate(self, now: OffsetDateTime) -> Result<OutcomeFields, Invalid> {
-        let measure = choose("measure", MEASURES, &self.measure)?;
+        let measure = choose::<Measure>("measure", &self.measure)?;
         if !self.value.is_finite() {
             return Err(invalid("value", "must be a number"));
         }
