@@ -2,72 +2,27 @@
 
 use std::fmt;
 
-use serde::Serialize;
+use taut_core::vocab::Vocabulary;
 use taut_store::UserRecord;
 
 use crate::AppError;
 
-/// A user's role.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum Role {
-    /// Manages users; no access to clinical data.
-    Admin,
-    /// Reads and writes clinical data.
-    Clinician,
-    /// Writes demographics, pain drawings and outcome measures; not findings, plans or procedures.
-    Assistant,
-    /// Reads the audit log only.
-    Auditor,
+pub use taut_core::vocab::{Profession, Role};
+
+/// Reads a role (`clinician`); an unknown one is refused with the choices.
+pub fn parse_role(text: &str) -> Result<Role, AppError> {
+    Role::parse(text).map_err(|message| AppError::invalid("role", message))
 }
 
-impl Role {
-    pub const CHOICES: &'static str = "admin, clinician, assistant, auditor";
-
-    pub fn parse(text: &str) -> Result<Role, AppError> {
-        match text {
-            "admin" => Ok(Role::Admin),
-            "clinician" => Ok(Role::Clinician),
-            "assistant" => Ok(Role::Assistant),
-            "auditor" => Ok(Role::Auditor),
-            other => Err(AppError::invalid(
-                "role",
-                format!("unknown role '{other}'; valid: {}", Role::CHOICES),
-            )),
-        }
-    }
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Role::Admin => "admin",
-            Role::Clinician => "clinician",
-            Role::Assistant => "assistant",
-            Role::Auditor => "auditor",
-        }
-    }
-}
-
-/// What a user is trained as; decides who may sign an injection.
-pub const PROFESSIONS: &[&str] = &[
-    "physician",
-    "nurse-practitioner",
-    "physician-assistant",
-    "physical-therapist",
-    "massage-therapist",
-    "other",
-];
-
+/// Reads a profession (`physical-therapist`); an unknown one is refused with the choices.
 pub fn parse_profession(text: &str) -> Result<&'static str, AppError> {
-    PROFESSIONS.iter().copied().find(|p| *p == text).ok_or_else(|| {
-        AppError::invalid(
-            "profession",
-            format!("unknown profession '{text}'; valid: {}", PROFESSIONS.join(", ")),
-        )
-    })
+    Profession::parse(text)
+        .map(Profession::id)
+        .map_err(|message| AppError::invalid("profession", message))
 }
 
 /// An action that needs a permission.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Permission {
     ReadClinical,
     WriteDemographics,
@@ -83,6 +38,7 @@ pub enum Permission {
     WritePlan,
     /// Record procedures (which ones also depends on the clinic's [`Policy`]).
     WriteProcedure,
+    CheckPlan,
 }
 
 impl fmt::Display for Permission {
@@ -100,29 +56,65 @@ impl fmt::Display for Permission {
             Permission::UseDifferential => "run the differential",
             Permission::WritePlan => "write treatment plans",
             Permission::WriteProcedure => "record procedures",
+            Permission::CheckPlan => "check treatment plans",
         };
         f.write_str(text)
     }
 }
 
-impl Role {
-    pub fn allows(self, permission: Permission) -> bool {
-        use Permission as P;
-        match self {
-            Role::Clinician => !matches!(permission, P::ReadAudit | P::ManageUsers),
-            Role::Assistant => matches!(
-                permission,
-                P::ReadClinical
-                    | P::WriteDemographics
-                    | P::WriteEncounter
-                    | P::WritePainDrawing
-                    | P::WriteOutcome
-                    | P::UseDifferential
-            ),
-            Role::Auditor => permission == P::ReadAudit,
-            Role::Admin => permission == P::ManageUsers,
-        }
+impl Permission {
+    /// Every permission (a test checks that none is missing).
+    pub const ALL: [Permission; 13] = [
+        Permission::ReadClinical,
+        Permission::WriteDemographics,
+        Permission::WriteEncounter,
+        Permission::WritePainDrawing,
+        Permission::WriteOutcome,
+        Permission::WriteFinding,
+        Permission::DeletePatient,
+        Permission::ReadAudit,
+        Permission::ManageUsers,
+        Permission::UseDifferential,
+        Permission::CheckPlan,
+        Permission::WritePlan,
+        Permission::WriteProcedure,
+    ];
+}
+
+/// What each role may do: an explicit allow-list. A new permission is granted to nobody until it is listed here.
+pub fn granted(role: Role) -> &'static [Permission] {
+    use Permission as P;
+    match role {
+        Role::Clinician => &[
+            P::ReadClinical,
+            P::WriteDemographics,
+            P::WriteEncounter,
+            P::WritePainDrawing,
+            P::WriteOutcome,
+            P::WriteFinding,
+            P::DeletePatient,
+            P::UseDifferential,
+            P::CheckPlan,
+            P::WritePlan,
+            P::WriteProcedure,
+        ],
+        Role::Assistant => &[
+            P::ReadClinical,
+            P::WriteDemographics,
+            P::WriteEncounter,
+            P::WritePainDrawing,
+            P::WriteOutcome,
+            P::UseDifferential,
+            P::CheckPlan,
+        ],
+        Role::Auditor => &[P::ReadAudit],
+        Role::Admin => &[P::ManageUsers],
     }
+}
+
+/// Whether `role` holds `permission` (see [`granted`]).
+pub fn allows(role: Role, permission: Permission) -> bool {
+    granted(role).contains(&permission)
 }
 
 /// The authenticated user behind a request or command.
@@ -139,7 +131,7 @@ impl Actor {
         Ok(Actor {
             user_id: Some(user.id.clone()),
             name: user.username.clone(),
-            role: Role::parse(&user.role)?,
+            role: parse_role(&user.role)?,
             profession: user.profession.clone(),
         })
     }
@@ -155,7 +147,7 @@ impl Actor {
     }
 
     pub fn require(&self, permission: Permission) -> Result<(), AppError> {
-        if self.role.allows(permission) {
+        if allows(self.role, permission) {
             Ok(())
         } else {
             Err(AppError::Forbidden(format!(
@@ -222,26 +214,52 @@ mod tests {
     use super::*;
     use Permission as P;
 
+    /// Every variant is in `Permission::ALL`: adding one without listing it fails to compile here.
     #[test]
-    fn roles_grant_what_the_issue_describes() {
-        let all = [
-            P::ReadClinical,
-            P::WriteDemographics,
-            P::WriteEncounter,
-            P::WritePainDrawing,
-            P::WriteOutcome,
-            P::WriteFinding,
-            P::DeletePatient,
-            P::ReadAudit,
-            P::ManageUsers,
-            P::UseDifferential,
-        ];
-        let granted = |role: Role| all.iter().copied().filter(|p| role.allows(*p)).collect::<Vec<_>>();
+    fn every_permission_is_listed() {
+        for p in Permission::ALL {
+            match p {
+                P::ReadClinical
+                | P::WriteDemographics
+                | P::WriteEncounter
+                | P::WritePainDrawing
+                | P::WriteOutcome
+                | P::WriteFinding
+                | P::DeletePatient
+                | P::ReadAudit
+                | P::ManageUsers
+                | P::UseDifferential
+                | P::CheckPlan
+                | P::WritePlan
+                | P::WriteProcedure => {}
+            }
+        }
+        let mut unique = Permission::ALL.to_vec();
+        unique.dedup();
+        assert_eq!(unique.len(), Permission::ALL.len());
+    }
+
+    #[test]
+    fn auditors_read_the_audit_log_only() {
         assert_eq!(granted(Role::Auditor), [P::ReadAudit]);
+    }
+
+    #[test]
+    fn admins_manage_users_only() {
         assert_eq!(granted(Role::Admin), [P::ManageUsers]);
-        assert!(!Role::Assistant.allows(P::WriteFinding));
-        assert!(Role::Assistant.allows(P::WritePainDrawing) && Role::Assistant.allows(P::WriteOutcome));
-        assert!(Role::Clinician.allows(P::WriteFinding) && !Role::Clinician.allows(P::ReadAudit));
+    }
+
+    #[test]
+    fn assistants_do_not_record_findings_or_delete() {
+        assert!(!allows(Role::Assistant, P::WriteFinding));
+        assert!(!allows(Role::Assistant, P::DeletePatient));
+        assert!(allows(Role::Assistant, P::WritePainDrawing) && allows(Role::Assistant, P::WriteOutcome));
+    }
+
+    #[test]
+    fn clinicians_do_not_read_the_audit_log_or_manage_users() {
+        assert!(allows(Role::Clinician, P::WriteFinding));
+        assert!(!allows(Role::Clinician, P::ReadAudit) && !allows(Role::Clinician, P::ManageUsers));
     }
 
     #[test]

@@ -3,10 +3,12 @@
 //! nothing else writes patient data.
 
 mod access;
+mod decision;
 mod import;
 mod records;
 mod sealer;
 mod sessions;
+mod support;
 mod users;
 
 use taut_atlas::Atlas;
@@ -14,11 +16,13 @@ use taut_atlas::Atlas;
 use taut_core::records::{Invalid, format_utc};
 use taut_store::{NewAudit, Store, StoreConfig, StoreError, Tx};
 
-pub use access::{Actor, PROFESSIONS, Permission, Policy, Role, parse_profession};
+pub use access::{Actor, Permission, Policy, Profession, Role, allows, granted, parse_profession, parse_role};
+pub use decision::VisitQuestion;
 pub use import::{NewPatient, NewVisit};
 pub use records::{EncounterDetail, Timeline};
 pub use sealer::spawn_sealer;
 pub use sessions::{ConsentInput, PlanRequest, ProcedureDetail, ProcedureInput, SignRequest, SiteInput};
+pub use support::Support;
 pub use taut_store::StoreConfig as DatabaseConfig;
 pub use taut_store::{
     AuditEntry, AuditKey, ChainBreak, EncounterRecord, FindingRecord, OutcomeRecord, PainMarkRecord, PatientPage,
@@ -47,6 +51,9 @@ pub enum AppError {
     OverrideRequired(String),
     #[error("{0}")]
     Store(StoreError),
+    /// The reference data compiled into the binary (atlas, catalogs) does not load: a build that must not ship.
+    #[error("reference data: {0}")]
+    Reference(String),
 }
 
 impl AppError {
@@ -83,6 +90,7 @@ impl From<Invalid> for AppError {
 pub struct App {
     store: Store,
     atlas: &'static Atlas,
+    support: Support,
     policy: Policy,
     audit_key: AuditKey,
 }
@@ -108,6 +116,7 @@ impl App {
         App {
             store: database.0,
             atlas,
+            support: Support::new(atlas),
             policy,
             audit_key,
         }

@@ -5,7 +5,7 @@ use argon2::password_hash::{PasswordHasher, PasswordVerifier};
 use sha2::{Digest, Sha256};
 use taut_store::{AuditEntry, ChainBreak, Checkpoint, SealReport, StoreError, UserRecord};
 
-use crate::access::{Actor, Permission, Role, parse_profession};
+use crate::access::{Actor, Permission, parse_profession, parse_role};
 use crate::{App, AppError, audit, new_id, now_text};
 
 /// Minimum password length (NIST SP 800-63B: at least 8 characters; no composition rules).
@@ -36,7 +36,7 @@ impl App {
                 "1-64 characters: letters, digits, '.', '_' or '-'",
             ));
         }
-        let role = Role::parse(role)?;
+        let role = parse_role(role)?;
         let profession = parse_profession(profession)?;
         if password.chars().count() < MIN_PASSWORD {
             return Err(AppError::invalid(
@@ -129,6 +129,19 @@ impl App {
         Actor::from_user(&owner.user)
     }
 
+    /// A named user acting through a command on this machine (`taut differential --encounter ID --user alice`).
+    /// The operator of the machine may already act for any user (`taut token create`), so this grants nothing
+    /// new; the user must exist and be enabled, and what they do is audited under their name.
+    pub async fn local_user(&self, username: &str) -> Result<Actor, AppError> {
+        let mut tx = self.store.begin_read().await?;
+        match tx.user_by_username(username.trim()).await {
+            Ok(user) if !user.disabled => Actor::from_user(&user),
+            Ok(_) => Err(AppError::Forbidden(format!("user {username} is disabled"))),
+            Err(StoreError::NotFound) => Err(AppError::invalid("user", format!("no user {username}"))),
+            Err(other) => Err(other.into()),
+        }
+    }
+
     /// Checks a user's password (for a future login form); never says which part was wrong.
     pub async fn verify_password(&self, username: &str, password: &str) -> Result<Actor, AppError> {
         let refused = || AppError::Unauthenticated("wrong username or password".into());
@@ -178,7 +191,7 @@ impl App {
         if after < 0 {
             return Err(AppError::invalid("after", "must not be negative"));
         }
-        self.seal_audit().await?;
+        self.seal_for_reader().await?;
         let mut tx = self.store.begin().await?;
         let entries = tx.audit_entries(patient_id, after, limit).await?;
         audit(&mut tx, actor, "audit.read", patient_id, "audit_log", None).await?;
@@ -211,6 +224,16 @@ impl App {
         Ok(self.store.seal(&self.audit_key, &now_text()).await?)
     }
 
+    /// Seals every access that happened before this call (waiting up to a few seconds for transactions that
+    /// are still running), so that a reader of the log sees them.
+    async fn seal_for_reader(&self) -> Result<(), AppError> {
+        let patience = std::time::Duration::from_secs(5);
+        Ok(self
+            .store
+            .seal_up_to_now(&self.audit_key, &now_text(), patience)
+            .await?)
+    }
+
     /// Verifies the sealed audit trail, and its end against a checkpoint kept elsewhere: the number of entries,
     /// or the first broken one. Events not sealed yet are sealed first.
     pub async fn verify_audit(&self, checkpoint: Option<&str>) -> Result<Result<u64, ChainBreak>, AppError> {
@@ -218,13 +241,13 @@ impl App {
             Some(line) => Some(Checkpoint::parse(line).map_err(|e| AppError::invalid("checkpoint", e.to_string()))?),
             None => None,
         };
-        self.seal_audit().await?;
+        self.seal_for_reader().await?;
         Ok(self.store.verify_audit(&self.audit_key, checkpoint.as_ref()).await?)
     }
 
     /// A signed line stating the trail's current length and last hash, for the clinic to keep elsewhere.
     pub async fn audit_checkpoint(&self) -> Result<Checkpoint, AppError> {
-        self.seal_audit().await?;
+        self.seal_for_reader().await?;
         Ok(self.store.checkpoint(&self.audit_key, &now_text()).await?)
     }
 }

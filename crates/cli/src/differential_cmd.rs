@@ -1,9 +1,11 @@
 //! `taut differential`: a pain drawing in, ranked and explained trigger points out.
 
 use clap::Args;
-use taut_atlas::{Atlas, RegionRef, Side, Symptom};
-use taut_core::differential::{BodySide, Differential, Drawing, DrawnRegion, FindingStatus, PriorFinding, Ranker, Sex};
+use taut_app::{AppError, Policy, Support, VisitQuestion};
+use taut_atlas::{RegionRef, Side};
+use taut_core::differential::{BodySide, Differential, DrawingInput, FindingStatus, RegionInput};
 
+use crate::database::{DatabaseArgs, Purpose};
 use crate::output::{Failure, print_json};
 
 #[derive(Args)]
@@ -29,6 +31,15 @@ pub struct DifferentialArgs {
     /// The patient's sex: female, male, other or unknown.
     #[arg(long)]
     sex: Option<String>,
+    /// Rank from a stored visit instead: its pain drawing, its exam findings (active or latent as confirmed, "not
+    /// a trigger point" as ruled out) and the patient's age and sex. Needs --user; the read is audited.
+    #[arg(long, value_name = "ENCOUNTER_ID")]
+    encounter: Option<String>,
+    /// The user reading the records (with --encounter), as `taut user list` shows them.
+    #[arg(long, env = "TAUT_USER", value_name = "NAME")]
+    user: Option<String>,
+    #[command(flatten)]
+    database: DatabaseArgs,
     /// How many candidates to list.
     #[arg(long, default_value_t = 10)]
     top: usize,
@@ -37,14 +48,13 @@ pub struct DifferentialArgs {
 }
 
 pub fn run(args: DifferentialArgs) -> Result<(), Failure> {
-    let atlas = Atlas::embedded().map_err(|e| Failure::Found(e.to_string()))?;
-    let drawing = drawing(&args).map_err(Failure::Input)?;
-    drawing.validate(atlas).map_err(|e| Failure::Input(e.to_string()))?;
-    if args.top == 0 {
-        return Err(Failure::Input("--top must be at least 1".into()));
-    }
-    let ranker = Ranker::new(atlas);
-    let result = ranker.rank(&drawing, args.top);
+    let result = match &args.encounter {
+        Some(encounter) => from_encounter(&args, encounter)?,
+        None => {
+            let support = Support::embedded().map_err(|e| Failure::Found(e.to_string()))?;
+            support.differential(&input(&args)?).map_err(|e| failure(&args, e))?
+        }
+    };
     if args.json {
         return print_json(&result);
     }
@@ -52,70 +62,134 @@ pub fn run(args: DifferentialArgs) -> Result<(), Failure> {
     Ok(())
 }
 
-/// Builds the drawing from the arguments; an error message names the bad value and the valid choices.
-fn drawing(args: &DifferentialArgs) -> Result<Drawing, String> {
-    let mut regions: Vec<DrawnRegion> = Vec::new();
-    for text in &args.regions {
-        let region: RegionRef = text.parse().map_err(|e| format!("--region {text}: {e}"))?;
-        regions.push(DrawnRegion {
-            region,
-            intensity: None,
-        });
+/// `--encounter ID`: the stored visit's drawing and findings, read through the app as `--user` (audited).
+fn from_encounter(args: &DifferentialArgs, encounter: &str) -> Result<Differential<'static>, Failure> {
+    let drawn = !(args.regions.is_empty()
+        && args.intensities.is_empty()
+        && args.confirmed.is_empty()
+        && args.ruled_out.is_empty()
+        && args.age.is_none()
+        && args.sex.is_none());
+    if drawn {
+        return Err(Failure::Input(
+            "--encounter takes the drawing, findings, age and sex from the record; give only --symptom, \
+             --top and --json with it"
+                .into(),
+        ));
     }
+    let username = args
+        .user
+        .as_deref()
+        .ok_or_else(|| Failure::Input("--encounter needs --user NAME (or TAUT_USER): the read is audited".into()))?;
+    let top = i64::try_from(args.top).unwrap_or(i64::MAX);
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| Failure::Other(e.into()))?;
+    runtime.block_on(async {
+        let app = args.database.app(Purpose::Clinical, false, Policy::default()).await?;
+        let actor = app.local_user(username).await.map_err(|e| failure(args, e))?;
+        let ask = VisitQuestion {
+            symptoms: args.symptoms.clone(),
+            top: Some(top),
+        };
+        app.encounter_differential(&actor, encounter, ask)
+            .await
+            .map_err(|e| failure(args, e))
+    })
+}
+
+/// Bad input exits 2 and names the option it came from; other failures exit 1.
+fn failure(args: &DifferentialArgs, error: AppError) -> Failure {
+    match error {
+        AppError::Invalid(invalid) => Failure::Input(format!("{}: {}", option(args, &invalid.field), invalid.message)),
+        AppError::NotFound(_) => Failure::Input(error.to_string()),
+        other => Failure::Found(other.to_string()),
+    }
+}
+
+/// The command-line option behind a field of the drawing input (`regions[1]` is the second `--region`).
+fn option(args: &DifferentialArgs, field: &str) -> String {
+    let (name, index) = match field.split_once('[') {
+        Some((name, rest)) => (name, rest.split(']').next().and_then(|i| i.parse::<usize>().ok())),
+        None => (field, None),
+    };
+    let (flag, values): (&str, &[String]) = match name {
+        "regions" => ("--region", &args.regions),
+        "symptoms" => ("--symptom", &args.symptoms),
+        "confirmed" => ("--confirmed", &args.confirmed),
+        "ruled_out" => ("--ruled-out", &args.ruled_out),
+        "age" => ("--age", &[]),
+        "sex" => ("--sex", &[]),
+        "top" => ("--top", &[]),
+        other => return other.to_owned(),
+    };
+    match index.and_then(|i| values.get(i)) {
+        Some(value) => format!("{flag} {value}"),
+        None => flag.to_owned(),
+    }
+}
+
+/// The drawing input from the options: `--intensity REGION=N` is applied to the drawn regions it names.
+fn input(args: &DifferentialArgs) -> Result<DrawingInput, Failure> {
+    let mut intensity: Vec<Option<i64>> = vec![None; args.regions.len()];
+    let parsed: Vec<Option<RegionRef>> = args.regions.iter().map(|r| r.parse().ok()).collect();
     for text in &args.intensities {
         let (region_text, value_text) = text
             .rsplit_once('=')
-            .ok_or_else(|| format!("--intensity {text}: write REGION=N, e.g. temple:right=7"))?;
-        let region: RegionRef = region_text.parse().map_err(|e| format!("--intensity {text}: {e}"))?;
-        let value: u8 = value_text
+            .ok_or_else(|| Failure::Input(format!("--intensity {text}: write REGION=N, e.g. temple:right=7")))?;
+        let region: RegionRef = region_text
+            .parse()
+            .map_err(|e| Failure::Input(format!("--intensity {text}: {e}")))?;
+        let value: i64 = value_text
             .trim()
             .parse()
             .ok()
-            .filter(|v| *v <= 10)
-            .ok_or_else(|| format!("--intensity {text}: intensity must be a whole number from 0 to 10"))?;
+            .filter(|v| (0..=10).contains(v))
+            .ok_or_else(|| {
+                Failure::Input(format!(
+                    "--intensity {text}: intensity must be a whole number from 0 to 10"
+                ))
+            })?;
         let mut applied = false;
-        for drawn in regions.iter_mut().filter(|d| covers(region, d.region)) {
-            drawn.intensity = Some(value);
-            applied = true;
+        for (slot, drawn) in intensity.iter_mut().zip(&parsed) {
+            if drawn.is_some_and(|d| covers(region, d)) {
+                *slot = Some(value);
+                applied = true;
+            }
         }
         if !applied {
-            let drawn: Vec<String> = regions.iter().map(|d| d.region.to_string()).collect();
-            return Err(format!(
+            let drawn: Vec<String> = parsed.iter().flatten().map(ToString::to_string).collect();
+            return Err(Failure::Input(format!(
                 "--intensity {text}: {region} is not in the drawing; drawn regions: {}",
                 if drawn.is_empty() {
                     "none".to_owned()
                 } else {
                     drawn.join(", ")
                 }
-            ));
+            )));
         }
     }
-    let symptoms = args
-        .symptoms
-        .iter()
-        .map(|s| Symptom::parse(s).map_err(|e| format!("--symptom: {e}")))
-        .collect::<Result<Vec<_>, _>>()?;
-    let mut findings = Vec::new();
-    for (texts, status) in [
-        (&args.confirmed, FindingStatus::Confirmed),
-        (&args.ruled_out, FindingStatus::RuledOut),
-    ] {
-        for text in texts {
-            findings.push(PriorFinding::parse(text, status).map_err(|e| format!("finding {e}"))?);
-        }
+    if args.top == 0 {
+        return Err(Failure::Input("--top must be at least 1".into()));
     }
-    let sex = args
-        .sex
-        .as_deref()
-        .map(Sex::parse)
-        .transpose()
-        .map_err(|e| format!("--sex: {e}"))?;
-    Ok(Drawing {
-        regions,
-        symptoms,
-        findings,
-        age: args.age,
-        sex,
+    Ok(DrawingInput {
+        regions: args
+            .regions
+            .iter()
+            .zip(intensity)
+            .map(|(region, intensity)| RegionInput::Detailed {
+                region: region.clone(),
+                side: None,
+                intensity,
+            })
+            .collect(),
+        symptoms: args.symptoms.clone(),
+        confirmed: args.confirmed.clone(),
+        ruled_out: args.ruled_out.clone(),
+        age: args.age.map(i64::from),
+        sex: args.sex.clone(),
+        top: Some(i64::try_from(args.top).unwrap_or(i64::MAX)),
     })
 }
 
@@ -295,11 +369,21 @@ mod tests {
             ruled_out: Vec::new(),
             age: Some(70),
             sex: None,
+            encounter: None,
+            user: None,
+            database: DatabaseArgs {
+                url: None,
+                audit_key_file: None,
+                pool_size: None,
+                statement_timeout_ms: 15_000,
+                lock_timeout_ms: 5_000,
+                sqlite_synchronous: "full".into(),
+            },
             top: 10,
             json: false,
         };
-        let drawing = drawing(&args).expect("drawing");
-        table(&Ranker::new(atlas).rank(&drawing, 10))
+        let support = Support::new(atlas);
+        table(&support.differential(&input(&args).expect("input")).expect("valid"))
     }
 
     #[test]

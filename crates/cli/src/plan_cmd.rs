@@ -6,6 +6,7 @@ use std::path::PathBuf;
 
 use anyhow::Context;
 use clap::{Args, Subcommand};
+use taut_app::{AppError, Support};
 use taut_atlas::Atlas;
 use taut_core::plan::{self, Catalog, PatientContext, PlanInput, Report, Severity};
 
@@ -153,10 +154,10 @@ pub fn run(args: PlanArgs) -> Result<(), Failure> {
         }
         PlanCommand::Catalog { json, .. } => return print_catalog(catalog, json),
     };
-    let resolved = input
-        .resolve(atlas, catalog)
-        .map_err(|e| Failure::Input(e.to_string()))?;
-    let report = plan::check(&resolved, catalog);
+    let report = Support::new(atlas).check_plan(&input).map_err(|e| match e {
+        AppError::Invalid(invalid) => Failure::Input(invalid.to_string()),
+        other => Failure::Found(other.to_string()),
+    })?;
     finish(&report, &assumptions, json)
 }
 

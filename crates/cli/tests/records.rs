@@ -269,3 +269,94 @@ async fn serve_with_demo_data_answers_with_the_printed_token() {
     let _ = child.kill();
     let _ = child.wait();
 }
+
+/// The id of a demo visit that holds a pain drawing, read straight from the store.
+async fn a_drawn_visit(db: &str) -> String {
+    let store = Store::connect(db, &StoreConfig::default()).await.expect("open");
+    let mut tx = store.begin().await.expect("begin");
+    let page = tx.search_patients("DEMO", 50, None).await.expect("search");
+    for patient in page.items {
+        for encounter in tx.encounters(&patient.id).await.expect("encounters") {
+            if !tx.pain_marks(&encounter.id).await.expect("marks").is_empty() {
+                return encounter.id;
+            }
+        }
+    }
+    panic!("the demo data holds no pain drawing");
+}
+
+#[tokio::test]
+async fn the_differential_ranks_a_stored_visit_as_a_named_user() {
+    for db in databases().await {
+        let demo = taut(&["demo", "--patients", "2"], &db, None);
+        assert!(demo.status.success(), "{}", text(&demo.stderr));
+        let encounter = a_drawn_visit(&db).await;
+        let ranked = taut(
+            &[
+                "differential",
+                "--encounter",
+                &encounter,
+                "--user",
+                "demo-clinician",
+                "--json",
+                "--top",
+                "3",
+            ],
+            &db,
+            None,
+        );
+        assert!(ranked.status.success(), "{}", text(&ranked.stderr));
+        let result: serde_json::Value = serde_json::from_slice(&ranked.stdout).expect("json");
+        assert!(result["red_flags"].is_array());
+        assert!(
+            result["candidates"]
+                .as_array()
+                .is_some_and(|c| !c.is_empty() && c.len() <= 3)
+        );
+        let log = taut(&["audit", "log", "--json"], &db, None);
+        let entries: serde_json::Value = serde_json::from_slice(&log.stdout).expect("json");
+        let audited = entries.as_array().expect("entries").iter().any(|e| {
+            e["action"] == "differential.encounter" && e["actor"] == "demo-clinician" && e["record_id"] == *encounter
+        });
+        assert!(audited, "the read of the visit is audited");
+    }
+}
+
+#[tokio::test]
+async fn the_differential_of_a_stored_visit_needs_a_known_user() {
+    let db = databases().await.remove(0);
+    assert!(taut(&["demo", "--patients", "1"], &db, None).status.success());
+    let encounter = a_drawn_visit(&db).await;
+    let anonymous = taut(&["differential", "--encounter", &encounter], &db, None);
+    assert_eq!(anonymous.status.code(), Some(2));
+    assert!(
+        text(&anonymous.stderr).contains("--user"),
+        "{}",
+        text(&anonymous.stderr)
+    );
+    let stranger = taut(
+        &["differential", "--encounter", &encounter, "--user", "nobody"],
+        &db,
+        None,
+    );
+    assert_eq!(stranger.status.code(), Some(2));
+    assert!(
+        text(&stranger.stderr).contains("no user nobody"),
+        "{}",
+        text(&stranger.stderr)
+    );
+    let both = taut(
+        &[
+            "differential",
+            "--encounter",
+            &encounter,
+            "--user",
+            "demo-clinician",
+            "--region",
+            "temple",
+        ],
+        &db,
+        None,
+    );
+    assert_eq!(both.status.code(), Some(2), "a drawing is not given twice");
+}

@@ -6,9 +6,9 @@
 use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
-use taut_atlas::{Atlas, Muscle, RegionRef, Symptom};
+use taut_atlas::{Atlas, Muscle};
 
-use crate::differential::{Drawing, DrawnRegion, Ranker};
+use crate::differential::{Drawing, DrawingInput, Ranker, RegionInput};
 
 /// The evaluation set kept in the repository (`eval/cases.toml`).
 pub const CASES: &str = include_str!("../../../eval/cases.toml");
@@ -68,29 +68,20 @@ impl Case {
                 return Err(fail(format!("intensity for {key}, which is not in the drawing")));
             }
         }
-        let regions = self
-            .regions
-            .iter()
-            .map(|r| {
-                let region: RegionRef = r.parse().map_err(|e: taut_atlas::RegionError| fail(e.to_string()))?;
-                Ok(DrawnRegion {
-                    region,
-                    intensity: self.intensity.get(r).copied(),
+        let input = DrawingInput {
+            regions: self
+                .regions
+                .iter()
+                .map(|r| RegionInput::Detailed {
+                    region: r.clone(),
+                    side: None,
+                    intensity: self.intensity.get(r).map(|v| i64::from(*v)),
                 })
-            })
-            .collect::<Result<Vec<_>, EvalError>>()?;
-        let symptoms = self
-            .symptoms
-            .iter()
-            .map(|s| Symptom::parse(s).map_err(|e| fail(e.to_string())))
-            .collect::<Result<_, _>>()?;
-        let drawing = Drawing {
-            regions,
-            symptoms,
-            ..Drawing::default()
+                .collect(),
+            symptoms: self.symptoms.clone(),
+            ..DrawingInput::default()
         };
-        drawing.validate(atlas).map_err(|e| fail(e.to_string()))?;
-        Ok(drawing)
+        input.drawing(atlas).map_err(|e| fail(e.to_string()))
     }
 }
 

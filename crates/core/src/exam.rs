@@ -11,13 +11,30 @@ use serde::{Deserialize, Serialize};
 
 /// One examined sign. Written `yes`, `no` or `not-assessed`; input also accepts `true`/`false`, `null` and
 /// `not assessed`/`not_assessed`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    Default,
+    Serialize,
+    strum::EnumIter,
+    strum::IntoStaticStr,
+    strum::EnumString,
+)]
 #[serde(rename_all = "kebab-case")]
+#[strum(serialize_all = "kebab-case", ascii_case_insensitive)]
 pub enum Sign {
     Yes,
     No,
     #[default]
     NotAssessed,
+}
+
+impl crate::vocab::Vocabulary for Sign {
+    const NAME: &'static str = "sign";
 }
 
 impl Sign {

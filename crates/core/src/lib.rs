@@ -3,6 +3,7 @@
 //! - [`differential`]: from a pain drawing to ranked, explained trigger points and combinations.
 //! - [`eval`]: the differential's evaluation against literature cases, beside the pain-guide baseline.
 //! - [`exam`]: classifying examined trigger points; [`records`]: validating record input.
+//! - [`side`]: the one side rule for records made on a muscle.
 //! - [`plan`]: treatment plans checked against the drug catalog and the patient's history, and coded.
 //! - [`followup`]: the side-effect catalog, adverse-event flags, follow-up schedules, outcomes, self-care.
 
@@ -13,4 +14,5 @@ pub mod followup;
 pub mod identity;
 pub mod plan;
 pub mod records;
+pub mod side;
 pub mod vocab;

@@ -6,8 +6,9 @@ use taut_atlas::{Atlas, RegionRef, Side};
 use time::format_description::well_known::Rfc3339;
 use time::{Date, OffsetDateTime};
 
+use crate::differential::Sex;
 use crate::exam::{Sign, Signs};
-use crate::vocab;
+use crate::vocab::{EncounterKind, Measure, PainQuality, Vocabulary};
 
 /// A field that failed validation.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -23,23 +24,6 @@ fn invalid(field: &str, message: impl Into<String>) -> Invalid {
         message: message.into(),
     }
 }
-
-pub const SEXES: &[&str] = &["female", "male", "other", "unknown"];
-pub const ENCOUNTER_KINDS: &[&str] = &["assessment", "procedure", "follow-up"];
-pub const PAIN_QUALITIES: &[&str] = &[
-    "aching",
-    "burning",
-    "sharp",
-    "dull",
-    "throbbing",
-    "stabbing",
-    "shooting",
-    "tingling",
-    "numbness",
-    "cramping",
-    "pressure",
-];
-pub const MEASURES: &[&str] = &["pain-nrs", "pressure-pain-threshold", "range-of-motion", "other"];
 
 const DATE_FORMAT: &[time::format_description::BorrowedFormatItem<'static>] =
     time::macros::format_description!("[year]-[month]-[day]");
@@ -92,7 +76,7 @@ pub fn quoted(value: &str) -> String {
 
 /// Finds `value` in a vocabulary, ignoring case and writing `_` or a space for `-`; a few common synonyms
 /// (`F`, `nrs`, `ppt`, `rom`, `followup`) are accepted and stored as the canonical id.
-fn choose(field: &str, vocabulary: &'static [&'static str], value: &str) -> Result<&'static str, Invalid> {
+fn choose<V: Vocabulary>(field: &str, value: &str) -> Result<&'static str, Invalid> {
     let normal = value.trim().to_ascii_lowercase().replace(['_', ' '], "-");
     let synonym = match normal.as_str() {
         "f" => "female",
@@ -103,10 +87,10 @@ fn choose(field: &str, vocabulary: &'static [&'static str], value: &str) -> Resu
         "followup" => "follow-up",
         other => other,
     };
-    vocab::lookup(vocabulary, synonym).ok_or_else(|| {
+    V::find(synonym).map(V::id).ok_or_else(|| {
         invalid(
             field,
-            format!("unknown value {}; valid: {}", quoted(value), vocabulary.join(", ")),
+            format!("unknown value {}; valid: {}", quoted(value), V::choices()),
         )
     })
 }
@@ -269,13 +253,37 @@ impl Demographics {
             given_name: text("given_name", &self.given_name, limits::NAME)?,
             family_name: text("family_name", &self.family_name, limits::NAME)?,
             birth_date: birth.format(DATE_FORMAT).unwrap_or_default(),
-            sex: choose("sex", SEXES, &self.sex)?.to_owned(),
+            sex: choose::<Sex>("sex", &self.sex)?.to_owned(),
             weight_kg: self.weight_kg,
             allergies: free_list("allergies", &self.allergies)?,
             conditions: free_list("conditions", &self.conditions)?,
             medications: free_list("medications", &self.medications)?,
             notes: notes("notes", self.notes)?,
         })
+    }
+}
+
+impl Demographics {
+    /// Age in whole years on `on`, from a valid birth date; `None` when the birth date cannot be read or lies
+    /// after `on`. The planner computes the same way (a birthday on 29 February comes on 1 March in other years).
+    pub fn age_on(&self, on: Date) -> Option<i64> {
+        let birth = Date::parse(self.birth_date.trim(), DATE_FORMAT).ok()?;
+        (birth <= on).then(|| i64::from(crate::plan::whole_years(birth, on)))
+    }
+}
+
+impl From<&Demographics> for crate::plan::PatientContext {
+    /// The patient as the planner needs them, from the record: one patient context, not two. The record keeps
+    /// no procedure history yet, so `history` is empty.
+    fn from(record: &Demographics) -> crate::plan::PatientContext {
+        crate::plan::PatientContext {
+            weight_kg: record.weight_kg,
+            birth_date: Some(record.birth_date.clone()),
+            allergies: record.allergies.clone(),
+            conditions: record.conditions.clone(),
+            medications: record.medications.clone(),
+            history: Vec::new(),
+        }
     }
 }
 
@@ -342,7 +350,7 @@ pub struct EncounterFields {
 impl EncounterInput {
     pub fn validate(self, now: OffsetDateTime) -> Result<EncounterFields, Invalid> {
         Ok(EncounterFields {
-            kind: choose("kind", ENCOUNTER_KINDS, &self.kind)?.to_owned(),
+            kind: choose::<EncounterKind>("kind", &self.kind)?.to_owned(),
             occurred_at: match &self.occurred_at {
                 Some(value) => not_future("occurred_at", timestamp("occurred_at", value)?, now)?,
                 None => format_utc(now),
@@ -389,7 +397,7 @@ impl PainMarkInput {
             ));
         }
         let quality = match &self.quality {
-            Some(q) => Some(choose(&format!("{field}.quality"), PAIN_QUALITIES, q)?.to_owned()),
+            Some(q) => Some(choose::<PainQuality>(&format!("{field}.quality"), q)?.to_owned()),
             None => None,
         };
         Ok(PainMark {
@@ -464,17 +472,9 @@ impl FindingInput {
                 ),
             )
         })?;
-        let side = match (muscle.paired, self.side.as_deref().map(str::trim)) {
-            (true, Some(side @ ("left" | "right"))) => Some(side.to_owned()),
-            (true, _) => return Err(invalid("side", format!("{} is paired: give left or right", muscle.id))),
-            (false, None) => None,
-            (false, Some(_)) => {
-                return Err(invalid(
-                    "side",
-                    format!("{} is a midline muscle and takes no side", muscle.id),
-                ));
-            }
-        };
+        let side = crate::side::muscle_side(muscle, self.side.as_deref())
+            .map_err(|e| invalid("side", e.to_string()))?
+            .map(|s| s.as_str().to_owned());
         if let Some(ppt) = self.pressure_threshold_kg_cm2
             && !(ppt.is_finite() && ppt > 0.0 && ppt <= 20.0)
         {
@@ -520,7 +520,7 @@ pub struct OutcomeFields {
 
 impl OutcomeInput {
     pub fn validate(self, now: OffsetDateTime) -> Result<OutcomeFields, Invalid> {
-        let measure = choose("measure", MEASURES, &self.measure)?;
+        let measure = choose::<Measure>("measure", &self.measure)?;
         if !self.value.is_finite() {
             return Err(invalid("value", "must be a number"));
         }
@@ -657,6 +657,25 @@ mod tests {
         assert_eq!(valid.allergies, ["penicillin", "Latex", "Botox"]);
         assert_eq!(valid.conditions, ["hypertension", "Pregnancy"]);
         assert_eq!(valid.medications, ["warfarin", "apixaban"]);
+    }
+
+    #[test]
+    fn age_is_counted_in_whole_years_on_the_given_day() {
+        let d = demographics().validate(today()).expect("valid");
+        let on = |y, m, day| Date::from_calendar_date(y, m, day).expect("date");
+        assert_eq!(d.age_on(on(2026, time::Month::February, 28)), Some(45));
+        assert_eq!(d.age_on(on(2026, time::Month::March, 1)), Some(46));
+        assert_eq!(d.age_on(on(1979, time::Month::January, 1)), None);
+    }
+
+    #[test]
+    fn the_planner_reads_the_record_as_its_patient_context() {
+        let d = demographics().validate(today()).expect("valid");
+        let context = crate::plan::PatientContext::from(&d);
+        assert_eq!(context.birth_date.as_deref(), Some("1980-02-29"));
+        assert_eq!(context.weight_kg, Some(61.5));
+        assert_eq!(context.allergies, ["Lidocaine"]);
+        assert!(context.history.is_empty());
     }
 
     #[test]

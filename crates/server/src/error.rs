@@ -71,6 +71,14 @@ impl From<AppError> for ApiError {
                     "the records database is unreachable or busy; try again shortly",
                 )
             }
+            AppError::Reference(cause) => {
+                tracing::error!(error = %cause, "compiled-in reference data does not load");
+                ApiError::new(
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    "internal",
+                    "internal error: reference data",
+                )
+            }
             AppError::Store(cause) => {
                 // A bug, not a condition to retry: the log keeps the cause under an id the client can quote (the
                 // cause names no patient data); the client gets no internals.

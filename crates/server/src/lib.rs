@@ -12,7 +12,6 @@ use std::sync::Arc;
 
 use axum::Router;
 use taut_app::App;
-use taut_core::differential::Ranker;
 
 pub use error::ApiError;
 pub use limits::Limits;
@@ -20,7 +19,6 @@ pub use limits::Limits;
 /// Shared by every request.
 pub struct State {
     pub app: App,
-    pub ranker: Ranker<'static>,
 }
 
 /// The whole HTTP application, with the default [`Limits`].
@@ -30,8 +28,7 @@ pub fn router(app: App) -> Router {
 
 /// The whole HTTP application with the given request limits (body size, URI and header size, timeouts).
 pub fn router_with(app: App, limits: &Limits) -> Router {
-    let ranker = Ranker::new(app.atlas());
-    routes::routes(Arc::new(State { app, ranker }), limits)
+    routes::routes(Arc::new(State { app }), limits)
 }
 
 /// Serves with the default [`Limits`] until Ctrl-C or SIGTERM, finishing the requests in flight.

@@ -12,8 +12,8 @@ use axum::{Json, Router};
 use serde::Deserialize;
 use serde_json::json;
 use taut_app::PatientRecord;
-use taut_atlas::{RegionRef, Symptom};
-use taut_core::differential::{Drawing, DrawnRegion, FindingStatus, MAX_AGE, PriorFinding, Sex};
+use taut_core::differential::DrawingInput;
+use taut_core::plan::PlanInput;
 use taut_core::records::{Demographics, DemographicsPatch, EncounterInput, FindingInput, OutcomeInput, PainMarkInput};
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::limit::RequestBodyLimitLayer;
@@ -39,6 +39,7 @@ pub fn routes(state: Arc<State>, limits: &Limits) -> Router {
         .route("/patients/{id}/timeline", get(timeline))
         .route("/encounters/{id}/pain-drawing", post(add_pain_drawing))
         .route("/encounters/{id}/findings", post(add_finding))
+        .route("/encounters/{id}/differential", post(encounter_differential))
         .route("/differential", post(differential))
         .route("/plans/check", post(check_plan))
         .route("/encounters/{id}/plans", post(crate::sessions::create_plan))
@@ -321,153 +322,49 @@ async fn audit_log(
     Ok(Json(json!({"items": items})).into_response())
 }
 
-/// A drawn region: `"temple:right"` or `{"region": "temple:right", "intensity": 7}`. Read by hand rather than
-/// as an untagged enum, so a misspelt key in an object is named instead of "did not match any variant".
-enum RegionInput {
-    Plain(String),
-    Detailed {
-        region: String,
-        side: Option<String>,
-        intensity: Option<i64>,
-    },
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct RegionObject {
-    region: String,
-    side: Option<String>,
-    intensity: Option<i64>,
-}
-
-impl<'de> Deserialize<'de> for RegionInput {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> std::result::Result<RegionInput, D::Error> {
-        use serde::de::Error;
-        match serde_json::Value::deserialize(deserializer)? {
-            serde_json::Value::String(text) => Ok(RegionInput::Plain(text)),
-            object @ serde_json::Value::Object(_) => {
-                let o = RegionObject::deserialize(object).map_err(D::Error::custom)?;
-                Ok(RegionInput::Detailed {
-                    region: o.region,
-                    side: o.side,
-                    intensity: o.intensity,
-                })
-            }
-            _ => Err(D::Error::custom(
-                "a region is \"temple:right\" or {\"region\": \"temple:right\", \"intensity\": 7}",
-            )),
-        }
-    }
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct DifferentialBody {
-    regions: Vec<RegionInput>,
-    #[serde(default)]
-    symptoms: Vec<String>,
-    #[serde(default)]
-    confirmed: Vec<String>,
-    #[serde(default)]
-    ruled_out: Vec<String>,
-    top: Option<usize>,
-    /// Age in years and sex, for the red-flag rules.
-    age: Option<i64>,
-    sex: Option<String>,
-}
-
-/// The differential on a body of regions (no patient data: nothing to audit).
+/// The differential on a drawing in the body (`DrawingInput`: regions, symptoms, findings, age, sex, top).
 async fn differential(
     Shared(state): Shared<Arc<State>>,
     Authed(actor): Authed,
-    ApiJson(body): ApiJson<DifferentialBody>,
+    ApiJson(input): ApiJson<DrawingInput>,
 ) -> Result<Response> {
-    actor
-        .require(taut_app::Permission::UseDifferential)
-        .map_err(ApiError::from)?;
-    let mut regions = Vec::new();
-    for (i, input) in body.regions.iter().enumerate() {
-        let field = format!("regions[{i}]");
-        let (text, intensity) = match input {
-            RegionInput::Plain(text) => (text.clone(), None),
-            RegionInput::Detailed {
-                region,
-                side,
-                intensity,
-            } => (
-                side.as_ref()
-                    .map_or_else(|| region.clone(), |s| format!("{region}:{s}")),
-                *intensity,
-            ),
-        };
-        let region: RegionRef = text
-            .parse()
-            .map_err(|e: taut_atlas::RegionError| ApiError::invalid(Some(&field), e.to_string()))?;
-        let intensity = match intensity {
-            Some(v) => Some(u8::try_from(v).ok().filter(|v| *v <= 10).ok_or_else(|| {
-                ApiError::invalid(
-                    Some(&format!("{field}.intensity")),
-                    "intensity must be a whole number from 0 to 10",
-                )
-            })?),
-            None => None,
-        };
-        regions.push(DrawnRegion { region, intensity });
-    }
-    let symptoms = body
-        .symptoms
-        .iter()
-        .map(|s| Symptom::parse(s).map_err(|e| ApiError::invalid(Some("symptoms"), e.to_string())))
-        .collect::<Result<Vec<_>>>()?;
-    let mut findings = Vec::new();
-    for (list, status, field) in [
-        (&body.confirmed, FindingStatus::Confirmed, "confirmed"),
-        (&body.ruled_out, FindingStatus::RuledOut, "ruled_out"),
-    ] {
-        for text in list {
-            findings.push(PriorFinding::parse(text, status).map_err(|e| ApiError::invalid(Some(field), e))?);
-        }
-    }
-    let age = body
-        .age
-        .map(|a| {
-            u8::try_from(a).ok().filter(|a| *a <= MAX_AGE).ok_or_else(|| {
-                ApiError::invalid(Some("age"), format!("age must be a whole number from 0 to {MAX_AGE}"))
-            })
-        })
-        .transpose()?;
-    let sex = body
-        .sex
-        .as_deref()
-        .map(|s| Sex::parse(s).map_err(|e| ApiError::invalid(Some("sex"), e)))
-        .transpose()?;
-    let drawing = Drawing {
-        regions,
-        symptoms,
-        findings,
-        age,
-        sex,
-    };
-    drawing
-        .validate(state.ranker.atlas())
-        .map_err(|e| ApiError::invalid(Some("regions"), e.to_string()))?;
-    let top = body.top.unwrap_or(10).clamp(1, 100);
-    Ok(Json(state.ranker.rank(&drawing, top)).into_response())
+    Ok(Json(state.app.differential(&actor, &input).await?).into_response())
 }
 
-/// Checks a treatment plan (the `taut plan check` contract); nothing is stored, so nothing is audited.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct EncounterDifferentialQuery {
+    top: Option<i64>,
+    /// Symptom qualifiers the patient reports, comma-separated (`new-headache,jaw-claudication`).
+    symptoms: Option<String>,
+}
+
+/// The differential from a stored visit's pain drawing and findings, with the patient's age and sex (audited).
+async fn encounter_differential(
+    Shared(state): Shared<Arc<State>>,
+    Authed(actor): Authed,
+    Id(id): Id,
+    ApiQuery(query): ApiQuery<EncounterDifferentialQuery>,
+) -> Result<Response> {
+    let ask = taut_app::VisitQuestion {
+        symptoms: query
+            .symptoms
+            .iter()
+            .flat_map(|list| list.split(','))
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .map(str::to_owned)
+            .collect(),
+        top: query.top,
+    };
+    Ok(Json(state.app.encounter_differential(&actor, &id, ask).await?).into_response())
+}
+
+/// Checks a treatment plan (the `taut plan check` contract).
 async fn check_plan(
     Shared(state): Shared<Arc<State>>,
     Authed(actor): Authed,
-    ApiJson(input): ApiJson<taut_core::plan::PlanInput>,
+    ApiJson(input): ApiJson<PlanInput>,
 ) -> Result<Response> {
-    actor
-        .require(taut_app::Permission::UseDifferential)
-        .map_err(ApiError::from)?;
-    let catalog = taut_core::plan::Catalog::embedded()
-        .map_err(|e| ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "catalog", e.clone()))?;
-    let plan = input
-        .resolve(state.ranker.atlas(), catalog)
-        .map_err(|e| ApiError::invalid(Some(&e.field), e.message))?;
-    Ok(Json(taut_core::plan::check(&plan, catalog)).into_response())
+    Ok(Json(state.app.check_plan(&actor, &input).await?).into_response())
 }

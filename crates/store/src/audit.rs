@@ -477,6 +477,36 @@ impl Store {
         Ok(SealReport { sealed, skipped: false })
     }
 
+    /// Seals until every event committed before this call is sealed, or `patience` runs out (on PostgreSQL a
+    /// transaction still running elsewhere in the cluster holds the horizon back for a moment): what a reader of the
+    /// log calls first, so that it sees the accesses that happened before its request.
+    pub async fn seal_up_to_now(
+        &self,
+        key: &AuditKey,
+        now: &str,
+        patience: std::time::Duration,
+    ) -> Result<(), StoreError> {
+        let Pool::Postgres(pool) = &self.pool else {
+            // SQLite: one pass seals every committed event.
+            return self.seal(key, now).await.map(drop);
+        };
+        let (target,): (i64,) = sqlx::query_as("SELECT pg_snapshot_xmax(pg_current_snapshot())::text::bigint")
+            .fetch_one(pool)
+            .await?;
+        let started = std::time::Instant::now();
+        loop {
+            self.seal(key, now).await?;
+            const WAITING: &str = "SELECT EXISTS (SELECT 1 FROM audit_events WHERE \
+                 xid >= COALESCE((SELECT horizon FROM audit_seals ORDER BY batch DESC LIMIT 1), 0)::text::xid8 \
+                 AND xid < $1::text::xid8)";
+            let (waiting,): (bool,) = sqlx::query_as(WAITING).bind(target.to_string()).fetch_one(pool).await?;
+            if !waiting || started.elapsed() >= patience {
+                return Ok(());
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+        }
+    }
+
     /// How many events wait for a seal (a full count: for operators and tests, not for a request path).
     pub async fn audit_backlog(&self) -> Result<i64, StoreError> {
         const SQL: &str = "SELECT COUNT(*) FROM audit_events e \

@@ -5,16 +5,42 @@ use std::fmt;
 use serde::{Deserialize, Serialize, Serializer};
 use taut_atlas::{Atlas, RegionId, RegionRef, Side, Symptom};
 
-/// One side of the body. The differential always works per side; `both` in a drawing expands to the two.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+use crate::vocab::Vocabulary;
+
+/// One side of the body: the side of a paired muscle (see [`crate::side`]). The differential always works per
+/// side; `both` in a drawing expands to the two.
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    PartialOrd,
+    Ord,
+    Serialize,
+    strum::EnumIter,
+    strum::IntoStaticStr,
+    strum::EnumString,
+)]
 #[serde(rename_all = "kebab-case")]
+#[strum(serialize_all = "kebab-case", ascii_case_insensitive)]
 pub enum BodySide {
     Left,
     Right,
 }
 
+impl Vocabulary for BodySide {
+    const NAME: &'static str = "side";
+}
+
 impl BodySide {
     pub const BOTH: [BodySide; 2] = [BodySide::Left, BodySide::Right];
+
+    /// `left, right`.
+    pub fn choices() -> String {
+        <BodySide as Vocabulary>::choices()
+    }
 
     pub fn opposite(self) -> BodySide {
         match self {
@@ -97,8 +123,21 @@ impl PriorFinding {
 }
 
 /// A patient's sex as the record keeps it; the red-flag rules may depend on it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    Serialize,
+    Deserialize,
+    strum::EnumIter,
+    strum::IntoStaticStr,
+    strum::EnumString,
+)]
 #[serde(rename_all = "kebab-case")]
+#[strum(serialize_all = "kebab-case", ascii_case_insensitive)]
 pub enum Sex {
     Female,
     Male,
@@ -106,25 +145,18 @@ pub enum Sex {
     Unknown,
 }
 
-impl Sex {
-    pub const ALL: [Sex; 4] = [Sex::Female, Sex::Male, Sex::Other, Sex::Unknown];
+impl Vocabulary for Sex {
+    const NAME: &'static str = "sex";
+}
 
+impl Sex {
     pub fn as_str(self) -> &'static str {
-        match self {
-            Sex::Female => "female",
-            Sex::Male => "male",
-            Sex::Other => "other",
-            Sex::Unknown => "unknown",
-        }
+        self.id()
     }
 
     /// Reads `female`, `male`, `other` or `unknown` (any case).
     pub fn parse(text: &str) -> Result<Sex, String> {
-        let needle = text.trim().to_ascii_lowercase();
-        Sex::ALL
-            .into_iter()
-            .find(|s| s.as_str() == needle)
-            .ok_or_else(|| format!("unknown sex '{text}'; valid values: female, male, other, unknown"))
+        <Sex as Vocabulary>::parse(text)
     }
 }
 

@@ -7,6 +7,7 @@
 
 mod combine;
 mod drawing;
+mod input;
 mod rank;
 mod red_flags;
 mod view;
@@ -16,5 +17,6 @@ mod tests;
 
 pub use combine::Combination;
 pub use drawing::{BodySide, Drawing, DrawingError, DrawnRegion, FindingStatus, MAX_AGE, PriorFinding, Sex, Spot};
+pub use input::{DEFAULT_TOP, DrawingInput, MAX_TOP, RegionInput};
 pub use rank::{AlsoPoint, Candidate, Differential, Explained, Ranker};
 pub use red_flags::{RedFlag, RedFlagCatalog, RedFlagError};

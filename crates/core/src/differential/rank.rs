@@ -351,11 +351,13 @@ fn one_per_muscle_and_side<'a>(candidates: Vec<Candidate<'a>>, context: &Scoring
 }
 
 /// Best first: score, then coverage, then fewer undrawn essential zones, then atlas order and side (stable
-/// output for equal scores).
+/// output for equal scores). Scores are compared to nine decimals: sums of the same terms in another order may
+/// differ in the last bit, and the order in which regions were drawn must not decide a tie.
 fn rank_order(a: &Candidate<'_>, b: &Candidate<'_>) -> std::cmp::Ordering {
-    b.score
-        .total_cmp(&a.score)
-        .then(b.coverage.total_cmp(&a.coverage))
+    let level = |x: f64| (x * 1e9).round();
+    level(b.score)
+        .total_cmp(&level(a.score))
+        .then(level(b.coverage).total_cmp(&level(a.coverage)))
         .then(a.missing.len().cmp(&b.missing.len()))
         .then(a.order.cmp(&b.order))
         .then(a.side.cmp(&b.side))

@@ -5,6 +5,7 @@ use taut_atlas::{Atlas, Muscle};
 use time::Date;
 
 use super::catalog::{AgentRef, Catalog, DrugClass, Toxin};
+use crate::side::{SideError, muscle_side};
 use crate::vocab::{self, CONDITIONS};
 
 /// A dose with its unit (`U` for toxins, `mg` for drugs dosed by weight).
@@ -103,13 +104,9 @@ pub struct PlanInput {
     pub items: Vec<ItemInput>,
 }
 
-/// Input that cannot be read: names the bad value and the valid choices.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("{field}: {message}")]
-pub struct PlanInputError {
-    pub field: String,
-    pub message: String,
-}
+/// Input that cannot be read: names the field, the bad value and the valid choices. The same type as every
+/// other invalid input ([`crate::records::Invalid`]), so each client maps it one way.
+pub type PlanInputError = crate::records::Invalid;
 
 fn bad(field: impl Into<String>, message: impl Into<String>) -> PlanInputError {
     PlanInputError {
@@ -361,7 +358,7 @@ fn push_new(list: &mut Vec<String>, value: String) {
 }
 
 /// Completed years from `birth` to `on` (a birthday on 29 February counts from 1 March in other years).
-fn whole_years(birth: Date, on: Date) -> i32 {
+pub(crate) fn whole_years(birth: Date, on: Date) -> i32 {
     let mut years = on.year() - birth.year();
     if (u8::from(on.month()), on.day()) < (u8::from(birth.month()), birth.day()) {
         years -= 1;
@@ -369,23 +366,12 @@ fn whole_years(birth: Date, on: Date) -> i32 {
     years
 }
 
-/// A paired muscle takes `left` or `right`; a midline muscle takes none.
+/// A paired muscle takes `left` or `right`; a midline muscle takes none (the one rule of [`crate::side`]).
 fn side_of(field: &str, muscle: &Muscle, side: Option<&str>) -> Result<Option<String>, PlanInputError> {
-    match (muscle.paired, side.map(str::trim)) {
-        (true, Some(side @ ("left" | "right"))) => Ok(Some(side.to_owned())),
-        (true, Some(other)) => Err(bad(
-            format!("{field}.side"),
-            format!("unknown side '{other}'; valid sides: left, right (one item per side)"),
-        )),
-        (true, None) => Err(bad(
-            format!("{field}.side"),
-            format!("{} is paired: give left or right", muscle.id),
-        )),
-        (false, None) => Ok(None),
-        (false, Some(_)) => Err(bad(
-            format!("{field}.side"),
-            format!("{} is a midline muscle and takes no side", muscle.id),
-        )),
+    match muscle_side(muscle, side) {
+        Ok(side) => Ok(side.map(|s| s.as_str().to_owned())),
+        Err(e @ SideError::Unknown(_)) => Err(bad(format!("{field}.side"), format!("{e} (one item per side)"))),
+        Err(e) => Err(bad(format!("{field}.side"), e.to_string())),
     }
 }
 

@@ -8,6 +8,7 @@ mod template;
 
 pub use catalog::{AgentRef, Catalog, CatalogError, Confidence, DrugClass, LimitKind, METHODS, Protocol};
 pub use check::{Code, Finding, FindingCode, ItemOut, Report, Severity, Total, Vials, check, choose_vials};
+pub(crate) use input::whole_years;
 pub use input::{
     Dose, ItemInput, Kind, PastProcedure, PatientContext, Plan, PlanInput, PlanInputError, ProcedureKind,
     Reconstitution,

@@ -1,0 +1,110 @@
+//! The dependency rules of ARCHITECTURE.md, checked on the workspace's Cargo.toml files: the layers point one
+//! way, the server and the CLI reach patient data only through `taut-app`, and the pure crates stay free of I/O
+//! frameworks.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+/// The workspace crates from the bottom layer up: a crate may depend only on crates listed before it.
+const LAYERS: [(&str, &str); 6] = [
+    ("atlas", "taut-atlas"),
+    ("core", "taut-core"),
+    ("store", "taut-store"),
+    ("app", "taut-app"),
+    ("server", "taut-server"),
+    ("cli", "taut"),
+];
+
+/// Each crate's normal (non-dev) dependencies, by crate directory.
+fn dependencies() -> BTreeMap<&'static str, Vec<String>> {
+    let crates = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    LAYERS
+        .iter()
+        .map(|(dir, _)| {
+            let text = std::fs::read_to_string(crates.join(dir).join("Cargo.toml")).expect("a crate manifest");
+            let manifest: toml::Table = toml::from_str(&text).expect("a readable manifest");
+            let names = manifest
+                .get("dependencies")
+                .and_then(toml::Value::as_table)
+                .map(|t| t.keys().cloned().collect())
+                .unwrap_or_default();
+            (*dir, names)
+        })
+        .collect()
+}
+
+#[test]
+fn the_workspace_crates_are_the_layers_listed() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../Cargo.toml");
+    let manifest: toml::Table = toml::from_str(&std::fs::read_to_string(root).expect("root manifest")).expect("toml");
+    let members: Vec<String> = manifest["workspace"]["members"]
+        .as_array()
+        .expect("members")
+        .iter()
+        .filter_map(|m| m.as_str().map(|m| m.trim_start_matches("crates/").to_owned()))
+        .collect();
+    let layers: Vec<&str> = LAYERS.iter().map(|(dir, _)| *dir).collect();
+    assert_eq!(
+        members, layers,
+        "a new crate needs its place in LAYERS and ARCHITECTURE.md"
+    );
+}
+
+#[test]
+fn dependencies_between_crates_point_down_the_layers() {
+    let all = dependencies();
+    for (level, (dir, _)) in LAYERS.iter().enumerate() {
+        for dependency in &all[dir] {
+            if let Some(target) = LAYERS.iter().position(|(_, name)| name == dependency) {
+                assert!(target < level, "{dir} depends on {dependency}, which lies above it");
+            }
+        }
+    }
+}
+
+#[test]
+fn the_server_and_the_cli_reach_records_only_through_the_app() {
+    let all = dependencies();
+    for dir in ["server", "cli"] {
+        assert!(
+            !all[dir].iter().any(|d| d == "taut-store" || d == "sqlx"),
+            "{dir} depends on the store outside dev-dependencies: call taut-app instead"
+        );
+    }
+}
+
+#[test]
+fn the_pure_crates_hold_no_database_http_or_runtime() {
+    let all = dependencies();
+    let forbidden = [
+        "sqlx",
+        "axum",
+        "hyper",
+        "tokio",
+        "reqwest",
+        "tower",
+        "tower-http",
+        "clap",
+    ];
+    for dir in ["atlas", "core"] {
+        for dependency in &all[dir] {
+            assert!(
+                !forbidden.contains(&dependency.as_str()),
+                "{dir} depends on {dependency}"
+            );
+        }
+    }
+}
+
+#[test]
+fn only_the_interfaces_speak_http_or_parse_command_lines() {
+    let all = dependencies();
+    for dir in ["atlas", "core", "store", "app"] {
+        for dependency in &all[dir] {
+            assert!(
+                !["axum", "hyper", "tower-http", "clap"].contains(&dependency.as_str()),
+                "{dir} depends on {dependency}: transports belong to server and cli"
+            );
+        }
+    }
+}
