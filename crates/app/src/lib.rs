@@ -6,6 +6,7 @@ mod access;
 mod import;
 mod records;
 mod sealer;
+mod sessions;
 mod users;
 
 use taut_atlas::Atlas;
@@ -17,6 +18,7 @@ pub use access::{Actor, PROFESSIONS, Permission, Policy, Role, parse_profession}
 pub use import::{NewPatient, NewVisit};
 pub use records::{EncounterDetail, Timeline};
 pub use sealer::spawn_sealer;
+pub use sessions::{SessionPolicy, WebSession};
 pub use taut_store::StoreConfig as DatabaseConfig;
 pub use taut_store::{
     AuditEntry, AuditKey, ChainBreak, EncounterRecord, FindingRecord, OutcomeRecord, PainMarkRecord, PatientPage,
@@ -41,6 +43,9 @@ pub enum AppError {
     Invalid(Invalid),
     #[error("{0}")]
     Store(StoreError),
+    /// Too many failed attempts (sign-in throttling and lockout): try again later.
+    #[error("{0}")]
+    Throttled(String),
 }
 
 impl AppError {
@@ -79,6 +84,7 @@ pub struct App {
     atlas: &'static Atlas,
     policy: Policy,
     audit_key: AuditKey,
+    sessions: SessionPolicy,
 }
 
 /// An opened records database, before it becomes an [`App`]: clients may connect and migrate, nothing more;
@@ -104,7 +110,13 @@ impl App {
             atlas,
             policy,
             audit_key,
+            sessions: SessionPolicy::default(),
         }
+    }
+
+    /// The same application with another session policy (idle and absolute lifetimes, lockout limits).
+    pub fn with_session_policy(self, sessions: SessionPolicy) -> App {
+        App { sessions, ..self }
     }
 
     /// Whether the records database answers, for health checks.

@@ -59,6 +59,7 @@ impl From<AppError> for ApiError {
             AppError::Conflict(m) => ApiError::new(StatusCode::CONFLICT, "conflict", m),
             AppError::VersionRequired(m) => ApiError::new(StatusCode::PRECONDITION_REQUIRED, "version-required", m),
             AppError::Invalid(invalid) => ApiError::invalid(Some(&invalid.field), invalid.message),
+            AppError::Throttled(m) => ApiError::new(StatusCode::TOO_MANY_REQUESTS, "too-many-requests", m),
             AppError::Store(cause) if cause.is_transient() => {
                 tracing::warn!(error = %cause, "records database unavailable");
                 ApiError::new(

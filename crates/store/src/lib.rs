@@ -13,6 +13,7 @@ mod engine;
 mod error;
 mod patients;
 mod redact;
+mod sessions;
 #[cfg(feature = "test-support")]
 pub mod testing;
 mod types;
@@ -27,6 +28,7 @@ pub use clinical::{EncounterRecord, FindingRecord, OutcomeRecord, PainMarkRecord
 pub use error::StoreError;
 pub use patients::{PatientCursor, PatientPage, PatientRecord, PatientVersion};
 pub use redact::redact;
+pub use sessions::{NewSession, SessionRecord};
 pub use users::{TokenOwner, UserRecord};
 
 /// The database engine behind a store.
