@@ -114,6 +114,11 @@ impl App {
         }
     }
 
+    /// The session policy in force (lifetimes, lockout limits).
+    pub fn session_policy(&self) -> &SessionPolicy {
+        &self.sessions
+    }
+
     /// The same application with another session policy (idle and absolute lifetimes, lockout limits).
     pub fn with_session_policy(self, sessions: SessionPolicy) -> App {
         App { sessions, ..self }

@@ -34,7 +34,7 @@ enum Command {
     Catalog(catalog_cmd::CatalogArgs),
     /// Check a treatment plan or build one from a template: doses, vials, safety findings, codes.
     Plan(plan_cmd::PlanArgs),
-    /// Serve the JSON API (and later the web interface).
+    /// Serve the web application and the JSON API on one port.
     Serve(records_cmd::ServeArgs),
     /// Bring the records database schema up to date (also done by every command that opens it).
     Migrate(records_cmd::MigrateArgs),

@@ -6,6 +6,7 @@ mod extract;
 mod limits;
 mod routes;
 mod serve;
+mod web;
 
 use std::sync::Arc;
 
@@ -15,11 +16,14 @@ use taut_core::differential::Ranker;
 
 pub use error::ApiError;
 pub use limits::Limits;
+pub use web::WebConfig;
+pub use web::bodymap;
 
 /// Shared by every request.
 pub struct State {
     pub app: App,
     pub ranker: Ranker<'static>,
+    pub web: WebConfig,
 }
 
 /// The whole HTTP application, with the default [`Limits`].
@@ -29,8 +33,13 @@ pub fn router(app: App) -> Router {
 
 /// The whole HTTP application with the given request limits (body size, URI and header size, timeouts).
 pub fn router_with(app: App, limits: &Limits) -> Router {
+    router_full(app, limits, WebConfig::default())
+}
+
+/// The whole HTTP application (API and web pages) with the given limits and web settings.
+pub fn router_full(app: App, limits: &Limits, web: WebConfig) -> Router {
     let ranker = Ranker::new(app.atlas());
-    routes::routes(Arc::new(State { app, ranker }), limits)
+    routes::routes(Arc::new(State { app, ranker, web }), limits)
 }
 
 /// Serves with the default [`Limits`] until Ctrl-C or SIGTERM, finishing the requests in flight.
@@ -41,6 +50,17 @@ pub async fn serve(listener: tokio::net::TcpListener, app: App) -> std::io::Resu
 /// Serves with the given [`Limits`] until Ctrl-C or SIGTERM, finishing the requests in flight.
 pub async fn serve_with(listener: tokio::net::TcpListener, app: App, limits: Limits) -> std::io::Result<()> {
     let router = router_with(app, &limits);
+    serve::run(listener, router, limits, shutdown()).await
+}
+
+/// Serves the API and the web pages with the given limits and web settings until Ctrl-C or SIGTERM.
+pub async fn serve_full(
+    listener: tokio::net::TcpListener,
+    app: App,
+    limits: Limits,
+    web: WebConfig,
+) -> std::io::Result<()> {
+    let router = router_full(app, &limits, web);
     serve::run(listener, router, limits, shutdown()).await
 }
 
