@@ -10,6 +10,7 @@ mod sealer;
 mod sessions;
 mod support;
 mod users;
+mod web_sessions;
 
 use taut_atlas::Atlas;
 
@@ -29,6 +30,7 @@ pub use taut_store::{
     PatientRecord, PatientVersion, UserRecord, redact,
 };
 pub use taut_store::{Consent, PlanRecord, PlanVersion, ProcedureRecord, SiteRecord};
+pub use web_sessions::{SessionPolicy, WebSession};
 
 /// Why an operation failed, in terms an interface maps to a status code.
 #[derive(Debug, thiserror::Error)]
@@ -54,6 +56,9 @@ pub enum AppError {
     /// The reference data compiled into the binary (atlas, catalogs) does not load: a build that must not ship.
     #[error("reference data: {0}")]
     Reference(String),
+    /// Too many failed attempts (sign-in throttling and lockout): try again later.
+    #[error("{0}")]
+    Throttled(String),
 }
 
 impl AppError {
@@ -93,6 +98,7 @@ pub struct App {
     support: Support,
     policy: Policy,
     audit_key: AuditKey,
+    sessions: SessionPolicy,
 }
 
 /// An opened records database, before it becomes an [`App`]: clients may connect and migrate, nothing more;
@@ -119,7 +125,18 @@ impl App {
             support: Support::new(atlas),
             policy,
             audit_key,
+            sessions: SessionPolicy::default(),
         }
+    }
+
+    /// The session policy in force (lifetimes, lockout limits).
+    pub fn session_policy(&self) -> &SessionPolicy {
+        &self.sessions
+    }
+
+    /// The same application with another session policy (idle and absolute lifetimes, lockout limits).
+    pub fn with_session_policy(self, sessions: SessionPolicy) -> App {
+        App { sessions, ..self }
     }
 
     /// Whether the records database answers, for health checks.

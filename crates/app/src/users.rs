@@ -11,8 +11,49 @@ use crate::{App, AppError, audit, new_id, now_text};
 /// Minimum password length (NIST SP 800-63B: at least 8 characters; no composition rules).
 const MIN_PASSWORD: usize = 8;
 
-fn token_hash(token: &str) -> String {
+pub(crate) fn token_hash(token: &str) -> String {
     hex::encode(Sha256::digest(token.as_bytes()))
+}
+
+/// A random secret (32 bytes, hex) after `prefix`: API tokens, session cookies, set-up links.
+pub(crate) fn random_token(prefix: &str) -> Result<String, AppError> {
+    let mut bytes = [0_u8; 32];
+    getrandom::fill(&mut bytes).map_err(|e| AppError::Store(StoreError::Config(e.to_string())))?;
+    Ok(format!("{prefix}{}", hex::encode(bytes)))
+}
+
+/// Checks a new user's name and password; returns the trimmed name.
+pub(crate) fn validate_new_user<'a>(username: &'a str, password: &str) -> Result<&'a str, AppError> {
+    let username = username.trim();
+    if username.is_empty()
+        || username.len() > 64
+        || !username.chars().all(|c| c.is_ascii_alphanumeric() || "._-".contains(c))
+    {
+        return Err(AppError::invalid(
+            "username",
+            "1-64 characters: letters, digits, '.', '_' or '-'",
+        ));
+    }
+    if password.chars().count() < MIN_PASSWORD {
+        return Err(AppError::invalid(
+            "password",
+            format!("at least {MIN_PASSWORD} characters"),
+        ));
+    }
+    Ok(username)
+}
+
+/// An Argon2id hash of a password, computed off the async workers.
+pub(crate) async fn hash_password(password: &str) -> Result<String, AppError> {
+    let password = password.to_owned();
+    tokio::task::spawn_blocking(move || {
+        Argon2::default()
+            .hash_password(password.as_bytes())
+            .map(|h| h.to_string())
+    })
+    .await
+    .map_err(|e| AppError::Store(StoreError::Config(e.to_string())))?
+    .map_err(|e| AppError::Store(StoreError::Config(format!("password hashing failed: {e}"))))
 }
 
 impl App {
@@ -26,33 +67,10 @@ impl App {
         password: &str,
     ) -> Result<UserRecord, AppError> {
         self.require(actor, Permission::ManageUsers).await?;
-        let username = username.trim();
-        if username.is_empty()
-            || username.len() > 64
-            || !username.chars().all(|c| c.is_ascii_alphanumeric() || "._-".contains(c))
-        {
-            return Err(AppError::invalid(
-                "username",
-                "1-64 characters: letters, digits, '.', '_' or '-'",
-            ));
-        }
+        let username = validate_new_user(username, password)?;
         let role = parse_role(role)?;
         let profession = parse_profession(profession)?;
-        if password.chars().count() < MIN_PASSWORD {
-            return Err(AppError::invalid(
-                "password",
-                format!("at least {MIN_PASSWORD} characters"),
-            ));
-        }
-        let password = password.to_owned();
-        let hash = tokio::task::spawn_blocking(move || {
-            Argon2::default()
-                .hash_password(password.as_bytes())
-                .map(|h| h.to_string())
-        })
-        .await
-        .map_err(|e| AppError::Store(StoreError::Config(e.to_string())))?
-        .map_err(|e| AppError::Store(StoreError::Config(format!("password hashing failed: {e}"))))?;
+        let hash = hash_password(password).await?;
         let user = UserRecord {
             id: new_id(),
             username: username.to_owned(),
@@ -87,9 +105,7 @@ impl App {
     /// Creates an API token for a user and returns it; only its hash is stored, so it is shown once.
     pub async fn create_token(&self, actor: &Actor, username: &str) -> Result<String, AppError> {
         self.require(actor, Permission::ManageUsers).await?;
-        let mut bytes = [0_u8; 32];
-        getrandom::fill(&mut bytes).map_err(|e| AppError::Store(StoreError::Config(e.to_string())))?;
-        let token = format!("taut_{}", hex::encode(bytes));
+        let token = random_token("taut_")?;
         let mut tx = self.store.begin().await?;
         let user = tx.user_by_username(username).await.map_err(AppError::store("user"))?;
         if user.disabled {

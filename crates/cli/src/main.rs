@@ -37,7 +37,7 @@ enum Command {
     Plan(plan_cmd::PlanArgs),
     /// Recorded procedures: print a procedure note.
     Procedure(procedure_cmd::ProcedureArgs),
-    /// Serve the JSON API (and later the web interface).
+    /// Serve the web application and the JSON API on one port.
     Serve(records_cmd::ServeArgs),
     /// Bring the records database schema up to date (also done by every command that opens it).
     Migrate(records_cmd::MigrateArgs),

@@ -31,6 +31,9 @@ pub struct ServeArgs {
         default_value = "physician,nurse-practitioner,physician-assistant"
     )]
     injection_professions: String,
+    /// Mark the sign-in cookie Secure (HTTPS only): set it whenever users reach the server through TLS.
+    #[arg(long, env = "TAUT_SECURE_COOKIES")]
+    secure_cookies: bool,
 }
 
 #[derive(Args)]
@@ -202,11 +205,20 @@ pub fn serve(args: ServeArgs) -> Result<(), Failure> {
             "taut serving on http://{address} (database: {})",
             taut_app::redact(&args.database.resolve(purpose)?.0)
         );
+        if let Some(token) = app.create_setup_link().await.map_err(app_failure)? {
+            println!("no user yet: open this one-time link to create the first admin (valid 24 hours):");
+            println!("http://{address}/setup?token={token}");
+        }
         taut_app::spawn_sealer(
             app.clone(),
             std::time::Duration::from_millis(args.seal_interval_ms.max(10)),
         );
-        taut_server::serve(listener, app.clone()).await.context("serving")?;
+        let web = taut_server::WebConfig {
+            secure_cookies: args.secure_cookies,
+        };
+        taut_server::serve_full(listener, app.clone(), taut_server::Limits::default(), web)
+            .await
+            .context("serving")?;
         // A last pass, so that the accesses of the final requests are sealed before the process ends.
         app.seal_audit().await.map_err(app_failure)?;
         Ok(())

@@ -63,6 +63,7 @@ impl From<AppError> for ApiError {
                 field: Some("override_reason".into()),
                 ..ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "override-required", m)
             },
+            AppError::Throttled(m) => ApiError::new(StatusCode::TOO_MANY_REQUESTS, "too-many-requests", m),
             AppError::Store(cause) if cause.is_transient() => {
                 tracing::warn!(error = %cause, "records database unavailable");
                 ApiError::new(
@@ -135,7 +136,7 @@ pub fn describe(status: StatusCode) -> (&'static str, &'static str) {
     }
 }
 
-/// Rewrites an error answer that is not JSON (axum's and tower-http's plain-text rejections, an empty 408 or
+/// Rewrites an error answer that is neither JSON nor a web page (axum's and tower-http's plain-text rejections, an empty 408 or
 /// 413) into the API's error shape, keeping its status and the headers a client acts on.
 pub async fn json_errors(response: Response) -> Response {
     let status = response.status();
@@ -143,7 +144,7 @@ pub async fn json_errors(response: Response) -> Response {
         .headers()
         .get(CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.starts_with("application/json"));
+        .is_some_and(|v| v.starts_with("application/json") || v.starts_with("text/html"));
     if !(status.is_client_error() || status.is_server_error()) || is_json {
         return response;
     }

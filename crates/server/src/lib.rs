@@ -7,6 +7,7 @@ mod limits;
 mod routes;
 mod serve;
 mod sessions;
+mod web;
 
 use std::sync::Arc;
 
@@ -15,10 +16,13 @@ use taut_app::App;
 
 pub use error::ApiError;
 pub use limits::Limits;
+pub use web::WebConfig;
+pub use web::bodymap;
 
 /// Shared by every request.
 pub struct State {
     pub app: App,
+    pub web: WebConfig,
 }
 
 /// The whole HTTP application, with the default [`Limits`].
@@ -28,7 +32,12 @@ pub fn router(app: App) -> Router {
 
 /// The whole HTTP application with the given request limits (body size, URI and header size, timeouts).
 pub fn router_with(app: App, limits: &Limits) -> Router {
-    routes::routes(Arc::new(State { app }), limits)
+    router_full(app, limits, WebConfig::default())
+}
+
+/// The whole HTTP application (API and web pages) with the given limits and web settings.
+pub fn router_full(app: App, limits: &Limits, web: WebConfig) -> Router {
+    routes::routes(Arc::new(State { app, web }), limits)
 }
 
 /// Serves with the default [`Limits`] until Ctrl-C or SIGTERM, finishing the requests in flight.
@@ -39,6 +48,17 @@ pub async fn serve(listener: tokio::net::TcpListener, app: App) -> std::io::Resu
 /// Serves with the given [`Limits`] until Ctrl-C or SIGTERM, finishing the requests in flight.
 pub async fn serve_with(listener: tokio::net::TcpListener, app: App, limits: Limits) -> std::io::Result<()> {
     let router = router_with(app, &limits);
+    serve::run(listener, router, limits, shutdown()).await
+}
+
+/// Serves the API and the web pages with the given limits and web settings until Ctrl-C or SIGTERM.
+pub async fn serve_full(
+    listener: tokio::net::TcpListener,
+    app: App,
+    limits: Limits,
+    web: WebConfig,
+) -> std::io::Result<()> {
+    let router = router_full(app, &limits, web);
     serve::run(listener, router, limits, shutdown()).await
 }
 

@@ -60,6 +60,7 @@ pub fn routes(state: Arc<State>, limits: &Limits) -> Router {
     Router::new()
         .route("/healthz", get(healthz))
         .nest("/api/v1", api)
+        .merge(crate::web::routes())
         .fallback(|| async { ApiError::not_found("route") })
         .method_not_allowed_fallback(|| async {
             ApiError::new(StatusCode::METHOD_NOT_ALLOWED, "method-not-allowed", "this route does not take that method")

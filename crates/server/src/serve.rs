@@ -38,9 +38,9 @@ pub async fn run(
         .header_read_timeout(limits.header_read_timeout);
     tokio::pin!(shutdown);
     loop {
-        let stream = tokio::select! {
+        let (stream, peer) = tokio::select! {
             accepted = listener.accept() => match accepted {
-                Ok((stream, _)) => stream,
+                Ok((stream, peer)) => (stream, peer),
                 Err(e) => {
                     // Out of file descriptors or a connection reset before accept: wait a little and go on,
                     // rather than spin or stop serving.
@@ -56,7 +56,12 @@ pub async fn run(
             continue;
         };
         let _ = stream.set_nodelay(true);
-        let connection = builder.serve_connection(TokioIo::new(stream), TowerToHyperService::new(router.clone()));
+        // The peer address travels with each request, for sign-in throttling per client.
+        let service = tower::ServiceExt::map_request(router.clone(), move |mut request: axum::extract::Request<_>| {
+            request.extensions_mut().insert(axum::extract::ConnectInfo(peer));
+            request
+        });
+        let connection = builder.serve_connection(TokioIo::new(stream), TowerToHyperService::new(service));
         let connection = graceful.watch(connection);
         tokio::spawn(async move {
             // Errors here are the client's (reset, timed out, malformed); hyper has answered what it could.

@@ -19,6 +19,7 @@ mod sessions;
 pub mod testing;
 mod types;
 mod users;
+mod web_sessions;
 
 use std::time::Duration;
 
@@ -32,6 +33,7 @@ pub use patients::{PatientCursor, PatientPage, PatientRecord, PatientVersion};
 pub use redact::redact;
 pub use sessions::{Consent, PlanRecord, PlanVersion, ProcedureRecord, SiteRecord};
 pub use users::{TokenOwner, UserRecord};
+pub use web_sessions::{NewSession, SessionRecord};
 
 /// The database engine behind a store.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
