@@ -9,11 +9,12 @@ use crate::records::{
 };
 use crate::{App, AppError, now};
 
-/// A patient to import, with their visits.
+/// A patient to import, with their visits and the outcome measures not tied to a visit.
 #[derive(Debug, Clone)]
 pub struct NewPatient {
     pub demographics: Demographics,
     pub visits: Vec<NewVisit>,
+    pub outcomes: Vec<OutcomeInput>,
 }
 
 /// One visit: the encounter and what was recorded in it. Outcomes are linked to the visit.
@@ -67,11 +68,22 @@ impl App {
                     .collect::<Result<Vec<_>, _>>()?;
                 visits.push((encounter, marks, findings, outcomes));
             }
-            valid.push((demographics, visits));
+            let outcomes = patient
+                .outcomes
+                .into_iter()
+                .map(|o| {
+                    OutcomeInput {
+                        encounter_id: None,
+                        ..o
+                    }
+                    .validate(moment)
+                })
+                .collect::<Result<Vec<_>, _>>()?;
+            valid.push((demographics, visits, outcomes));
         }
         let mut tx = self.store.begin().await?;
         let mut ids = Vec::with_capacity(valid.len());
-        for (demographics, visits) in valid {
+        for (demographics, visits, outcomes) in valid {
             let patient = write_patient(&mut tx, actor, demographics).await?;
             for (fields, marks, findings, outcomes) in visits {
                 let encounter = write_encounter(&mut tx, actor, &patient.id, fields).await?;
@@ -85,6 +97,9 @@ impl App {
                     outcome.encounter_id = Some(encounter.id.clone());
                     write_outcome(&mut tx, actor, &patient.id, outcome).await?;
                 }
+            }
+            for outcome in outcomes {
+                write_outcome(&mut tx, actor, &patient.id, outcome).await?;
             }
             ids.push(patient.id);
         }

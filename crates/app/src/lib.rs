@@ -3,6 +3,7 @@
 //! nothing else writes patient data.
 
 mod access;
+mod fhir;
 mod import;
 mod records;
 mod sealer;

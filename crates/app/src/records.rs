@@ -32,7 +32,7 @@ pub struct Timeline {
 }
 
 /// A patient that exists and is not deleted.
-async fn live_patient(tx: &mut Tx, id: &str) -> Result<PatientRecord, AppError> {
+pub(crate) async fn live_patient(tx: &mut Tx, id: &str) -> Result<PatientRecord, AppError> {
     match tx.patient(id).await {
         Ok(p) if p.deleted_at.is_none() => Ok(p),
         Ok(_) | Err(StoreError::NotFound) => Err(AppError::NotFound(format!("patient {id}"))),

@@ -168,7 +168,7 @@ pub struct DemoArgs {
     database: DatabaseArgs,
 }
 
-fn runtime() -> Result<tokio::runtime::Runtime, Failure> {
+pub(crate) fn runtime() -> Result<tokio::runtime::Runtime, Failure> {
     tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -176,7 +176,7 @@ fn runtime() -> Result<tokio::runtime::Runtime, Failure> {
 }
 
 /// Maps an operation's error to the CLI's exit codes: bad input 2, the rest 1.
-fn app_failure(e: AppError) -> Failure {
+pub(crate) fn app_failure(e: AppError) -> Failure {
     match e {
         AppError::Invalid(_) | AppError::NotFound(_) | AppError::VersionRequired(_) => Failure::Input(e.to_string()),
         other => Failure::Found(other.to_string()),
@@ -228,7 +228,7 @@ pub fn migrate(args: MigrateArgs) -> Result<(), Failure> {
     })
 }
 
-async fn app(database: &DatabaseArgs) -> Result<App, Failure> {
+pub(crate) async fn app(database: &DatabaseArgs) -> Result<App, Failure> {
     Ok(database.app(Purpose::Clinical, false, Policy::default()).await?)
 }
 
