@@ -95,15 +95,30 @@ enum Pass {
     Rest,
 }
 
+/// Where each record of a patient came from, to name the entry at fault when validating.
+#[derive(Default)]
+struct Paths {
+    patient: String,
+    outcomes: Vec<String>,
+    visits: Vec<VisitPaths>,
+}
+
+#[derive(Default)]
+struct VisitPaths {
+    encounter: String,
+    marks: Vec<String>,
+    findings: Vec<String>,
+    outcomes: Vec<String>,
+}
+
 #[derive(Default)]
 struct Reader {
-    patients: Vec<(String, ImportedPatient)>,
+    patients: Vec<ImportedPatient>,
     /// Reference keys (full URL, `Type/id`) → index in `patients`.
     patient_keys: HashMap<String, usize>,
     /// Reference keys → (patient index, visit index).
     encounter_keys: HashMap<String, (usize, usize)>,
-    /// Where each visit came from, for naming a problem found when validating.
-    visit_paths: Vec<Vec<String>>,
+    paths: Vec<Paths>,
 }
 
 /// The keys a resource can be referred to by: its full URL and `Type/id`.
@@ -196,8 +211,11 @@ impl Reader {
             ("Patient", Pass::Patients) => {
                 let patient: Patient = parse(resource, &path)?;
                 let index = self.patients.len();
-                self.patients.push((path.clone(), self.read_patient(&patient, &path)?));
-                self.visit_paths.push(Vec::new());
+                self.patients.push(self.read_patient(&patient, &path)?);
+                self.paths.push(Paths {
+                    patient: path,
+                    ..Paths::default()
+                });
                 for key in keys(entry, "Patient") {
                     self.patient_keys.insert(key, index);
                 }
@@ -216,7 +234,7 @@ impl Reader {
                         )
                     })?;
                 let occurred_at = encounter.period.as_ref().and_then(|p| p.start.clone());
-                let visits = &mut self.patients[p].1.visits;
+                let visits = &mut self.patients[p].visits;
                 visits.push(ImportedVisit {
                     encounter: EncounterInput {
                         kind: kind.to_owned(),
@@ -233,7 +251,10 @@ impl Reader {
                     outcomes: Vec::new(),
                 });
                 let v = visits.len() - 1;
-                self.visit_paths[p].push(path);
+                self.paths[p].visits.push(VisitPaths {
+                    encounter: path,
+                    ..VisitPaths::default()
+                });
                 for key in keys(entry, "Encounter") {
                     self.encounter_keys.insert(key, (p, v));
                 }
@@ -246,13 +267,13 @@ impl Reader {
                 let condition: Condition = parse(resource, &path)?;
                 let p = self.patient_of(condition.subject.as_ref(), &format!("{path}.subject"))?;
                 let text = written(condition.code.as_ref(), &format!("{path}.code"))?;
-                self.patients[p].1.demographics.conditions.push(text);
+                self.patients[p].demographics.conditions.push(text);
             }
             ("AllergyIntolerance", Pass::Rest) => {
                 let allergy: AllergyIntolerance = parse(resource, &path)?;
                 let p = self.patient_of(allergy.patient.as_ref(), &format!("{path}.patient"))?;
                 let text = written(allergy.code.as_ref(), &format!("{path}.code"))?;
-                self.patients[p].1.demographics.allergies.push(text);
+                self.patients[p].demographics.allergies.push(text);
             }
             ("MedicationStatement", Pass::Rest) => {
                 let statement: MedicationStatement = parse(resource, &path)?;
@@ -261,7 +282,7 @@ impl Reader {
                     statement.medication_codeable_concept.as_ref(),
                     &format!("{path}.medicationCodeableConcept"),
                 )?;
-                self.patients[p].1.demographics.medications.push(text);
+                self.patients[p].demographics.medications.push(text);
             }
             (
                 "Patient" | "Encounter" | "Observation" | "Condition" | "AllergyIntolerance" | "MedicationStatement",
@@ -387,7 +408,8 @@ impl Reader {
                     )?,
                     quality,
                 };
-                self.patients[p].1.visits[v].pain_drawing.push(mark);
+                self.patients[p].visits[v].pain_drawing.push(mark);
+                self.paths[p].visits[v].marks.push(path.to_owned());
             }
             kind::FINDING => {
                 let v = in_visit("a finding")?;
@@ -419,7 +441,8 @@ impl Reader {
                     pressure_threshold_kg_cm2: ppt,
                     notes: o.note.first().map(|n| n.text.clone()),
                 };
-                self.patients[p].1.visits[v].findings.push(finding);
+                self.patients[p].visits[v].findings.push(finding);
+                self.paths[p].visits[v].findings.push(path.to_owned());
             }
             kind::OUTCOME => {
                 let measure = if o.code.code_in(codes::LOINC) == Some(codes::LOINC_PAIN_SEVERITY_NRS) {
@@ -440,8 +463,14 @@ impl Reader {
                     recorded_at: o.effective_date_time.clone(),
                 };
                 match visit {
-                    Some((_, v)) => self.patients[p].1.visits[v].outcomes.push(outcome),
-                    None => self.patients[p].1.outcomes.push(outcome),
+                    Some((_, v)) => {
+                        self.patients[p].visits[v].outcomes.push(outcome);
+                        self.paths[p].visits[v].outcomes.push(path.to_owned());
+                    }
+                    None => {
+                        self.patients[p].outcomes.push(outcome);
+                        self.paths[p].outcomes.push(path.to_owned());
+                    }
                 }
             }
             kind::BODY_WEIGHT => {
@@ -456,7 +485,7 @@ impl Reader {
                         "Taut reads weights in kg",
                     ));
                 }
-                self.patients[p].1.demographics.weight_kg = quantity.value;
+                self.patients[p].demographics.weight_kg = quantity.value;
             }
             other => {
                 return Err(problem(
@@ -470,32 +499,35 @@ impl Reader {
 
     /// Validates every record as the app will, naming the resource at fault.
     fn finish(self, atlas: &Atlas, now: time::OffsetDateTime) -> Result<Vec<ImportedPatient>, Problem> {
-        for (p, (path, patient)) in self.patients.iter().enumerate() {
-            let at = |where_: &str, e: taut_core::records::Invalid| problem(where_, e.to_string());
+        for (patient, paths) in self.patients.iter().zip(&self.paths) {
             patient
                 .demographics
                 .clone()
                 .validate(now.date())
-                .map_err(|e| at(path, e))?;
-            for outcome in &patient.outcomes {
-                outcome.clone().validate(now).map_err(|e| at(path, e))?;
+                .map_err(at(&paths.patient))?;
+            for (outcome, path) in patient.outcomes.iter().zip(&paths.outcomes) {
+                outcome.clone().validate(now).map_err(at(path))?;
             }
-            for (v, visit) in patient.visits.iter().enumerate() {
-                let vpath = &self.visit_paths[p][v];
-                visit.encounter.clone().validate(now).map_err(|e| at(vpath, e))?;
-                for (i, mark) in visit.pain_drawing.iter().enumerate() {
-                    mark.clone().validate(i).map_err(|e| at(vpath, e))?;
+            for (visit, paths) in patient.visits.iter().zip(&paths.visits) {
+                visit.encounter.clone().validate(now).map_err(at(&paths.encounter))?;
+                for (i, (mark, path)) in visit.pain_drawing.iter().zip(&paths.marks).enumerate() {
+                    mark.clone().validate(i).map_err(at(path))?;
                 }
-                for finding in &visit.findings {
-                    finding.clone().validate(atlas).map_err(|e| at(vpath, e))?;
+                for (finding, path) in visit.findings.iter().zip(&paths.findings) {
+                    finding.clone().validate(atlas).map_err(at(path))?;
                 }
-                for outcome in &visit.outcomes {
-                    outcome.clone().validate(now).map_err(|e| at(vpath, e))?;
+                for (outcome, path) in visit.outcomes.iter().zip(&paths.outcomes) {
+                    outcome.clone().validate(now).map_err(at(path))?;
                 }
             }
         }
-        Ok(self.patients.into_iter().map(|(_, patient)| patient).collect())
+        Ok(self.patients)
     }
+}
+
+/// Names `path` as the place of a validation error.
+fn at(path: &str) -> impl Fn(taut_core::records::Invalid) -> Problem + '_ {
+    move |e| problem(path, e.to_string())
 }
 
 fn notes(extensions: &[crate::model::Extension]) -> Option<String> {
