@@ -13,11 +13,12 @@ use taut_store::{
 use crate::records::validate_marks;
 use crate::{App, AppError, new_id, now, now_text};
 
-/// A patient to import, with their visits.
+/// A patient to import, with their visits and the outcome measures not tied to a visit.
 #[derive(Debug, Clone)]
 pub struct NewPatient {
     pub demographics: Demographics,
     pub visits: Vec<NewVisit>,
+    pub outcomes: Vec<OutcomeInput>,
 }
 
 /// One visit: the encounter and what was recorded in it. Outcomes are linked to the visit.
@@ -71,7 +72,18 @@ impl App {
                     .collect::<Result<Vec<_>, _>>()?;
                 visits.push((encounter, marks, findings, outcomes));
             }
-            valid.push((demographics, visits));
+            let outcomes = patient
+                .outcomes
+                .into_iter()
+                .map(|o| {
+                    OutcomeInput {
+                        encounter_id: None,
+                        ..o
+                    }
+                    .validate(moment)
+                })
+                .collect::<Result<Vec<_>, _>>()?;
+            valid.push((demographics, visits, outcomes));
         }
         // Built in memory, then written with a few multi-row statements per table.
         let at = now_text();
@@ -84,7 +96,7 @@ impl App {
             record_id: record_id.to_owned(),
         };
         let mut ids = Vec::with_capacity(valid.len());
-        for (demographics, visits) in valid {
+        for (demographics, visits, outcomes) in valid {
             let patient = PatientRecord {
                 id: new_id(),
                 demographics,
@@ -138,6 +150,16 @@ impl App {
                     bulk.outcomes.push(outcome);
                 }
                 bulk.encounters.push(encounter);
+            }
+            for fields in outcomes {
+                let outcome = OutcomeRecord {
+                    id: new_id(),
+                    patient_id: pid.clone(),
+                    fields,
+                    created_at: at.clone(),
+                };
+                bulk.events.push(event("outcome.create", &pid, "outcome", &outcome.id));
+                bulk.outcomes.push(outcome);
             }
             bulk.patients.push(patient);
             ids.push(pid);

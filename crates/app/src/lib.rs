@@ -4,6 +4,7 @@
 
 mod access;
 mod decision;
+mod fhir;
 mod import;
 mod records;
 mod sealer;

@@ -206,7 +206,11 @@ fn synthetic_patient(app: &App, rng: &mut Rng, now: time::OffsetDateTime, mrn: &
         pain = pain.saturating_sub(1 + rng.below(3));
         threshold += 0.3 + rng.below(5) as f64 / 10.0;
     }
-    Ok(NewPatient { demographics, visits })
+    Ok(NewPatient {
+        demographics,
+        visits,
+        outcomes: Vec::new(),
+    })
 }
 
 fn hex(bytes: &[u8]) -> String {

@@ -6,6 +6,7 @@ mod database;
 mod demo;
 mod differential_cmd;
 mod eval_cmd;
+mod interop_cmd;
 mod output;
 mod plan_cmd;
 mod procedure_cmd;
@@ -51,6 +52,10 @@ enum Command {
     Backup(records_cmd::BackupArgs),
     /// Add synthetic demo patients with visits, findings and outcomes.
     Demo(records_cmd::DemoArgs),
+    /// Export records as FHIR R4 (a transaction Bundle) or CSV.
+    Export(interop_cmd::ExportArgs),
+    /// Import a FHIR R4 Bundle of patients and their records, all or nothing.
+    Import(interop_cmd::ImportArgs),
 }
 
 fn main() -> ExitCode {
@@ -83,6 +88,8 @@ fn main() -> ExitCode {
         Command::Audit(args) => records_cmd::audit(args),
         Command::Backup(args) => records_cmd::backup(args),
         Command::Demo(args) => records_cmd::demo(args),
+        Command::Export(args) => interop_cmd::export(args),
+        Command::Import(args) => interop_cmd::import(args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

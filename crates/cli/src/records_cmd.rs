@@ -171,7 +171,7 @@ pub struct DemoArgs {
     database: DatabaseArgs,
 }
 
-fn runtime() -> Result<tokio::runtime::Runtime, Failure> {
+pub(crate) fn runtime() -> Result<tokio::runtime::Runtime, Failure> {
     tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -242,7 +242,7 @@ pub fn migrate(args: MigrateArgs) -> Result<(), Failure> {
     })
 }
 
-async fn app(database: &DatabaseArgs) -> Result<App, Failure> {
+pub(crate) async fn app(database: &DatabaseArgs) -> Result<App, Failure> {
     Ok(database.app(Purpose::Clinical, false, Policy::default()).await?)
 }
 

@@ -3,6 +3,7 @@
 
 mod error;
 mod extract;
+mod fhir;
 mod limits;
 mod routes;
 mod serve;

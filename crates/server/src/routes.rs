@@ -61,6 +61,7 @@ pub fn routes(state: Arc<State>, limits: &Limits) -> Router {
         .route("/healthz", get(healthz))
         .nest("/api/v1", api)
         .merge(crate::web::routes())
+        .nest("/fhir/r4", crate::fhir::routes())
         .fallback(|| async { ApiError::not_found("route") })
         .method_not_allowed_fallback(|| async {
             ApiError::new(StatusCode::METHOD_NOT_ALLOWED, "method-not-allowed", "this route does not take that method")
@@ -78,6 +79,8 @@ pub fn routes(state: Arc<State>, limits: &Limits) -> Router {
             tracing::info_span!("request", method = %request.method(), path = %request.uri().path())
         }))
         .layer(map_response(json_errors))
+        // Under /fhir/ an error is an OperationOutcome, whichever layer answered it.
+        .layer(from_fn(crate::fhir::operation_outcomes))
         .layer(CatchPanicLayer::custom(|_: Box<dyn std::any::Any + Send + 'static>| {
             tracing::error!("a request handler panicked");
             ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", "internal error").into_response()

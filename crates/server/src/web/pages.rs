@@ -100,9 +100,9 @@ pub fn app_error_page(e: AppError) -> Response {
             StatusCode::UNPROCESSABLE_ENTITY,
             &format!("{}: {}", invalid.field, invalid.message),
         ),
-        AppError::Conflict(m) | AppError::VersionRequired(m) => error_page(StatusCode::CONFLICT, &m),
-        AppError::OverrideRequired(m) => error_page(StatusCode::UNPROCESSABLE_ENTITY, &m),
-        AppError::Throttled(m) => error_page(StatusCode::TOO_MANY_REQUESTS, &m),
+        AppError::Conflict(m) | AppError::VersionRequired(m) => error_page(StatusCode::CONFLICT, m),
+        AppError::OverrideRequired(m) => error_page(StatusCode::UNPROCESSABLE_ENTITY, m),
+        AppError::Throttled(m) => error_page(StatusCode::TOO_MANY_REQUESTS, m),
         AppError::Store(cause) if cause.is_transient() => error_page(
             StatusCode::SERVICE_UNAVAILABLE,
             "The records database is unreachable or busy; try again shortly.",

@@ -1,0 +1,16 @@
+//! FHIR R4 (4.0.1) for Taut's records: a small serde model of the resources Taut exchanges ([`model`]), the
+//! codes it uses with their sources ([`codes`]), pure functions from records to a Bundle ([`export`]) and from
+//! a Bundle back to record input ([`import`]).
+//!
+//! No database and no I/O here, so the mapping can be tested and fuzzed alone; the app calls it inside its
+//! audited operations. Treatment plans, procedures, medication administrations and adverse events are not
+//! mapped yet: [`export::Record`] and [`import::read_bundle`] are where they join when the records hold them.
+
+pub mod codes;
+pub mod export;
+pub mod import;
+pub mod model;
+
+pub use export::{Finding, Outcome, PainMarkEntry, Record, Visit, everything, to_transaction};
+pub use import::{ImportedPatient, ImportedVisit, Problem, read_bundle};
+pub use model::{Bundle, OperationOutcome};
