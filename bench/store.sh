@@ -26,7 +26,6 @@ start=$(date +%s.%N)
 token=$($bin demo --patients "$patients" --database "$db" 2>/dev/null | tail -1)
 end=$(date +%s.%N)
 echo "demo --patients $patients on $engine: $(echo "$end - $start" | bc) s"
-[ "$engine" = postgres ] && psql -h 127.0.0.1 -U postgres -d test -qc "ANALYZE $schema.patients"
 port=$((20000 + RANDOM % 20000))
 taskset -c 0 $bin serve --listen 127.0.0.1:$port --database "$db" --db-pool-size 16 ${SERVE_FLAGS:-} >/dev/null 2>&1 &
 server=$!

@@ -140,6 +140,11 @@ impl App {
         App { sessions, ..self }
     }
 
+    /// Refreshes the database's planner statistics after a bulk import (no records are read or written).
+    pub async fn refresh_statistics(&self) -> Result<(), AppError> {
+        Ok(self.store.refresh_statistics().await?)
+    }
+
     /// Whether the records database answers, for health checks.
     pub async fn healthy(&self) -> bool {
         self.store.ping().await.is_ok()

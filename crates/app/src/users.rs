@@ -131,11 +131,9 @@ impl App {
 
     /// The actor behind a bearer token; disabled users and unknown tokens are refused alike.
     pub async fn authenticate(&self, token: &str) -> Result<Actor, AppError> {
-        let mut tx = self.store.begin_read().await?;
-        let owner = match tx.token_owner(&token_hash(token.trim())).await {
+        let owner = match self.store.token_owner(&token_hash(token.trim())).await {
             Ok(owner) if !owner.user.disabled => owner,
             Ok(_) | Err(StoreError::NotFound) => {
-                drop(tx);
                 self.record_refusal(None, "auth.failed", "invalid or revoked API token")
                     .await?;
                 return Err(AppError::Unauthenticated("invalid token".into()));

@@ -408,6 +408,7 @@ pub fn demo(args: DemoArgs) -> Result<(), Failure> {
             .map_err(app_failure)?;
         bar.finish_and_clear();
         app.seal_audit().await.map_err(app_failure)?;
+        app.refresh_statistics().await.map_err(app_failure)?;
         println!(
             "database {}",
             taut_app::redact(&args.database.resolve(Purpose::Demo)?.0)

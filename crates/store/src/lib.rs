@@ -185,6 +185,21 @@ impl Store {
         Ok(Tx { inner })
     }
 
+    /// Refreshes the query planner's statistics after a bulk import, so that searches and timelines use their
+    /// indexes at once rather than after the database's own background analysis.
+    pub async fn refresh_statistics(&self) -> Result<(), StoreError> {
+        const TABLES: &str = "patients, patient_versions, encounters, pain_marks, findings, outcomes, audit_events, \
+                              audit_chain, users, api_tokens";
+        match &self.pool {
+            Pool::Sqlite { write, .. } => sqlx::query("ANALYZE").execute(write).await.map(drop)?,
+            Pool::Postgres(pool) => sqlx::raw_sql(sqlx::AssertSqlSafe(format!("ANALYZE {TABLES}")))
+                .execute(pool)
+                .await
+                .map(drop)?,
+        }
+        Ok(())
+    }
+
     /// Checks that the database answers (for health checks).
     pub async fn ping(&self) -> Result<(), StoreError> {
         on_pool!(self, pool => sqlx::query("SELECT 1").execute(pool).await.map(drop))?;

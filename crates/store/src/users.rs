@@ -48,6 +48,21 @@ impl From<UserRow> for UserRecord {
 
 const USER: &str = "SELECT u.id, u.username, u.role, u.profession, u.disabled, u.created_at FROM users u";
 
+impl crate::Store {
+    /// The user whose unrevoked token has this hash, in one statement outside any transaction: every API request
+    /// asks this first, so it costs one round trip.
+    pub async fn token_owner(&self, token_hash: &str) -> Result<TokenOwner, StoreError> {
+        let sql = sqlx::AssertSqlSafe(format!(
+            "{USER} JOIN api_tokens t ON u.id = t.user_id WHERE t.token_hash = $1 AND t.revoked_at IS NULL"
+        ));
+        let row: Option<UserRow> =
+            crate::on_pool!(self, pool => sqlx::query_as(sql).bind(token_hash).fetch_optional(pool).await)?;
+        Ok(TokenOwner {
+            user: row.ok_or(StoreError::NotFound)?.into(),
+        })
+    }
+}
+
 impl Tx {
     pub async fn insert_user(&mut self, user: &UserRecord, password_hash: &str) -> Result<(), StoreError> {
         let uid = id(&user.id)?;
