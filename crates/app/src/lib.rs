@@ -10,6 +10,7 @@ mod records;
 mod sealer;
 mod sessions;
 mod support;
+mod token_cache;
 mod users;
 mod web_sessions;
 
@@ -100,6 +101,7 @@ pub struct App {
     policy: Policy,
     audit_key: AuditKey,
     sessions: SessionPolicy,
+    tokens: std::sync::Arc<token_cache::TokenCache>,
 }
 
 /// An opened records database, before it becomes an [`App`]: clients may connect and migrate, nothing more;
@@ -127,6 +129,7 @@ impl App {
             policy,
             audit_key,
             sessions: SessionPolicy::default(),
+            tokens: std::sync::Arc::default(),
         }
     }
 

@@ -99,6 +99,7 @@ impl App {
         tx.set_disabled(&user.id, true).await?;
         audit(&mut tx, actor, "user.disable", None, "user", Some(&user.id)).await?;
         tx.commit().await?;
+        self.tokens.forget_user(&user.id);
         Ok(UserRecord { disabled: true, ..user })
     }
 
@@ -126,12 +127,17 @@ impl App {
         let revoked = tx.revoke_tokens(&user.id, &now_text()).await?;
         audit(&mut tx, actor, "token.revoke", None, "user", Some(&user.id)).await?;
         tx.commit().await?;
+        self.tokens.forget_user(&user.id);
         Ok(revoked)
     }
 
     /// The actor behind a bearer token; disabled users and unknown tokens are refused alike.
     pub async fn authenticate(&self, token: &str) -> Result<Actor, AppError> {
-        let owner = match self.store.token_owner(&token_hash(token.trim())).await {
+        let hash = token_hash(token.trim());
+        if let Some(actor) = self.tokens.get(&hash) {
+            return Ok(actor);
+        }
+        let owner = match self.store.token_owner(&hash).await {
             Ok(owner) if !owner.user.disabled => owner,
             Ok(_) | Err(StoreError::NotFound) => {
                 self.record_refusal(None, "auth.failed", "invalid or revoked API token")
@@ -140,7 +146,9 @@ impl App {
             }
             Err(other) => return Err(other.into()),
         };
-        Actor::from_user(&owner.user)
+        let actor = Actor::from_user(&owner.user)?;
+        self.tokens.put(hash, actor.clone());
+        Ok(actor)
     }
 
     /// A named user acting through a command on this machine (`taut differential --encounter ID --user alice`).
