@@ -320,39 +320,60 @@ fn print_catalog(catalog: &Catalog, json: bool) -> Result<(), Failure> {
             .units_per_0_1_ml()
             .map_or("reconstitution unverified".to_owned(), |u| format!("{u} U/0.1 mL"));
         println!(
-            "  toxin {} ({}): vials {:?} U, {strength}, {} per {} U  [{}] {}",
-            t.id, t.brand, t.vial_units, t.hcpcs, t.billing_unit, t.confidence, t.source
+            "  toxin {} ({}): vials {:?} U, {strength}, {} per {} U  [{}; {}] {}",
+            t.id,
+            t.brand,
+            t.vial_units,
+            t.hcpcs,
+            t.billing_unit,
+            t.confidence,
+            dated(&t.effective_date, &t.verified),
+            t.source
         );
     }
     for a in &catalog.anesthetics {
         println!(
-            "  anesthetic {}: {} mg/kg, max {} mg  [{}] {}",
-            a.id, a.mg_per_kg, a.max_mg, a.confidence, a.source
+            "  anesthetic {}: {} mg/kg, max {} mg  [{}; {}] {}",
+            a.id,
+            a.mg_per_kg,
+            a.max_mg,
+            a.confidence,
+            dated(&a.effective_date, &a.verified),
+            a.source
         );
     }
     for s in &catalog.steroids {
         println!(
-            "  steroid {}: {} mg/mL, usual {} mg, {} per {} mg  [{}] {}",
-            s.id, s.mg_per_ml, s.usual_mg, s.hcpcs.code, s.hcpcs.mg, s.confidence, s.source
+            "  steroid {}: {} mg/mL, usual {} mg, {} per {} mg  [{}; {}] {}",
+            s.id,
+            s.mg_per_ml,
+            s.usual_mg,
+            s.hcpcs.code,
+            s.hcpcs.mg,
+            s.confidence,
+            dated(&s.effective_date, &s.verified),
+            s.source
         );
     }
     for l in &catalog.limits {
         println!(
-            "  limit {} {} = {}{}  [{}] {}",
+            "  limit {} {} = {}{}  [{}; {}] {}",
             l.agent,
             l.kind,
             l.value,
             l.days.map(|d| format!(" per {d} days")).unwrap_or_default(),
             l.confidence,
+            dated(&l.effective_date, &l.verified),
             l.source
         );
     }
     for c in &catalog.drug_classes {
         println!(
-            "  medication class {}: {}  [{}] {}",
+            "  medication class {}: {}  [{}; {}] {}",
             c.class,
             c.names.join(", "),
             c.confidence,
+            dated(&c.effective_date, &c.verified),
             c.source
         );
     }
@@ -363,4 +384,14 @@ fn print_catalog(catalog: &Catalog, json: bool) -> Result<(), Failure> {
         }
     }
     Ok(())
+}
+
+/// A catalog entry's dates as the text listing shows them: the source's own date, or "undated" where Taut found
+/// none and the effective date is only the day it verified the value.
+fn dated(effective: &str, verified: &str) -> String {
+    if effective == verified {
+        format!("source undated, verified {verified}")
+    } else {
+        format!("effective {effective}, verified {verified}")
+    }
 }

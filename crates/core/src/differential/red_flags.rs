@@ -70,8 +70,12 @@ struct RuleFile {
     message: String,
     action: String,
     source: String,
-    #[allow(dead_code, reason = "kept in the data for review; not shown")]
+    /// The date the source took effect; checked on load, kept in the data for review.
     effective_date: String,
+    /// The day Taut verified the rule against its source; never before `effective_date`.
+    verified: String,
+    /// How `effective_date` was obtained, or why the rule is undated (required when it equals `verified`).
+    date_note: Option<String>,
     #[allow(dead_code, reason = "kept in the data for review; not shown")]
     confidence: String,
     when: Vec<ClauseFile>,
@@ -88,6 +92,25 @@ struct ClauseFile {
     symptoms: Vec<String>,
     age_at_least: Option<u8>,
     sex: Option<Sex>,
+}
+
+/// A rule's effective date and verification day are dates, in that order; a rule dated only by the day it was
+/// verified says why in its `date_note`.
+fn dates_in_order(effective: &str, verified: &str, note: Option<&str>) -> Result<(), String> {
+    let format = time::macros::format_description!("[year]-[month]-[day]");
+    let parse = |field: &str, value: &str| {
+        time::Date::parse(value, format).map_err(|_| format!("{field} {value:?} is not YYYY-MM-DD"))
+    };
+    let (from, checked) = (parse("effective_date", effective)?, parse("verified", verified)?);
+    if from > checked {
+        return Err(format!("effective_date {effective} is after verified {verified}"));
+    }
+    if from == checked && note.is_none_or(|n| n.trim().is_empty()) {
+        return Err(format!(
+            "effective_date equals verified ({verified}); give the source's own date or a date_note saying it is undated"
+        ));
+    }
+    Ok(())
 }
 
 impl RedFlagCatalog {
@@ -114,6 +137,7 @@ impl RedFlagCatalog {
                     return Err(at(format!("{field} is empty")));
                 }
             }
+            dates_in_order(&rule.effective_date, &rule.verified, rule.date_note.as_deref()).map_err(at)?;
             if rules.iter().any(|r: &Rule| r.code == rule.code) {
                 return Err(at("duplicate code".into()));
             }
@@ -324,7 +348,42 @@ mod tests {
             assert!(rule.source.len() > 40, "{}: source too thin", rule.code);
             assert!(["H", "M"].contains(&rule.confidence.as_str()), "{}", rule.code);
             assert!(rule.effective_date.len() == 10, "{}", rule.code);
+            assert!(
+                dates_in_order(&rule.effective_date, &rule.verified, rule.date_note.as_deref()).is_ok(),
+                "{}",
+                rule.code
+            );
+            let effective = time::Date::parse(
+                &rule.effective_date,
+                time::macros::format_description!("[year]-[month]-[day]"),
+            )
+            .expect("date");
+            assert!(
+                effective <= time::OffsetDateTime::now_utc().date(),
+                "{}: in the future",
+                rule.code
+            );
         }
+        // The sources' own dates where found: NICE CG95's last update, NICE NG158's month of publication.
+        let date_of = |code: &str| {
+            file.rule
+                .iter()
+                .find(|r| r.code == code)
+                .map(|r| r.effective_date.as_str())
+        };
+        assert_eq!(date_of("cardiac-exertional"), Some("2016-11-30"));
+        assert_eq!(date_of("deep-vein-thrombosis"), Some("2020-03-01"));
+        // The loader refuses an effective date after the verification day and an undated rule without a note.
+        let future = CATALOG.replacen("effective_date = \"2016-11-30\"", "effective_date = \"2027-11-30\"", 1);
+        let err = RedFlagCatalog::parse(&future).expect_err("after verified");
+        assert!(err.to_string().contains("after verified"), "{err}");
+        let silent = CATALOG.replacen(
+            "\ndate_note = \"the guideline's publication",
+            "\n# date_note = \"the guideline's publication",
+            1,
+        );
+        let err = RedFlagCatalog::parse(&silent).expect_err("undated without a note");
+        assert!(err.to_string().contains("date_note"), "{err}");
         let expected = [
             "cardiac-exertional",
             "cardiac-chest-pain",
@@ -342,7 +401,8 @@ mod tests {
     }
 
     const RULE_HEAD: &str = "version = \"t\"\n[[rule]]\ncode = \"x\"\ncondition = \"c\"\nmessage = \"m\"\naction = \"a\"\n\
-                             source = \"s\"\neffective_date = \"2026-01-01\"\nconfidence = \"H\"\n";
+                             source = \"s\"\neffective_date = \"2026-01-01\"\nverified = \"2026-11-26\"\n\
+                             confidence = \"H\"\n";
 
     #[test]
     fn bad_catalogs_are_refused_with_the_problem_named() {

@@ -170,7 +170,12 @@ pub struct SideEffect {
     pub call_when: Vec<String>,
     pub emergency_when: Vec<String>,
     pub sources: Vec<String>,
+    /// The date the source took effect; the verification day, with a `date_note`, where no source date was found.
     pub effective_date: String,
+    /// The day Taut last checked the entry against its sources; never before `effective_date`.
+    pub verified: String,
+    /// How `effective_date` was obtained (a year or month only, or why the entry is undated).
+    pub date_note: Option<String>,
     pub confidence: String,
 }
 
@@ -217,7 +222,12 @@ pub struct LipidRescue {
     pub avoid: Vec<String>,
     pub seizures: String,
     pub sources: Vec<String>,
+    /// The date the source took effect; the verification day, with a `date_note`, where no source date was found.
     pub effective_date: String,
+    /// The day Taut last checked the entry against its sources; never before `effective_date`.
+    pub verified: String,
+    /// How `effective_date` was obtained (a year or month only, or why the entry is undated).
+    pub date_note: Option<String>,
     pub confidence: String,
 }
 
@@ -278,7 +288,12 @@ pub struct CheckRule {
     pub from_day: u32,
     pub to_day: u32,
     pub sources: Vec<String>,
+    /// The date the source took effect; the verification day, with a `date_note`, where no source date was found.
     pub effective_date: String,
+    /// The day Taut last checked the entry against its sources; never before `effective_date`.
+    pub verified: String,
+    /// How `effective_date` was obtained (a year or month only, or why the entry is undated).
+    pub date_note: Option<String>,
     pub confidence: String,
 }
 
@@ -290,7 +305,12 @@ pub struct ResponderRule {
     pub percent: Option<f64>,
     pub points: Option<f64>,
     pub sources: Vec<String>,
+    /// The date the source took effect; the verification day, with a `date_note`, where no source date was found.
     pub effective_date: String,
+    /// The day Taut last checked the entry against its sources; never before `effective_date`.
+    pub verified: String,
+    /// How `effective_date` was obtained (a year or month only, or why the entry is undated).
+    pub date_note: Option<String>,
     pub confidence: String,
 }
 
@@ -305,7 +325,12 @@ pub struct SelfCareDose {
     pub stretch_daily_best: bool,
     pub heat_first: bool,
     pub sources: Vec<String>,
+    /// The date the source took effect; the verification day, with a `date_note`, where no source date was found.
     pub effective_date: String,
+    /// The day Taut last checked the entry against its sources; never before `effective_date`.
+    pub verified: String,
+    /// How `effective_date` was obtained (a year or month only, or why the entry is undated).
+    pub date_note: Option<String>,
     pub confidence: String,
 }
 
@@ -339,12 +364,34 @@ pub struct FollowupCatalog {
 
 const CONFIDENCES: &[&str] = &["H", "M", "L"];
 
-fn check_provenance(what: &str, sources: &[String], date: &str, confidence: &str) -> Result<(), String> {
+/// Sources, dates and confidence of one entry: `dates` is `[effective_date, verified]`. An entry whose effective
+/// date is only the verification day must say so in `date_note`.
+fn check_provenance(
+    what: &str,
+    sources: &[String],
+    dates: [&str; 2],
+    date_note: Option<&str>,
+    confidence: &str,
+) -> Result<(), String> {
     if sources.is_empty() || sources.iter().any(|s| s.trim().is_empty()) {
         return Err(format!("{what}: every entry needs at least one non-empty source"));
     }
     let format = time::macros::format_description!("[year]-[month]-[day]");
-    Date::parse(date, format).map_err(|_| format!("{what}: effective_date {date:?} is not YYYY-MM-DD"))?;
+    let [effective, verified] = dates;
+    let effective = Date::parse(effective, format)
+        .map_err(|_| format!("{what}: effective_date {effective:?} is not YYYY-MM-DD"))?;
+    let verified =
+        Date::parse(verified, format).map_err(|_| format!("{what}: verified {verified:?} is not YYYY-MM-DD"))?;
+    if effective > verified {
+        return Err(format!(
+            "{what}: effective_date {effective} is after verified {verified}"
+        ));
+    }
+    if effective == verified && date_note.is_none_or(|n| n.trim().is_empty()) {
+        return Err(format!(
+            "{what}: effective_date equals verified ({verified}); give the source's own date or a date_note saying it is undated"
+        ));
+    }
     if !CONFIDENCES.contains(&confidence) {
         return Err(format!("{what}: confidence {confidence:?} is not one of H, M, L"));
     }
@@ -388,7 +435,13 @@ impl FollowupCatalog {
             if !seen.insert(e.id.as_str()) {
                 return Err(format!("{what}: duplicate id"));
             }
-            check_provenance(&what, &e.sources, &e.effective_date, &e.confidence)?;
+            check_provenance(
+                &what,
+                &e.sources,
+                [&e.effective_date, &e.verified],
+                e.date_note.as_deref(),
+                &e.confidence,
+            )?;
             if e.applies_to.is_empty() {
                 return Err(format!(
                     "{what}: applies_to is empty (choices: {})",
@@ -408,7 +461,13 @@ impl FollowupCatalog {
             }
         }
         let l = &self.lipid_rescue;
-        check_provenance("lipid_rescue", &l.sources, &l.effective_date, &l.confidence)
+        check_provenance(
+            "lipid_rescue",
+            &l.sources,
+            [&l.effective_date, &l.verified],
+            l.date_note.as_deref(),
+            &l.confidence,
+        )
     }
 
     fn validate_rules(&self, version: &str) -> Result<(), String> {
@@ -420,14 +479,26 @@ impl FollowupCatalog {
         }
         for c in &self.checks {
             let what = format!("check {}", c.id);
-            check_provenance(&what, &c.sources, &c.effective_date, &c.confidence)?;
+            check_provenance(
+                &what,
+                &c.sources,
+                [&c.effective_date, &c.verified],
+                c.date_note.as_deref(),
+                &c.confidence,
+            )?;
             if c.from_day > c.to_day || c.applies_to.is_empty() {
                 return Err(format!("{what}: needs from_day <= to_day and at least one agent class"));
             }
         }
         for r in &self.responders {
             let what = format!("responder {}", r.id);
-            check_provenance(&what, &r.sources, &r.effective_date, &r.confidence)?;
+            check_provenance(
+                &what,
+                &r.sources,
+                [&r.effective_date, &r.verified],
+                r.date_note.as_deref(),
+                &r.confidence,
+            )?;
             if r.percent.is_some() == r.points.is_some() {
                 return Err(format!("{what}: give exactly one of percent and points"));
             }
@@ -438,7 +509,13 @@ impl FollowupCatalog {
             }
         }
         let s = &self.self_care;
-        check_provenance("self_care", &s.sources, &s.effective_date, &s.confidence)
+        check_provenance(
+            "self_care",
+            &s.sources,
+            [&s.effective_date, &s.verified],
+            s.date_note.as_deref(),
+            &s.confidence,
+        )
     }
 
     /// Finds an effect by id, ignoring case; the error lists the valid ids.

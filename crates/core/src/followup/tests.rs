@@ -649,3 +649,48 @@ fn self_care_sheet_for_a_real_atlas_muscle() {
     assert!(err.to_string().contains("nope"));
     assert!(self_care_sheet(atlas, rules(), drugs(), &treated, &[], " ").is_err());
 }
+
+/// Every entry's effective date is not in the future nor after its verification day; an entry dated only by its
+/// verification day says why; the loader refuses the contrary.
+#[test]
+fn effective_dates_are_the_sources_or_marked_undated() {
+    let c = rules();
+    let today = time::OffsetDateTime::now_utc().date();
+    let format = time::macros::format_description!("[year]-[month]-[day]");
+    let mut entries: Vec<(&str, &str, &str, Option<&str>)> = Vec::new();
+    for e in &c.effects {
+        entries.push((&e.id, &e.effective_date, &e.verified, e.date_note.as_deref()));
+    }
+    for r in &c.checks {
+        entries.push((&r.id, &r.effective_date, &r.verified, r.date_note.as_deref()));
+    }
+    for r in &c.responders {
+        entries.push((&r.id, &r.effective_date, &r.verified, r.date_note.as_deref()));
+    }
+    let (l, s) = (&c.lipid_rescue, &c.self_care);
+    entries.push(("lipid_rescue", &l.effective_date, &l.verified, l.date_note.as_deref()));
+    entries.push(("self_care", &s.effective_date, &s.verified, s.date_note.as_deref()));
+    for (id, effective, verified, note) in &entries {
+        let effective = time::Date::parse(effective, format).expect("effective");
+        let verified = time::Date::parse(verified, format).expect("verified");
+        assert!(effective <= today && effective <= verified, "{id}");
+        if effective == verified {
+            assert!(note.is_some_and(|n| !n.is_empty()), "{id}: undated without a note");
+        }
+    }
+    let outcome = c
+        .checks
+        .iter()
+        .find(|r| r.id == "outcome-visit-4-6-weeks")
+        .expect("check");
+    assert_eq!(outcome.effective_date, "2024-04-01", "the LCD revision");
+
+    let good = include_str!("../../../../catalog/side-effects.toml");
+    let rules_file = include_str!("../../../../catalog/followup.toml");
+    let future = rules_file.replacen("effective_date = \"2024-04-01\"", "effective_date = \"2027-04-01\"", 1);
+    let err = FollowupCatalog::parse(good, &future).expect_err("after verified");
+    assert!(err.to_string().contains("after verified"), "{err}");
+    let silent = good.replacen("\ndate_note = ", "\n# date_note = ", 1);
+    let err = FollowupCatalog::parse(&silent, rules_file).expect_err("undated without a note");
+    assert!(err.to_string().contains("date_note"), "{err}");
+}

@@ -103,7 +103,12 @@ pub struct Toxin {
     pub hcpcs: String,
     pub billing_unit: u32,
     pub source: String,
+    /// The date the source took effect (label revision, code or LCD effective date, publication).
     pub effective_date: String,
+    /// The date Taut last checked the value against the source; never before `effective_date`.
+    pub verified: String,
+    /// How `effective_date` was obtained: a month-only revision (first of the month), or why it is undated.
+    pub date_note: Option<String>,
     pub confidence: Confidence,
 }
 
@@ -128,7 +133,12 @@ pub struct Anesthetic {
     pub max_mg: f64,
     pub concentrations_percent: Vec<f64>,
     pub source: String,
+    /// The date the source took effect (label revision, code or LCD effective date, publication).
     pub effective_date: String,
+    /// The date Taut last checked the value against the source; never before `effective_date`.
+    pub verified: String,
+    /// How `effective_date` was obtained: a month-only revision (first of the month), or why it is undated.
+    pub date_note: Option<String>,
     pub confidence: Confidence,
 }
 
@@ -150,7 +160,12 @@ pub struct Steroid {
     /// The HCPCS code and the mg one billing unit stands for.
     pub hcpcs: SteroidCode,
     pub source: String,
+    /// The date the source took effect (label revision, code or LCD effective date, publication).
     pub effective_date: String,
+    /// The date Taut last checked the value against the source; never before `effective_date`.
+    pub verified: String,
+    /// How `effective_date` was obtained: a month-only revision (first of the month), or why it is undated.
+    pub date_note: Option<String>,
     pub confidence: Confidence,
 }
 
@@ -169,7 +184,12 @@ pub struct Limit {
     /// For a weight-based limit: it applies below this age (years).
     pub max_age: Option<u32>,
     pub source: String,
+    /// The date the source took effect (label revision, code or LCD effective date, publication).
     pub effective_date: String,
+    /// The date Taut last checked the value against the source; never before `effective_date`.
+    pub verified: String,
+    /// How `effective_date` was obtained: a month-only revision (first of the month), or why it is undated.
+    pub date_note: Option<String>,
     pub confidence: Confidence,
 }
 
@@ -180,7 +200,12 @@ pub struct ClassNames {
     pub class: DrugClass,
     pub names: Vec<String>,
     pub source: String,
+    /// The date the source took effect (label revision, code or LCD effective date, publication).
     pub effective_date: String,
+    /// The date Taut last checked the value against the source; never before `effective_date`.
+    pub verified: String,
+    /// How `effective_date` was obtained: a month-only revision (first of the month), or why it is undated.
+    pub date_note: Option<String>,
     pub confidence: Confidence,
 }
 
@@ -338,26 +363,54 @@ impl Catalog {
             file: "catalog/agents.toml",
             message,
         };
-        let dated = |entry: String, date: &str| {
-            Date::parse(date, DATE)
-                .map(|_| ())
-                .map_err(|_| bad(format!("{entry}: effective_date '{date}' is not a date YYYY-MM-DD")))
+        let dated = |entry: String, dates: Dates<'_>| {
+            let parse = |field: &str, date: &str| {
+                Date::parse(date, DATE).map_err(|_| bad(format!("{entry}: {field} '{date}' is not a date YYYY-MM-DD")))
+            };
+            let effective = parse("effective_date", dates.effective)?;
+            let verified = parse("verified", dates.verified)?;
+            if effective > verified {
+                return Err(bad(format!(
+                    "{entry}: effective_date {} is after verified {}; a source cannot be checked before it exists",
+                    dates.effective, dates.verified
+                )));
+            }
+            // An entry whose effective date is only the day Taut verified it is undated: it must say so.
+            if effective == verified && dates.note.is_none_or(|n| n.trim().is_empty()) {
+                return Err(bad(format!(
+                    "{entry}: effective_date equals verified ({}); give the source's own date or a date_note saying it is undated",
+                    dates.verified
+                )));
+            }
+            Ok(())
         };
         for t in &self.toxins {
-            dated(format!("toxin {}", t.id), &t.effective_date)?;
+            dated(
+                format!("toxin {}", t.id),
+                Dates::of(&t.effective_date, &t.verified, &t.date_note),
+            )?;
         }
         for a in &self.anesthetics {
-            dated(format!("anesthetic {}", a.id), &a.effective_date)?;
+            dated(
+                format!("anesthetic {}", a.id),
+                Dates::of(&a.effective_date, &a.verified, &a.date_note),
+            )?;
         }
         for s in &self.steroids {
-            dated(format!("steroid {}", s.id), &s.effective_date)?;
+            dated(
+                format!("steroid {}", s.id),
+                Dates::of(&s.effective_date, &s.verified, &s.date_note),
+            )?;
         }
         for c in &self.drug_classes {
-            dated(format!("drug_class {}", c.class), &c.effective_date)?;
+            dated(
+                format!("drug_class {}", c.class),
+                Dates::of(&c.effective_date, &c.verified, &c.date_note),
+            )?;
         }
         for (i, l) in self.limits.iter().enumerate() {
             let entry = format!("limit[{i}] ({} {})", l.agent, l.kind);
-            dated(entry.clone(), &l.effective_date)?;
+            dated(entry.clone(), Dates::of(&l.effective_date, &l.verified, &l.date_note))?;
             let known = matches!(l.agent.as_str(), "*steroid" | "*injection") || self.agent(&l.agent).is_some();
             if !known {
                 return Err(bad(format!(
@@ -498,5 +551,23 @@ impl Catalog {
 
     pub fn protocol(&self, id: &str) -> Option<&Protocol> {
         self.protocols.iter().find(|p| p.id == id)
+    }
+}
+
+/// The provenance dates of one catalog entry, checked together.
+#[derive(Clone, Copy)]
+struct Dates<'a> {
+    effective: &'a str,
+    verified: &'a str,
+    note: Option<&'a str>,
+}
+
+impl<'a> Dates<'a> {
+    fn of(effective: &'a str, verified: &'a str, note: &'a Option<String>) -> Self {
+        Dates {
+            effective,
+            verified,
+            note: note.as_deref(),
+        }
     }
 }

@@ -1071,3 +1071,152 @@ fn catalog_conditions_match_the_vocabulary() {
     assert_eq!(catalog().condition("Myasthenia Gravis"), Some("neuromuscular-disease"));
     assert_eq!(catalog().condition("hypertension"), None);
 }
+
+/// Pediatric weight-based toxin caps from the labels' pediatric upper limb spasticity dosing: Botox 6 U/kg or
+/// 200 U, Xeomin 8 U/kg or 200 U (one upper limb), Dysport 16 U/kg or 640 U, whichever is lower; under 18 only.
+#[test]
+fn pediatric_weight_caps_from_the_labels() {
+    // (birth date, weight kg, agent, units, over the cap, why)
+    type Case = (&'static str, f64, &'static str, f64, bool, &'static str);
+    let cases: Vec<Case> = vec![
+        ("2011-01-01", 20.0, "Xeomin", 160.0, false, "8 x 20 = 160 U"),
+        ("2011-01-01", 20.0, "Xeomin", 165.0, true, "above 8 x 20 = 160 U"),
+        (
+            "2011-01-01",
+            40.0,
+            "Xeomin",
+            200.0,
+            false,
+            "200 U cap below 8 x 40 = 320",
+        ),
+        ("2011-01-01", 40.0, "Xeomin", 205.0, true, "above the 200 U cap"),
+        ("1990-01-01", 20.0, "Xeomin", 205.0, false, "adults have no weight cap"),
+        ("2011-01-01", 30.0, "Dysport", 480.0, false, "16 x 30 = 480 U"),
+        ("2011-01-01", 30.0, "Dysport", 485.0, true, "above 16 x 30 = 480 U"),
+        (
+            "2011-01-01",
+            50.0,
+            "Dysport",
+            640.0,
+            false,
+            "640 U cap below 16 x 50 = 800",
+        ),
+        ("2011-01-01", 50.0, "Dysport", 645.0, true, "above the 640 U cap"),
+        ("1990-01-01", 30.0, "Dysport", 600.0, false, "adults have no weight cap"),
+        ("2011-01-01", 25.0, "Botox", 150.0, false, "6 x 25 = 150 U"),
+        ("2011-01-01", 25.0, "Botox", 155.0, true, "above 6 x 25 = 150 U"),
+    ];
+    for (birth, weight, agent, units, over, why) in cases {
+        let report = plan_on(
+            "2026-11-26",
+            json!({"birth_date": birth, "weight_kg": weight}),
+            vec![toxin("gluteus-medius", "left", agent, units, 8)],
+        );
+        assert_eq!(
+            has(&report, Severity::Error, "toxin-weight-max"),
+            over,
+            "{agent} {units} U at {weight} kg: {why}: {:?}",
+            report.findings
+        );
+    }
+}
+
+/// Every product, limit and drug class names its source and the date that source took effect: a date not in the
+/// future, not after the day Taut verified it, and, where it is only that verification day, a note saying so.
+#[test]
+fn every_catalog_entry_has_a_source_and_an_effective_date_not_in_the_future() {
+    let c = catalog();
+    let today = time::OffsetDateTime::now_utc().date();
+    let date = |s: &str| time::Date::parse(s, time::macros::format_description!("[year]-[month]-[day]")).expect(s);
+    let mut entries: Vec<(String, &str, &str, &str, Option<&str>)> = Vec::new();
+    for t in &c.toxins {
+        entries.push((
+            t.id.clone(),
+            &t.source,
+            &t.effective_date,
+            &t.verified,
+            t.date_note.as_deref(),
+        ));
+    }
+    for a in &c.anesthetics {
+        entries.push((
+            a.id.clone(),
+            &a.source,
+            &a.effective_date,
+            &a.verified,
+            a.date_note.as_deref(),
+        ));
+    }
+    for s in &c.steroids {
+        entries.push((
+            s.id.clone(),
+            &s.source,
+            &s.effective_date,
+            &s.verified,
+            s.date_note.as_deref(),
+        ));
+    }
+    for l in &c.limits {
+        let name = format!("{} {}", l.agent, l.kind);
+        entries.push((name, &l.source, &l.effective_date, &l.verified, l.date_note.as_deref()));
+    }
+    for d in &c.drug_classes {
+        entries.push((
+            d.class.to_string(),
+            &d.source,
+            &d.effective_date,
+            &d.verified,
+            d.date_note.as_deref(),
+        ));
+    }
+    assert!(entries.len() > 40, "{}", entries.len());
+    for (name, source, effective, verified, note) in &entries {
+        assert!(!source.trim().is_empty(), "{name}: no source");
+        let (effective, verified) = (date(effective), date(verified));
+        assert!(effective <= today, "{name}: effective {effective} is in the future");
+        assert!(
+            effective <= verified,
+            "{name}: effective {effective} after verified {verified}"
+        );
+        if effective == verified {
+            assert!(
+                note.is_some_and(|n| !n.trim().is_empty()),
+                "{name}: undated without a note"
+            );
+        }
+    }
+    // The dates found are the sources' own: label changes, code and LCD dates, not one date for all.
+    let dated: std::collections::BTreeSet<&str> = entries
+        .iter()
+        .filter(|(_, _, effective, verified, _)| effective != verified)
+        .map(|(_, _, effective, _, _)| *effective)
+        .collect();
+    for expected in ["2019-06-20", "2019-09-25", "2020-08-19", "2021-02-01", "2024-04-01"] {
+        assert!(dated.contains(expected), "{expected} missing from {dated:?}");
+    }
+}
+
+/// The loader refuses an effective date after the verification day, and an undated entry that does not say so.
+#[test]
+fn catalog_dates_are_checked_when_loading() {
+    let (agents, protocols) = Catalog::embedded_text();
+    let future = agents.replacen("effective_date = \"2024-04-01\"", "effective_date = \"2027-04-01\"", 1);
+    let err = Catalog::parse(&future, protocols).expect_err("effective after verified");
+    assert!(err.to_string().contains("after verified"), "{err}");
+    let dated = "effective_date = \"2019-06-20\"\nverified = \"2026-11-26\"\ndate_note";
+    assert!(agents.contains(dated));
+    let undated = agents.replacen(
+        dated,
+        "effective_date = \"2026-11-26\"\nverified = \"2026-11-26\"\n# date_note",
+        1,
+    );
+    let err = Catalog::parse(&undated, protocols).expect_err("undated without a note");
+    assert!(err.to_string().contains("date_note"), "{err}");
+    let garbled = agents.replacen("verified = \"2026-11-26\"", "verified = \"26.11.2026\"", 1);
+    assert!(
+        Catalog::parse(&garbled, protocols)
+            .expect_err("bad date")
+            .to_string()
+            .contains("verified '26.11.2026'")
+    );
+}
