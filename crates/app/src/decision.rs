@@ -52,6 +52,7 @@ impl App {
         let marks = tx.pain_marks(encounter_id).await?;
         let findings = tx.findings(encounter_id).await?;
         audit(
+            &self.clock,
             &mut tx,
             actor,
             "differential.encounter",

@@ -9,7 +9,7 @@ use taut_store::{PatientRecord, StoreError};
 use crate::access::{Actor, Permission};
 use crate::import::{NewPatient, NewVisit};
 use crate::records::live_patient;
-use crate::{App, AppError, audit, now};
+use crate::{App, AppError, audit};
 
 impl App {
     /// A patient's whole record (demographics, visits with drawings and findings, outcome measures), read in one
@@ -54,6 +54,7 @@ impl App {
             })
             .collect();
         audit(
+            &self.clock,
             &mut tx,
             actor,
             "patient.export",
@@ -91,7 +92,7 @@ impl App {
     /// nothing. A refusal names the first problem by its FHIRPath in `field`.
     pub async fn import_fhir(&self, actor: &Actor, json: &[u8], kinds: &[&str]) -> Result<Vec<String>, AppError> {
         self.require(actor, Permission::WriteDemographics).await?;
-        let patients = taut_fhir::read_bundle(json, kinds, self.atlas, now())
+        let patients = taut_fhir::read_bundle(json, kinds, self.atlas, self.clock.now())
             .map_err(|p| AppError::invalid(&p.expression, p.message))?;
         self.import_patients(actor, patients.into_iter().map(new_patient).collect())
             .await

@@ -11,7 +11,7 @@ use taut_store::{
 };
 
 use crate::records::validate_marks;
-use crate::{App, AppError, new_id, now, now_text};
+use crate::{App, AppError, new_id};
 
 /// A patient to import, with their visits and the outcome measures not tied to a visit.
 #[derive(Debug, Clone)]
@@ -42,7 +42,7 @@ impl App {
         ] {
             self.require(actor, permission).await?;
         }
-        let (today, moment) = (now().date(), now());
+        let (today, moment) = (self.clock.today(), self.clock.now());
         let mut valid = Vec::with_capacity(patients.len());
         for patient in patients {
             let demographics = patient.demographics.validate(today)?;
@@ -86,7 +86,7 @@ impl App {
             valid.push((demographics, visits, outcomes));
         }
         // Built in memory, then written with a few multi-row statements per table.
-        let at = now_text();
+        let at = self.clock.text();
         let author = actor.author()?;
         let mut bulk = Bulk::default();
         let event = |action, patient_id: &str, record_type, record_id: &str| BulkEvent {

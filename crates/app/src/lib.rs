@@ -3,6 +3,7 @@
 //! nothing else writes patient data.
 
 mod access;
+mod clock;
 mod decision;
 mod fhir;
 mod import;
@@ -16,10 +17,11 @@ mod web_sessions;
 
 use taut_atlas::Atlas;
 
-use taut_core::records::{Invalid, format_utc};
+use taut_core::records::Invalid;
 use taut_store::{NewAudit, Store, StoreConfig, StoreError, Tx};
 
 pub use access::{Actor, Permission, Policy, Profession, Role, allows, granted, parse_profession, parse_role};
+pub use clock::Clock;
 pub use decision::VisitQuestion;
 pub use import::{NewPatient, NewVisit};
 pub use records::{EncounterDetail, Timeline};
@@ -102,6 +104,7 @@ pub struct App {
     audit_key: AuditKey,
     sessions: SessionPolicy,
     tokens: std::sync::Arc<token_cache::TokenCache>,
+    clock: Clock,
 }
 
 /// An opened records database, before it becomes an [`App`]: clients may connect and migrate, nothing more;
@@ -130,7 +133,18 @@ impl App {
             audit_key,
             sessions: SessionPolicy::default(),
             tokens: std::sync::Arc::default(),
+            clock: Clock::system(),
         }
+    }
+
+    /// The same application reading the time from `clock` (tests fix it; production uses [`Clock::system`]).
+    pub fn with_clock(self, clock: Clock) -> App {
+        App { clock, ..self }
+    }
+
+    /// The clock the application reads the time from.
+    pub fn clock(&self) -> &Clock {
+        &self.clock
     }
 
     /// The session policy in force (lifetimes, lockout limits).
@@ -167,16 +181,9 @@ fn new_id() -> String {
     uuid::Uuid::now_v7().to_string()
 }
 
-fn now() -> time::OffsetDateTime {
-    time::OffsetDateTime::now_utc()
-}
-
-fn now_text() -> String {
-    format_utc(now())
-}
-
 /// Appends one audit event for `actor` inside `tx`.
 async fn audit(
+    clock: &Clock,
     tx: &mut Tx,
     actor: &Actor,
     action: &str,
@@ -184,12 +191,14 @@ async fn audit(
     record_type: &str,
     record_id: Option<&str>,
 ) -> Result<(), AppError> {
-    audit_with(tx, Some(actor), action, patient_id, record_type, record_id, None).await
+    audit_with(clock, tx, Some(actor), action, patient_id, record_type, record_id, None).await
 }
 
 /// Appends one audit event with details (the patients a search returned, why access was refused); `actor` is
 /// absent when nobody could be identified (a bad token, a failed sign-in).
+#[allow(clippy::too_many_arguments)] // one audit row: its columns, plus the clock and the transaction
 async fn audit_with(
+    clock: &Clock,
     tx: &mut Tx,
     actor: Option<&Actor>,
     action: &str,
@@ -199,7 +208,7 @@ async fn audit_with(
     details: Option<serde_json::Value>,
 ) -> Result<(), AppError> {
     let id = new_id();
-    let at = now_text();
+    let at = clock.text();
     tx.audit(NewAudit {
         id: &id,
         at: &at,
@@ -230,7 +239,7 @@ impl App {
     async fn record_refusal(&self, actor: Option<&Actor>, action: &str, reason: &str) -> Result<(), AppError> {
         let mut tx = self.store.begin().await?;
         let details = serde_json::json!({ "reason": reason });
-        audit_with(&mut tx, actor, action, None, "access", None, Some(details)).await?;
+        audit_with(&self.clock, &mut tx, actor, action, None, "access", None, Some(details)).await?;
         tx.commit().await?;
         Ok(())
     }

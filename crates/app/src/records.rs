@@ -12,7 +12,7 @@ use taut_store::{
 };
 
 use crate::access::{Actor, Permission};
-use crate::{App, AppError, audit, audit_with, new_id, now, now_text};
+use crate::{App, AppError, Clock, audit, audit_with, new_id};
 
 /// An encounter with what was recorded in it.
 #[derive(Debug, Clone, Serialize)]
@@ -85,11 +85,12 @@ pub(crate) fn validate_marks(marks: Vec<PainMarkInput>) -> Result<Vec<PainMark>,
 // operations and the batch import share them.
 
 pub(crate) async fn write_patient(
+    clock: &Clock,
     tx: &mut Tx,
     actor: &Actor,
     demographics: Demographics,
 ) -> Result<PatientRecord, AppError> {
-    let at = now_text();
+    let at = clock.text();
     let patient = PatientRecord {
         id: new_id(),
         demographics,
@@ -101,6 +102,7 @@ pub(crate) async fn write_patient(
     };
     tx.insert_patient(&patient, actor.author()?).await?;
     audit(
+        clock,
         tx,
         actor,
         "patient.create",
@@ -113,6 +115,7 @@ pub(crate) async fn write_patient(
 }
 
 pub(crate) async fn write_encounter(
+    clock: &Clock,
     tx: &mut Tx,
     actor: &Actor,
     patient_id: &str,
@@ -123,10 +126,11 @@ pub(crate) async fn write_encounter(
         patient_id: patient_id.to_owned(),
         fields,
         clinician_id: actor.author()?.to_owned(),
-        created_at: now_text(),
+        created_at: clock.text(),
     };
     tx.insert_encounter(&encounter).await?;
     audit(
+        clock,
         tx,
         actor,
         "encounter.create",
@@ -139,12 +143,13 @@ pub(crate) async fn write_encounter(
 }
 
 pub(crate) async fn write_pain_drawing(
+    clock: &Clock,
     tx: &mut Tx,
     actor: &Actor,
     encounter: &EncounterRecord,
     marks: Vec<PainMark>,
 ) -> Result<Vec<PainMarkRecord>, AppError> {
-    let at = now_text();
+    let at = clock.text();
     let mut stored = Vec::with_capacity(marks.len());
     for mark in marks {
         let record = PainMarkRecord {
@@ -158,6 +163,7 @@ pub(crate) async fn write_pain_drawing(
     }
     let patient = Some(encounter.patient_id.as_str());
     audit(
+        clock,
         tx,
         actor,
         "pain-drawing.create",
@@ -170,6 +176,7 @@ pub(crate) async fn write_pain_drawing(
 }
 
 pub(crate) async fn write_finding(
+    clock: &Clock,
     tx: &mut Tx,
     actor: &Actor,
     encounter: &EncounterRecord,
@@ -180,10 +187,11 @@ pub(crate) async fn write_finding(
         encounter_id: encounter.id.clone(),
         classification: classify(&fields.signs),
         fields,
-        created_at: now_text(),
+        created_at: clock.text(),
     };
     tx.insert_finding(&record, actor.author()?).await?;
     audit(
+        clock,
         tx,
         actor,
         "finding.create",
@@ -196,6 +204,7 @@ pub(crate) async fn write_finding(
 }
 
 pub(crate) async fn write_outcome(
+    clock: &Clock,
     tx: &mut Tx,
     actor: &Actor,
     patient_id: &str,
@@ -205,10 +214,11 @@ pub(crate) async fn write_outcome(
         id: new_id(),
         patient_id: patient_id.to_owned(),
         fields,
-        created_at: now_text(),
+        created_at: clock.text(),
     };
     tx.insert_outcome(&record, actor.author()?).await?;
     audit(
+        clock,
         tx,
         actor,
         "outcome.create",
@@ -223,9 +233,9 @@ pub(crate) async fn write_outcome(
 impl App {
     pub async fn create_patient(&self, actor: &Actor, input: Demographics) -> Result<PatientRecord, AppError> {
         self.require(actor, Permission::WriteDemographics).await?;
-        let demographics = input.validate(now().date())?;
+        let demographics = input.validate(self.clock.today())?;
         let mut tx = self.store.begin().await?;
-        let patient = write_patient(&mut tx, actor, demographics).await?;
+        let patient = write_patient(&self.clock, &mut tx, actor, demographics).await?;
         tx.commit().await?;
         Ok(patient)
     }
@@ -234,7 +244,16 @@ impl App {
         self.require(actor, Permission::ReadClinical).await?;
         let mut tx = self.store.begin().await?;
         let patient = live_patient(&mut tx, id).await?;
-        audit(&mut tx, actor, "patient.read", Some(id), "patient", Some(id)).await?;
+        audit(
+            &self.clock,
+            &mut tx,
+            actor,
+            "patient.read",
+            Some(id),
+            "patient",
+            Some(id),
+        )
+        .await?;
         tx.commit().await?;
         Ok(patient)
     }
@@ -265,6 +284,7 @@ impl App {
         let page = tx.search_patients(q.trim(), limit, cursor.as_ref()).await?;
         let returned: Vec<&str> = page.items.iter().map(|p| p.id.as_str()).collect();
         audit_with(
+            &self.clock,
             &mut tx,
             Some(actor),
             "patient.search",
@@ -290,11 +310,20 @@ impl App {
         let version = edited_version(if_match, patch.version, "edited")?;
         let mut tx = self.store.begin().await?;
         let current = live_patient(&mut tx, id).await?;
-        let next = patch.apply(&current.demographics).validate(now().date())?;
+        let next = patch.apply(&current.demographics).validate(self.clock.today())?;
         let updated = tx
-            .update_patient(id, version, &next, actor.author()?, &now_text())
+            .update_patient(id, version, &next, actor.author()?, &self.clock.text())
             .await?;
-        audit(&mut tx, actor, "patient.update", Some(id), "patient", Some(id)).await?;
+        audit(
+            &self.clock,
+            &mut tx,
+            actor,
+            "patient.update",
+            Some(id),
+            "patient",
+            Some(id),
+        )
+        .await?;
         tx.commit().await?;
         Ok(updated)
     }
@@ -317,9 +346,18 @@ impl App {
         let mut tx = self.store.begin().await?;
         live_patient(&mut tx, id).await?;
         let deleted = tx
-            .delete_patient(id, version, reason, actor.author()?, &now_text())
+            .delete_patient(id, version, reason, actor.author()?, &self.clock.text())
             .await?;
-        audit(&mut tx, actor, "patient.delete", Some(id), "patient", Some(id)).await?;
+        audit(
+            &self.clock,
+            &mut tx,
+            actor,
+            "patient.delete",
+            Some(id),
+            "patient",
+            Some(id),
+        )
+        .await?;
         tx.commit().await?;
         Ok(deleted)
     }
@@ -330,7 +368,16 @@ impl App {
         let mut tx = self.store.begin().await?;
         live_patient(&mut tx, id).await?;
         let versions = tx.patient_versions(id).await?;
-        audit(&mut tx, actor, "patient.history", Some(id), "patient", Some(id)).await?;
+        audit(
+            &self.clock,
+            &mut tx,
+            actor,
+            "patient.history",
+            Some(id),
+            "patient",
+            Some(id),
+        )
+        .await?;
         tx.commit().await?;
         Ok(versions)
     }
@@ -342,10 +389,10 @@ impl App {
         input: EncounterInput,
     ) -> Result<EncounterRecord, AppError> {
         self.require(actor, Permission::WriteEncounter).await?;
-        let fields = input.validate(now())?;
+        let fields = input.validate(self.clock.now())?;
         let mut tx = self.store.begin().await?;
         live_patient(&mut tx, patient_id).await?;
-        let encounter = write_encounter(&mut tx, actor, patient_id, fields).await?;
+        let encounter = write_encounter(&self.clock, &mut tx, actor, patient_id, fields).await?;
         tx.commit().await?;
         Ok(encounter)
     }
@@ -355,7 +402,16 @@ impl App {
         let mut tx = self.store.begin().await?;
         live_patient(&mut tx, patient_id).await?;
         let encounters = tx.encounters(patient_id).await?;
-        audit(&mut tx, actor, "encounter.list", Some(patient_id), "encounter", None).await?;
+        audit(
+            &self.clock,
+            &mut tx,
+            actor,
+            "encounter.list",
+            Some(patient_id),
+            "encounter",
+            None,
+        )
+        .await?;
         tx.commit().await?;
         Ok(encounters)
     }
@@ -371,7 +427,7 @@ impl App {
         let marks = validate_marks(marks)?;
         let mut tx = self.store.begin().await?;
         let encounter = live_encounter(&mut tx, encounter_id).await?;
-        let stored = write_pain_drawing(&mut tx, actor, &encounter, marks).await?;
+        let stored = write_pain_drawing(&self.clock, &mut tx, actor, &encounter, marks).await?;
         tx.commit().await?;
         Ok(stored)
     }
@@ -387,7 +443,7 @@ impl App {
         let fields = input.validate(self.atlas)?;
         let mut tx = self.store.begin().await?;
         let encounter = live_encounter(&mut tx, encounter_id).await?;
-        let record = write_finding(&mut tx, actor, &encounter, fields).await?;
+        let record = write_finding(&self.clock, &mut tx, actor, &encounter, fields).await?;
         tx.commit().await?;
         Ok(record)
     }
@@ -399,7 +455,7 @@ impl App {
         input: OutcomeInput,
     ) -> Result<OutcomeRecord, AppError> {
         self.require(actor, Permission::WriteOutcome).await?;
-        let fields = input.validate(now())?;
+        let fields = input.validate(self.clock.now())?;
         let mut tx = self.store.begin().await?;
         live_patient(&mut tx, patient_id).await?;
         if let Some(encounter_id) = &fields.encounter_id {
@@ -414,7 +470,7 @@ impl App {
                 ));
             }
         }
-        let record = write_outcome(&mut tx, actor, patient_id, fields).await?;
+        let record = write_outcome(&self.clock, &mut tx, actor, patient_id, fields).await?;
         tx.commit().await?;
         Ok(record)
     }
@@ -445,6 +501,7 @@ impl App {
             .collect();
         let outcomes = tx.outcomes(patient_id).await?;
         audit(
+            &self.clock,
             &mut tx,
             actor,
             "timeline.read",

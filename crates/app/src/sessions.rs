@@ -13,7 +13,7 @@ use time::{Date, Month};
 
 use crate::access::{Actor, Permission};
 use crate::records::{edited_version, live_encounter, live_patient};
-use crate::{App, AppError, audit, audit_with, new_id, now, now_text};
+use crate::{App, AppError, Clock, audit, audit_with, new_id};
 
 /// Limits of the free-text fields of a procedure, in characters.
 mod limits {
@@ -323,8 +323,8 @@ fn icd10cm(field: &str, value: &str) -> Result<String, AppError> {
     }
 }
 
-fn not_future(field: &str, stamp: String) -> Result<String, AppError> {
-    if stamp > format_utc(now() + time::Duration::days(1)) {
+fn not_future(clock: &Clock, field: &str, stamp: String) -> Result<String, AppError> {
+    if stamp > format_utc(clock.now() + time::Duration::days(1)) {
         return Err(AppError::invalid(field, "lies in the future"));
     }
     Ok(stamp)
@@ -341,15 +341,15 @@ struct Procedure {
     notes: Option<String>,
 }
 
-fn validate_procedure(input: &ProcedureInput) -> Result<Procedure, AppError> {
+fn validate_procedure(clock: &Clock, input: &ProcedureInput) -> Result<Procedure, AppError> {
     if !input.consent.obtained {
         return Err(AppError::invalid(
             "consent.obtained",
             "a procedure is recorded only after consent was obtained",
         ));
     }
-    let started_at = not_future("started_at", timestamp("started_at", &input.started_at)?)?;
-    let ended_at = not_future("ended_at", timestamp("ended_at", &input.ended_at)?)?;
+    let started_at = not_future(clock, "started_at", timestamp("started_at", &input.started_at)?)?;
+    let ended_at = not_future(clock, "ended_at", timestamp("ended_at", &input.ended_at)?)?;
     if ended_at < started_at {
         return Err(AppError::invalid("ended_at", "lies before started_at"));
     }
@@ -580,7 +580,7 @@ impl App {
         let patient = live_patient(&mut tx, &encounter.patient_id).await?;
         let date = day_of(&encounter.fields.occurred_at);
         let (checked, report) = check_from_record(&mut tx, &request, &patient, date, atlas).await?;
-        let at = now_text();
+        let at = self.clock.text();
         let author = actor.author()?.to_owned();
         let plan = PlanRecord {
             id: new_id(),
@@ -601,6 +601,7 @@ impl App {
         };
         tx.insert_plan(&plan).await?;
         audit(
+            &self.clock,
             &mut tx,
             actor,
             "plan.create",
@@ -618,6 +619,7 @@ impl App {
         let mut tx = self.store.begin().await?;
         let plan = plan_of(&mut tx, id).await?;
         audit(
+            &self.clock,
             &mut tx,
             actor,
             "plan.read",
@@ -637,6 +639,7 @@ impl App {
         let plan = plan_of(&mut tx, id).await?;
         let versions = tx.plan_versions(id).await?;
         audit(
+            &self.clock,
             &mut tx,
             actor,
             "plan.history",
@@ -677,11 +680,12 @@ impl App {
             has_error: report.has_error(),
             input: stored_input(&request, &checked),
             updated_by: actor.author()?.to_owned(),
-            updated_at: now_text(),
+            updated_at: self.clock.text(),
             ..current
         };
         tx.update_plan(&next).await?;
         audit(
+            &self.clock,
             &mut tx,
             actor,
             "plan.update",
@@ -747,7 +751,7 @@ impl App {
             )));
         }
         let mut tx = self.store.begin().await?;
-        let at = now_text();
+        let at = self.clock.text();
         let author = actor.author()?.to_owned();
         let next = PlanRecord {
             status: "signed".into(),
@@ -765,6 +769,7 @@ impl App {
         tx.update_plan(&next).await?;
         let details = json!({"override_reason": reason, "errors": errors});
         audit_with(
+            &self.clock,
             &mut tx,
             Some(actor),
             "plan.sign",
@@ -791,11 +796,12 @@ impl App {
             status: "withdrawn".into(),
             version: version + 1,
             updated_by: actor.author()?.to_owned(),
-            updated_at: now_text(),
+            updated_at: self.clock.text(),
             ..current
         };
         tx.update_plan(&next).await?;
         audit(
+            &self.clock,
             &mut tx,
             actor,
             "plan.withdraw",
@@ -828,6 +834,7 @@ impl App {
         let plan = input.resolve(self.atlas, catalog).map_err(plan_error)?;
         let report = check(&plan, catalog);
         audit(
+            &self.clock,
             &mut tx,
             actor,
             "plan.check",
@@ -849,7 +856,7 @@ impl App {
         input: ProcedureInput,
     ) -> Result<ProcedureDetail, AppError> {
         self.require(actor, Permission::WriteProcedure).await?;
-        let fields = validate_procedure(&input)?;
+        let fields = validate_procedure(&self.clock, &input)?;
         let consent_by = match input.consent.by.as_deref() {
             Some(by) => text("consent.by", by, limits::SHORT)?,
             None => actor.name.clone(),
@@ -920,10 +927,11 @@ impl App {
             findings: to_json(&report.findings)?,
             notes: fields.notes,
             version: 1,
-            created_at: now_text(),
+            created_at: self.clock.text(),
         };
         tx.insert_procedure(&procedure).await?;
         audit_with(
+            &self.clock,
             &mut tx,
             Some(actor),
             "procedure.create",
@@ -948,6 +956,7 @@ impl App {
             return Err(AppError::NotFound(format!("procedure {id}")));
         }
         audit(
+            &self.clock,
             &mut tx,
             actor,
             "procedure.read",

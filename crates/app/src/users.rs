@@ -6,7 +6,7 @@ use sha2::{Digest, Sha256};
 use taut_store::{AuditEntry, ChainBreak, Checkpoint, SealReport, StoreError, UserRecord};
 
 use crate::access::{Actor, Permission, parse_profession, parse_role};
-use crate::{App, AppError, audit, new_id, now_text};
+use crate::{App, AppError, audit, new_id};
 
 /// Minimum password length (NIST SP 800-63B: at least 8 characters; no composition rules).
 const MIN_PASSWORD: usize = 8;
@@ -77,11 +77,11 @@ impl App {
             role: role.as_str().to_owned(),
             profession: profession.to_owned(),
             disabled: false,
-            created_at: now_text(),
+            created_at: self.clock.text(),
         };
         let mut tx = self.store.begin().await?;
         tx.insert_user(&user, &hash).await?;
-        audit(&mut tx, actor, "user.add", None, "user", Some(&user.id)).await?;
+        audit(&self.clock, &mut tx, actor, "user.add", None, "user", Some(&user.id)).await?;
         tx.commit().await?;
         Ok(user)
     }
@@ -97,7 +97,16 @@ impl App {
         let mut tx = self.store.begin().await?;
         let user = tx.user_by_username(username).await.map_err(AppError::store("user"))?;
         tx.set_disabled(&user.id, true).await?;
-        audit(&mut tx, actor, "user.disable", None, "user", Some(&user.id)).await?;
+        audit(
+            &self.clock,
+            &mut tx,
+            actor,
+            "user.disable",
+            None,
+            "user",
+            Some(&user.id),
+        )
+        .await?;
         tx.commit().await?;
         self.tokens.forget_user(&user.id);
         Ok(UserRecord { disabled: true, ..user })
@@ -113,8 +122,18 @@ impl App {
             return Err(AppError::Conflict(format!("user '{username}' is disabled")));
         }
         let id = new_id();
-        tx.insert_token(&id, &user.id, &token_hash(&token), &now_text()).await?;
-        audit(&mut tx, actor, "token.create", None, "user", Some(&user.id)).await?;
+        tx.insert_token(&id, &user.id, &token_hash(&token), &self.clock.text())
+            .await?;
+        audit(
+            &self.clock,
+            &mut tx,
+            actor,
+            "token.create",
+            None,
+            "user",
+            Some(&user.id),
+        )
+        .await?;
         tx.commit().await?;
         Ok(token)
     }
@@ -124,8 +143,17 @@ impl App {
         self.require(actor, Permission::ManageUsers).await?;
         let mut tx = self.store.begin().await?;
         let user = tx.user_by_username(username).await.map_err(AppError::store("user"))?;
-        let revoked = tx.revoke_tokens(&user.id, &now_text()).await?;
-        audit(&mut tx, actor, "token.revoke", None, "user", Some(&user.id)).await?;
+        let revoked = tx.revoke_tokens(&user.id, &self.clock.text()).await?;
+        audit(
+            &self.clock,
+            &mut tx,
+            actor,
+            "token.revoke",
+            None,
+            "user",
+            Some(&user.id),
+        )
+        .await?;
         tx.commit().await?;
         self.tokens.forget_user(&user.id);
         Ok(revoked)
@@ -216,7 +244,7 @@ impl App {
         self.seal_for_reader().await?;
         let mut tx = self.store.begin().await?;
         let entries = tx.audit_entries(patient_id, after, limit).await?;
-        audit(&mut tx, actor, "audit.read", patient_id, "audit_log", None).await?;
+        audit(&self.clock, &mut tx, actor, "audit.read", patient_id, "audit_log", None).await?;
         tx.commit().await?;
         Ok(entries)
     }
@@ -233,7 +261,7 @@ impl App {
             return Err(AppError::Conflict(format!("{path} exists already; choose a new file")));
         }
         let mut tx = self.store.begin().await?;
-        audit(&mut tx, actor, "database.backup", None, "database", None).await?;
+        audit(&self.clock, &mut tx, actor, "database.backup", None, "database", None).await?;
         tx.commit().await?;
         self.store.backup_to(path).await.map_err(|e| match e {
             StoreError::Config(message) => AppError::Conflict(message),
@@ -243,7 +271,7 @@ impl App {
 
     /// One sealing pass over the audit events written so far (see `taut_store::audit`).
     pub async fn seal_audit(&self) -> Result<SealReport, AppError> {
-        Ok(self.store.seal(&self.audit_key, &now_text()).await?)
+        Ok(self.store.seal(&self.audit_key, &self.clock.text()).await?)
     }
 
     /// Seals every access that happened before this call (waiting up to a few seconds for transactions that
@@ -252,7 +280,7 @@ impl App {
         let patience = std::time::Duration::from_secs(5);
         Ok(self
             .store
-            .seal_up_to_now(&self.audit_key, &now_text(), patience)
+            .seal_up_to_now(&self.audit_key, &self.clock.text(), patience)
             .await?)
     }
 
@@ -270,6 +298,6 @@ impl App {
     /// A signed line stating the trail's current length and last hash, for the clinic to keep elsewhere.
     pub async fn audit_checkpoint(&self) -> Result<Checkpoint, AppError> {
         self.seal_for_reader().await?;
-        Ok(self.store.checkpoint(&self.audit_key, &now_text()).await?)
+        Ok(self.store.checkpoint(&self.audit_key, &self.clock.text()).await?)
     }
 }

@@ -10,7 +10,7 @@ use taut_store::{NewSession, StoreError};
 
 use crate::access::{Actor, Role, parse_profession};
 use crate::users::{hash_password, random_token, token_hash, validate_new_user};
-use crate::{App, AppError, audit, new_id, now};
+use crate::{App, AppError, Clock, audit, new_id};
 use taut_core::records::format_utc;
 
 /// How long sessions live and how many failed sign-ins are tolerated. These are security settings of the
@@ -56,12 +56,12 @@ pub struct WebSession {
 /// Lifting a session only touches its last-seen time this often, so that page views are not all writes.
 const TOUCH_EVERY: Duration = Duration::from_secs(60);
 
-fn later(by: Duration) -> String {
-    format_utc(now() + by)
+fn later(clock: &Clock, by: Duration) -> String {
+    format_utc(clock.now() + by)
 }
 
-fn earlier(by: Duration) -> String {
-    format_utc(now() - by)
+fn earlier(clock: &Clock, by: Duration) -> String {
+    format_utc(clock.now() - by)
 }
 
 fn parse_stamp(text: &str) -> Option<time::OffsetDateTime> {
@@ -74,7 +74,7 @@ impl App {
     /// before the password is checked, with [`AppError::Throttled`].
     pub async fn sign_in(&self, username: &str, password: &str, client: &str) -> Result<WebSession, AppError> {
         let policy = &self.sessions;
-        let since = earlier(policy.window);
+        let since = earlier(&self.clock, policy.window);
         let mut tx = self.store.begin_read().await?;
         let by_user = tx.failed_sign_ins_for_user(username, &since).await?;
         let by_client = tx.failed_sign_ins_from_client(client, &since).await?;
@@ -98,7 +98,7 @@ impl App {
             Ok(actor) => actor,
             Err(AppError::Unauthenticated(message)) => {
                 let mut tx = self.store.begin().await?;
-                tx.record_sign_in_attempt(username, client, &crate::now_text(), false)
+                tx.record_sign_in_attempt(username, client, &self.clock.text(), false)
                     .await?;
                 tx.commit().await?;
                 return Err(AppError::Unauthenticated(message));
@@ -107,8 +107,8 @@ impl App {
         };
         let token = random_token("tautweb_")?;
         let session_id = new_id();
-        let at = crate::now_text();
-        let expires_at = later(policy.absolute);
+        let at = self.clock.text();
+        let expires_at = later(&self.clock, policy.absolute);
         let user_id = actor.author()?.to_owned();
         let mut tx = self.store.begin().await?;
         tx.record_sign_in_attempt(username, client, &at, true).await?;
@@ -120,7 +120,16 @@ impl App {
             expires_at: &expires_at,
         })
         .await?;
-        audit(&mut tx, &actor, "session.start", None, "session", Some(&session_id)).await?;
+        audit(
+            &self.clock,
+            &mut tx,
+            &actor,
+            "session.start",
+            None,
+            "session",
+            Some(&session_id),
+        )
+        .await?;
         tx.commit().await?;
         Ok(WebSession {
             token,
@@ -140,7 +149,7 @@ impl App {
             Err(other) => return Err(other.into()),
         };
         drop(tx);
-        let now = now();
+        let now = self.clock.now();
         let expires = parse_stamp(&session.expires_at).ok_or_else(refused)?;
         let seen = parse_stamp(&session.last_seen_at).ok_or_else(refused)?;
         if session.ended_at.is_some() || session.user.disabled || expires <= now || seen + self.sessions.idle <= now {
@@ -162,9 +171,18 @@ impl App {
             Err(StoreError::NotFound) => return Ok(()),
             Err(other) => return Err(other.into()),
         };
-        if tx.end_session(&session.id, &crate::now_text()).await? {
+        if tx.end_session(&session.id, &self.clock.text()).await? {
             let actor = Actor::from_user(&session.user)?;
-            audit(&mut tx, &actor, "session.end", None, "session", Some(&session.id)).await?;
+            audit(
+                &self.clock,
+                &mut tx,
+                &actor,
+                "session.end",
+                None,
+                "session",
+                Some(&session.id),
+            )
+            .await?;
         }
         tx.commit().await?;
         Ok(())
@@ -186,8 +204,8 @@ impl App {
         let token = random_token("")?;
         tx.insert_setup_link(
             &token_hash(&token),
-            &crate::now_text(),
-            &later(self.sessions.setup_link),
+            &self.clock.text(),
+            &later(&self.clock, self.sessions.setup_link),
         )
         .await?;
         tx.commit().await?;
@@ -197,7 +215,7 @@ impl App {
     /// Whether a set-up link is still good (to show its form).
     pub async fn setup_link_valid(&self, token: &str) -> Result<bool, AppError> {
         let mut tx = self.store.begin_read().await?;
-        Ok(tx.setup_link_valid(&token_hash(token), &crate::now_text()).await? && tx.user_count().await? == 0)
+        Ok(tx.setup_link_valid(&token_hash(token), &self.clock.text()).await? && tx.user_count().await? == 0)
     }
 
     /// Creates the first admin through a set-up link. The link is used up, and refused once any user exists,
@@ -213,7 +231,7 @@ impl App {
         let profession = parse_profession(profession)?;
         let hash = hash_password(password).await?;
         let mut tx = self.store.begin().await?;
-        let used = tx.use_setup_link(&token_hash(token), &crate::now_text()).await?;
+        let used = tx.use_setup_link(&token_hash(token), &self.clock.text()).await?;
         if !used || tx.user_count().await? > 0 {
             drop(tx);
             self.record_refusal(None, "setup.refused", "an unknown, used or expired set-up link")
@@ -228,11 +246,11 @@ impl App {
             role: Role::Admin.as_str().to_owned(),
             profession: profession.to_owned(),
             disabled: false,
-            created_at: crate::now_text(),
+            created_at: self.clock.text(),
         };
         tx.insert_user(&user, &hash).await?;
         let actor = Actor::from_user(&user)?;
-        audit(&mut tx, &actor, "user.setup", None, "user", Some(&user.id)).await?;
+        audit(&self.clock, &mut tx, &actor, "user.setup", None, "user", Some(&user.id)).await?;
         tx.commit().await?;
         Ok(actor)
     }

@@ -11,6 +11,7 @@ mod output;
 mod plan_cmd;
 mod procedure_cmd;
 mod records_cmd;
+mod vocab_arg;
 
 use std::process::ExitCode;
 

@@ -4,11 +4,13 @@ use std::io::Read;
 
 use anyhow::Context;
 use clap::{Args, Subcommand};
-use taut_app::{Actor, App, AppError, Policy};
+use taut_app::{Actor, App, AppError, Policy, Profession, Role};
+use taut_core::vocab::Vocabulary;
 
 use crate::database::{DatabaseArgs, Purpose};
 use crate::demo;
 use crate::output::{Failure, print_json};
+use crate::vocab_arg::VocabularyParser;
 
 #[derive(Args)]
 pub struct ServeArgs {
@@ -57,12 +59,12 @@ enum UserCommand {
     Add {
         #[arg(long)]
         username: String,
-        /// admin, clinician, assistant or auditor.
-        #[arg(long)]
-        role: String,
-        /// physician, nurse-practitioner, physician-assistant, physical-therapist, massage-therapist or other.
-        #[arg(long, default_value = "other")]
-        profession: String,
+        /// What the user may do.
+        #[arg(long, value_parser = VocabularyParser::<Role>::new())]
+        role: Role,
+        /// The user's profession: it decides who may sign an injection.
+        #[arg(long, default_value = "other", value_parser = VocabularyParser::<Profession>::new())]
+        profession: Profession,
         /// Read the password from standard input (required: passwords never go on the command line).
         #[arg(long, required = true)]
         password_stdin: bool,
@@ -264,7 +266,7 @@ pub fn user(args: UserArgs) -> Result<(), Failure> {
                 let password = password.trim_end_matches(['\n', '\r']);
                 let app = app(&database).await?;
                 let user = app
-                    .add_user(&operator, &username, &role, &profession, password)
+                    .add_user(&operator, &username, role.id(), profession.id(), password)
                     .await
                     .map_err(app_failure)?;
                 println!("added {} ({}, {})", user.username, user.role, user.profession);

@@ -272,3 +272,14 @@ fn plan_catalog_check_names_a_misspelt_limit_kind() {
     assert!(stderr(&output).contains("window-mx"), "{}", stderr(&output));
     let _ = std::fs::remove_dir_all(dir);
 }
+
+#[test]
+fn user_add_help_lists_every_role_and_profession_from_the_vocabularies() {
+    use taut_core::vocab::{Profession, Role, Vocabulary};
+    let help = taut(&["user", "add", "--help"]);
+    assert!(help.status.success());
+    let help = stdout(&help);
+    let listed = |ids: Vec<&str>| format!("[possible values: {}]", ids.join(", "));
+    assert!(help.contains(&listed(Role::ids())), "{help}");
+    assert!(help.contains(&listed(Profession::ids())), "{help}");
+}

@@ -109,3 +109,35 @@ fn only_the_interfaces_speak_http_or_parse_command_lines() {
         }
     }
 }
+
+/// The store's `test-support` helpers (fresh schemas dropped after use, raw SQL) never reach the binary: no
+/// crate turns the feature on outside its dev-dependencies, and the store does not turn it on by default.
+#[test]
+fn test_support_is_enabled_only_for_tests() {
+    let crates = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    for (dir, _) in LAYERS {
+        let text = std::fs::read_to_string(crates.join(dir).join("Cargo.toml")).expect("a crate manifest");
+        let manifest: toml::Table = toml::from_str(&text).expect("a readable manifest");
+        let dependencies = manifest.get("dependencies").and_then(toml::Value::as_table);
+        for (name, spec) in dependencies.into_iter().flatten() {
+            let features = spec.get("features").and_then(toml::Value::as_array);
+            let enabled = features
+                .into_iter()
+                .flatten()
+                .any(|f| f.as_str() == Some("test-support"));
+            assert!(
+                !enabled,
+                "{dir} enables {name}/test-support outside its dev-dependencies"
+            );
+        }
+        let defaults = manifest
+            .get("features")
+            .and_then(|f| f.get("default"))
+            .and_then(toml::Value::as_array);
+        let default_on = defaults
+            .into_iter()
+            .flatten()
+            .any(|f| f.as_str() == Some("test-support"));
+        assert!(!default_on, "{dir} turns test-support on by default");
+    }
+}
