@@ -147,7 +147,7 @@ fn with_etag(status: StatusCode, patient: &PatientRecord) -> Response {
     context_path = "/api/v1",
     tag = "patients",
     description = "Registers a patient. Answers the record with its version as ETag and its Location.",
-    request_body(content = serde_json::Value, content_type = "application/json", description = "Demographics: mrn, family and given names, birth_date (YYYY-MM-DD), sex"),
+    request_body(content = Demographics, content_type = "application/json", description = "Demographics: mrn, family and given names, birth_date (YYYY-MM-DD), sex"),
     responses((status = 201, description = "The patient", body = serde_json::Value), (status = 409, description = "The record changed since that version, or conflicts with another record", body = crate::openapi::ErrorBody))
 )]
 async fn create_patient(
@@ -215,7 +215,7 @@ async fn read_patient(Shared(state): Shared<Arc<State>>, Authed(actor): Authed, 
     tag = "patients",
     description = "Edits demographics at the version read (If-Match or the body's version).",
     params(("id" = String, Path, description = "Patient id"), ("If-Match" = Option<String>, Header, description = "The version the edit is based on, as its ETag")),
-    request_body(content = serde_json::Value, content_type = "application/json", description = "A partial edit of the demographics, with version"),
+    request_body(content = DemographicsPatch, content_type = "application/json", description = "A partial edit of the demographics, with version"),
     responses((status = 200, description = "The patient at its new version", body = serde_json::Value), (status = 404, description = "No patient with that id", body = crate::openapi::ErrorBody), (status = 409, description = "The record changed since that version, or conflicts with another record", body = crate::openapi::ErrorBody), (status = 428, description = "No version given: send If-Match (the ETag) or the body's version", body = crate::openapi::ErrorBody))
 )]
 async fn update_patient(
@@ -232,7 +232,7 @@ async fn update_patient(
     ))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 struct DeleteBody {
     reason: String,
@@ -246,7 +246,7 @@ struct DeleteBody {
     tag = "patients",
     description = "Deletes a patient with a reason at the version read; the history keeps it.",
     params(("id" = String, Path, description = "Patient id"), ("If-Match" = Option<String>, Header, description = "The version the edit is based on, as its ETag")),
-    request_body(content = serde_json::Value, content_type = "application/json", description = "reason, and version unless If-Match is sent"),
+    request_body(content = DeleteBody, content_type = "application/json", description = "reason, and version unless If-Match is sent"),
     responses((status = 200, description = "The deleted patient", body = serde_json::Value), (status = 404, description = "No patient with that id", body = crate::openapi::ErrorBody), (status = 409, description = "The record changed since that version, or conflicts with another record", body = crate::openapi::ErrorBody), (status = 428, description = "No version given: send If-Match (the ETag) or the body's version", body = crate::openapi::ErrorBody))
 )]
 async fn delete_patient(
@@ -283,7 +283,7 @@ async fn patient_history(Shared(state): Shared<Arc<State>>, Authed(actor): Authe
     tag = "encounters",
     description = "Opens a visit for a patient.",
     params(("id" = String, Path, description = "Patient id")),
-    request_body(content = serde_json::Value, content_type = "application/json", description = "EncounterInput: kind, date, clinician notes"),
+    request_body(content = EncounterInput, content_type = "application/json", description = "EncounterInput: kind, date, clinician notes"),
     responses((status = 201, description = "The encounter", body = serde_json::Value), (status = 404, description = "No patient with that id", body = crate::openapi::ErrorBody), (status = 409, description = "The record changed since that version, or conflicts with another record", body = crate::openapi::ErrorBody))
 )]
 async fn create_encounter(
@@ -307,6 +307,13 @@ async fn create_encounter(
 )]
 async fn list_encounters(Shared(state): Shared<Arc<State>>, Authed(actor): Authed, Id(id): Id) -> Result<Response> {
     Ok(Json(json!({"items": state.app.encounters(&actor, &id).await?})).into_response())
+}
+
+/// The documented form of a pain drawing body (the bare list, or `regions` for `marks`, are accepted too).
+#[derive(utoipa::ToSchema)]
+#[allow(dead_code)] // documents the body `marks` reads
+struct PainDrawingBody {
+    marks: Vec<PainMarkInput>,
 }
 
 /// The marks of a pain drawing body: `{"marks": [...]}` (or `"regions"`), or the list itself.
@@ -351,7 +358,7 @@ fn marks(body: serde_json::Value) -> Result<Vec<PainMarkInput>> {
     tag = "encounters",
     description = "Adds a pain drawing to a visit: marks of region and intensity 0-10.",
     params(("id" = String, Path, description = "Encounter id")),
-    request_body(content = serde_json::Value, content_type = "application/json", description = "{marks: [{region, intensity}]} or the list itself"),
+    request_body(content = PainDrawingBody, content_type = "application/json", description = "{marks: [{region, intensity}]} or the list itself"),
     responses((status = 201, description = "marks: the stored marks", body = serde_json::Value), (status = 404, description = "No encounter with that id", body = crate::openapi::ErrorBody), (status = 409, description = "The record changed since that version, or conflicts with another record", body = crate::openapi::ErrorBody))
 )]
 async fn add_pain_drawing(
@@ -371,7 +378,7 @@ async fn add_pain_drawing(
     tag = "encounters",
     description = "Records a trigger point finding at a visit (muscle, side, signs).",
     params(("id" = String, Path, description = "Encounter id")),
-    request_body(content = serde_json::Value, content_type = "application/json", description = "FindingInput: muscle, trigger point, side, signs"),
+    request_body(content = FindingInput, content_type = "application/json", description = "FindingInput: muscle, trigger point, side, signs"),
     responses((status = 201, description = "The finding", body = serde_json::Value), (status = 404, description = "No encounter with that id", body = crate::openapi::ErrorBody), (status = 409, description = "The record changed since that version, or conflicts with another record", body = crate::openapi::ErrorBody))
 )]
 async fn add_finding(
@@ -391,7 +398,7 @@ async fn add_finding(
     tag = "encounters",
     description = "Records an outcome measure for a patient.",
     params(("id" = String, Path, description = "Patient id")),
-    request_body(content = serde_json::Value, content_type = "application/json", description = "OutcomeInput: measure, value, date"),
+    request_body(content = OutcomeInput, content_type = "application/json", description = "OutcomeInput: measure, value, date"),
     responses((status = 201, description = "The outcome", body = serde_json::Value), (status = 404, description = "No patient with that id", body = crate::openapi::ErrorBody), (status = 409, description = "The record changed since that version, or conflicts with another record", body = crate::openapi::ErrorBody))
 )]
 async fn add_outcome(
