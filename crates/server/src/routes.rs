@@ -465,7 +465,7 @@ async fn audit_log(
     context_path = "/api/v1",
     tag = "decision support",
     description = "The ranked differential from a pain drawing in the body (no record is read or written).",
-    request_body(content = serde_json::Value, content_type = "application/json", description = "DrawingInput: regions, symptoms, findings, age, sex, top"),
+    request_body(content = DrawingInput, content_type = "application/json", description = "DrawingInput: regions, symptoms, findings, age, sex, top"),
     responses((status = 200, description = "The ranked differential with red flags", body = serde_json::Value))
 )]
 async fn differential(
@@ -521,7 +521,7 @@ async fn encounter_differential(
     context_path = "/api/v1",
     tag = "decision support",
     description = "Checks a treatment plan against the dose limits and contraindications in the catalog.",
-    request_body(content = serde_json::Value, content_type = "application/json", description = "PlanInput: items with agent, dose, site"),
+    request_body(content = PlanInput, content_type = "application/json", description = "PlanInput: items with agent, dose, site"),
     responses((status = 200, description = "The check: each item's verdict and reasons", body = serde_json::Value))
 )]
 async fn check_plan(
