@@ -35,6 +35,29 @@ pub struct ErrorDetail {
     pub field: Option<String>,
 }
 
+/// A list answer: `{"items": [...]}` (histories, a patient's visits, the audit trail).
+#[derive(Serialize, ToSchema)]
+#[allow(dead_code)] // documents the shape the handlers write with `json!`
+pub struct Items {
+    pub items: Vec<serde_json::Value>,
+}
+
+/// A page of a patient search: the items, the page size, and the `after` of the next page (`null` on the last).
+#[derive(Serialize, ToSchema)]
+#[allow(dead_code)]
+pub struct SearchPage {
+    pub items: Vec<serde_json::Value>,
+    pub limit: i64,
+    pub next: Option<String>,
+}
+
+/// The stored marks of a pain drawing.
+#[derive(Serialize, ToSchema)]
+#[allow(dead_code)]
+pub struct Marks {
+    pub marks: Vec<serde_json::Value>,
+}
+
 #[derive(OpenApi)]
 #[openapi(
     info(

@@ -180,7 +180,7 @@ struct SearchQuery {
     tag = "patients",
     description = "Searches patients by name or MRN, a page at a time (audited).",
     params(("q" = Option<String>, Query, description = "Name or MRN text"), ("limit" = Option<i64>, Query, description = "Page size (default 50)"), ("after" = Option<String>, Query, description = "The previous page's next")),
-    responses((status = 200, description = "A page: items, limit, next", body = serde_json::Value))
+    responses((status = 200, description = "A page: items, limit, next", body = crate::openapi::SearchPage))
 )]
 async fn search_patients(
     Shared(state): Shared<Arc<State>>,
@@ -270,7 +270,7 @@ async fn delete_patient(
     tag = "patients",
     description = "Every version of a patient's demographics (audited).",
     params(("id" = String, Path, description = "Patient id")),
-    responses((status = 200, description = "items: the versions", body = serde_json::Value), (status = 404, description = "No patient with that id", body = crate::openapi::ErrorBody))
+    responses((status = 200, description = "items: the versions", body = crate::openapi::Items), (status = 404, description = "No patient with that id", body = crate::openapi::ErrorBody))
 )]
 async fn patient_history(Shared(state): Shared<Arc<State>>, Authed(actor): Authed, Id(id): Id) -> Result<Response> {
     Ok(Json(json!({"items": state.app.patient_history(&actor, &id).await?})).into_response())
@@ -303,7 +303,7 @@ async fn create_encounter(
     tag = "encounters",
     description = "A patient's visits (audited).",
     params(("id" = String, Path, description = "Patient id")),
-    responses((status = 200, description = "items: the encounters", body = serde_json::Value), (status = 404, description = "No patient with that id", body = crate::openapi::ErrorBody))
+    responses((status = 200, description = "items: the encounters", body = crate::openapi::Items), (status = 404, description = "No patient with that id", body = crate::openapi::ErrorBody))
 )]
 async fn list_encounters(Shared(state): Shared<Arc<State>>, Authed(actor): Authed, Id(id): Id) -> Result<Response> {
     Ok(Json(json!({"items": state.app.encounters(&actor, &id).await?})).into_response())
@@ -359,7 +359,7 @@ fn marks(body: serde_json::Value) -> Result<Vec<PainMarkInput>> {
     description = "Adds a pain drawing to a visit: marks of region and intensity 0-10.",
     params(("id" = String, Path, description = "Encounter id")),
     request_body(content = PainDrawingBody, content_type = "application/json", description = "{marks: [{region, intensity}]} or the list itself"),
-    responses((status = 201, description = "marks: the stored marks", body = serde_json::Value), (status = 404, description = "No encounter with that id", body = crate::openapi::ErrorBody), (status = 409, description = "The record changed since that version, or conflicts with another record", body = crate::openapi::ErrorBody))
+    responses((status = 201, description = "marks: the stored marks", body = crate::openapi::Marks), (status = 404, description = "No encounter with that id", body = crate::openapi::ErrorBody), (status = 409, description = "The record changed since that version, or conflicts with another record", body = crate::openapi::ErrorBody))
 )]
 async fn add_pain_drawing(
     Shared(state): Shared<Arc<State>>,
@@ -439,7 +439,7 @@ struct AuditQuery {
     tag = "audit",
     description = "Reads the audit trail, optionally of one patient, after a sequence number (auditors and admins).",
     params(("patient" = Option<String>, Query, description = "Patient id"), ("after" = Option<i64>, Query, description = "Sequence number to start after"), ("limit" = Option<i64>, Query, description = "Page size (default 500)")),
-    responses((status = 200, description = "items: the audit entries", body = serde_json::Value), (status = 404, description = "No patient with that id", body = crate::openapi::ErrorBody))
+    responses((status = 200, description = "items: the audit entries", body = crate::openapi::Items), (status = 404, description = "No patient with that id", body = crate::openapi::ErrorBody))
 )]
 async fn audit_log(
     Shared(state): Shared<Arc<State>>,

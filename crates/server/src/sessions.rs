@@ -100,7 +100,7 @@ pub async fn update_plan(
     tag = "plans",
     description = "Every version of a plan (audited).",
     params(("id" = String, Path, description = "Plan id")),
-    responses((status = 200, description = "items: the versions", body = serde_json::Value), (status = 404, description = "No plan with that id", body = crate::openapi::ErrorBody))
+    responses((status = 200, description = "items: the versions", body = crate::openapi::Items), (status = 404, description = "No plan with that id", body = crate::openapi::ErrorBody))
 )]
 pub async fn plan_history(Shared(state): Shared<Arc<State>>, Authed(actor): Authed, Id(id): Id) -> Result<Response> {
     Ok(Json(json!({"items": state.app.plan_history(&actor, &id).await?})).into_response())
