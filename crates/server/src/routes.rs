@@ -179,7 +179,7 @@ struct SearchQuery {
     context_path = "/api/v1",
     tag = "patients",
     description = "Searches patients by name or MRN, a page at a time (audited).",
-    params(("q" = Option<String>, Query, description = "Name or MRN text"), ("limit" = Option<i64>, Query, description = "Page size (default 50)"), ("after" = Option<String>, Query, description = "The previous page's next")),
+    params(("q" = Option<String>, Query, description = "Name or MRN text"), ("limit" = Option<i64>, Query, minimum = 1, maximum = 200, description = "Page size (default 50)"), ("after" = Option<String>, Query, description = "The previous page's next")),
     responses((status = 200, description = "A page: items, limit, next", body = crate::openapi::SearchPage))
 )]
 async fn search_patients(
@@ -438,7 +438,7 @@ struct AuditQuery {
     context_path = "/api/v1",
     tag = "audit",
     description = "Reads the audit trail, optionally of one patient, after a sequence number (auditors and admins).",
-    params(("patient" = Option<String>, Query, description = "Patient id"), ("after" = Option<i64>, Query, description = "Sequence number to start after"), ("limit" = Option<i64>, Query, description = "Page size (default 500)")),
+    params(("patient" = Option<String>, Query, description = "Patient id"), ("after" = Option<i64>, Query, minimum = 0, description = "Sequence number to start after"), ("limit" = Option<i64>, Query, minimum = 1, maximum = 10000, description = "Page size (default 500)")),
     responses((status = 200, description = "items: the audit entries", body = crate::openapi::Items), (status = 404, description = "No patient with that id", body = crate::openapi::ErrorBody))
 )]
 async fn audit_log(
@@ -491,7 +491,7 @@ struct EncounterDifferentialQuery {
     context_path = "/api/v1",
     tag = "decision support",
     description = "The ranked differential from a stored visit's drawing and findings (audited).",
-    params(("id" = String, Path, description = "Encounter id"), ("top" = Option<i64>, Query, description = "How many candidates"), ("symptoms" = Option<String>, Query, description = "Symptom qualifiers, comma-separated")),
+    params(("id" = String, Path, description = "Encounter id"), ("top" = Option<i64>, Query, minimum = 1, description = "How many candidates"), ("symptoms" = Option<String>, Query, description = "Symptom qualifiers, comma-separated")),
     responses((status = 200, description = "The ranked differential with red flags", body = serde_json::Value), (status = 404, description = "No encounter with that id", body = crate::openapi::ErrorBody))
 )]
 async fn encounter_differential(
