@@ -24,6 +24,7 @@ use serde::{Deserialize, Serialize};
     strum::IntoStaticStr,
     strum::EnumString,
 )]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "kebab-case")]
 #[strum(serialize_all = "kebab-case", ascii_case_insensitive)]
 pub enum Sign {

@@ -214,6 +214,7 @@ fn free_list(field: &str, values: &[String]) -> Result<Vec<String>, Invalid> {
 }
 
 /// A patient's demographics and clinical background, as stored and as exchanged.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Demographics {
@@ -288,6 +289,7 @@ impl From<&Demographics> for crate::plan::PatientContext {
 }
 
 /// A partial update of demographics: absent fields keep their value; `null` clears an optional one.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct DemographicsPatch {
@@ -297,11 +299,13 @@ pub struct DemographicsPatch {
     pub birth_date: Option<String>,
     pub sex: Option<String>,
     #[serde(default, deserialize_with = "present")]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<f64>))]
     pub weight_kg: Option<Option<f64>>,
     pub allergies: Option<Vec<String>>,
     pub conditions: Option<Vec<String>>,
     pub medications: Option<Vec<String>>,
     #[serde(default, deserialize_with = "present")]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>))]
     pub notes: Option<Option<String>>,
     /// The version the edit was based on (alternative to `If-Match`).
     pub version: Option<i64>,
@@ -330,6 +334,7 @@ impl DemographicsPatch {
 }
 
 /// A visit.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct EncounterInput {
@@ -361,6 +366,7 @@ impl EncounterInput {
 }
 
 /// One region of a pain drawing.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct PainMarkInput {
@@ -411,6 +417,7 @@ impl PainMarkInput {
 
 /// An exam finding on one trigger point. Unknown fields are refused, so a misspelt sign is an error rather
 /// than a sign silently left "not assessed".
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct FindingInput {
@@ -495,6 +502,7 @@ impl FindingInput {
 }
 
 /// An outcome measure.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct OutcomeInput {

@@ -141,3 +141,28 @@ fn test_support_is_enabled_only_for_tests() {
         assert!(!default_on, "{dir} turns test-support on by default");
     }
 }
+
+/// The OpenAPI schema library may describe lower-layer types only behind a cargo feature that the server
+/// enables (`openapi`), so the pure crates build without it; its axum integration stays in the server.
+#[test]
+fn api_schemas_reach_the_lower_layers_only_behind_a_feature() {
+    let crates = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    for dir in ["atlas", "core", "fhir", "store", "app"] {
+        let text = std::fs::read_to_string(crates.join(dir).join("Cargo.toml")).expect("a crate manifest");
+        let manifest: toml::Table = toml::from_str(&text).expect("a readable manifest");
+        let Some(dependencies) = manifest.get("dependencies").and_then(toml::Value::as_table) else {
+            continue;
+        };
+        assert!(
+            !dependencies.contains_key("utoipa-axum"),
+            "{dir} depends on utoipa-axum: routes are documented in the server"
+        );
+        if let Some(utoipa) = dependencies.get("utoipa") {
+            let optional = utoipa.get("optional").and_then(toml::Value::as_bool).unwrap_or(false);
+            assert!(
+                optional,
+                "{dir} depends on utoipa unconditionally: make it optional behind a feature"
+            );
+        }
+    }
+}

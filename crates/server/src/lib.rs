@@ -5,6 +5,7 @@ mod error;
 mod extract;
 mod fhir;
 mod limits;
+mod openapi;
 mod routes;
 mod serve;
 mod sessions;

@@ -52,7 +52,9 @@ pub fn routes(state: Arc<State>, limits: &Limits) -> Router {
         .route("/plans/{id}/withdraw", post(crate::sessions::withdraw_plan))
         .route("/encounters/{id}/procedures", post(crate::sessions::record_procedure))
         .route("/procedures/{id}", get(crate::sessions::read_procedure))
-        .route("/audit", get(audit_log));
+        .route("/audit", get(audit_log))
+        .route("/openapi.json", get(crate::openapi::openapi_json))
+        .route("/docs", get(crate::openapi::docs_page));
     let (max_uri, max_headers) = (limits.max_uri_bytes, limits.max_header_bytes);
     // Layers run outside in: the last added sees the request first. Every error any of them answers is turned
     // into the JSON error shape by `json_errors`, which only the panic catcher lies outside of (and it answers
@@ -139,6 +141,15 @@ fn with_etag(status: StatusCode, patient: &PatientRecord) -> Response {
     response
 }
 
+#[utoipa::path(
+    post,
+    path = "/patients",
+    context_path = "/api/v1",
+    tag = "patients",
+    description = "Registers a patient. Answers the record with its version as ETag and its Location.",
+    request_body(content = Demographics, content_type = "application/json", description = "Demographics: mrn, family and given names, birth_date (YYYY-MM-DD), sex"),
+    responses((status = 201, description = "The patient", body = serde_json::Value), (status = 409, description = "The record changed since that version, or conflicts with another record", body = crate::openapi::ErrorBody))
+)]
 async fn create_patient(
     Shared(state): Shared<Arc<State>>,
     Authed(actor): Authed,
@@ -162,6 +173,15 @@ struct SearchQuery {
     after: Option<String>,
 }
 
+#[utoipa::path(
+    get,
+    path = "/patients",
+    context_path = "/api/v1",
+    tag = "patients",
+    description = "Searches patients by name or MRN, a page at a time (audited).",
+    params(("q" = Option<String>, Query, description = "Name or MRN text"), ("limit" = Option<i64>, Query, minimum = 1, maximum = 200, description = "Page size (default 50)"), ("after" = Option<String>, Query, description = "The previous page's next")),
+    responses((status = 200, description = "A page: items, limit, next", body = crate::openapi::SearchPage))
+)]
 async fn search_patients(
     Shared(state): Shared<Arc<State>>,
     Authed(actor): Authed,
@@ -175,10 +195,29 @@ async fn search_patients(
     Ok(Json(json!({"items": page.items, "limit": limit, "next": page.next})).into_response())
 }
 
+#[utoipa::path(
+    get,
+    path = "/patients/{id}",
+    context_path = "/api/v1",
+    tag = "patients",
+    description = "Reads a patient (audited); the ETag is its version.",
+    params(("id" = String, Path, description = "Patient id")),
+    responses((status = 200, description = "The patient", body = serde_json::Value), (status = 404, description = "No patient with that id", body = crate::openapi::ErrorBody))
+)]
 async fn read_patient(Shared(state): Shared<Arc<State>>, Authed(actor): Authed, Id(id): Id) -> Result<Response> {
     Ok(with_etag(StatusCode::OK, &state.app.patient(&actor, &id).await?))
 }
 
+#[utoipa::path(
+    patch,
+    path = "/patients/{id}",
+    context_path = "/api/v1",
+    tag = "patients",
+    description = "Edits demographics at the version read (If-Match or the body's version).",
+    params(("id" = String, Path, description = "Patient id"), ("If-Match" = Option<String>, Header, description = "The version the edit is based on, as its ETag")),
+    request_body(content = DemographicsPatch, content_type = "application/json", description = "A partial edit of the demographics, with version"),
+    responses((status = 200, description = "The patient at its new version", body = serde_json::Value), (status = 404, description = "No patient with that id", body = crate::openapi::ErrorBody), (status = 409, description = "The record changed since that version, or conflicts with another record", body = crate::openapi::ErrorBody), (status = 428, description = "No version given: send If-Match (the ETag) or the body's version", body = crate::openapi::ErrorBody))
+)]
 async fn update_patient(
     Shared(state): Shared<Arc<State>>,
     Authed(actor): Authed,
@@ -193,13 +232,23 @@ async fn update_patient(
     ))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 struct DeleteBody {
     reason: String,
     version: Option<i64>,
 }
 
+#[utoipa::path(
+    delete,
+    path = "/patients/{id}",
+    context_path = "/api/v1",
+    tag = "patients",
+    description = "Deletes a patient with a reason at the version read; the history keeps it.",
+    params(("id" = String, Path, description = "Patient id"), ("If-Match" = Option<String>, Header, description = "The version the edit is based on, as its ETag")),
+    request_body(content = DeleteBody, content_type = "application/json", description = "reason, and version unless If-Match is sent"),
+    responses((status = 200, description = "The deleted patient", body = serde_json::Value), (status = 404, description = "No patient with that id", body = crate::openapi::ErrorBody), (status = 409, description = "The record changed since that version, or conflicts with another record", body = crate::openapi::ErrorBody), (status = 428, description = "No version given: send If-Match (the ETag) or the body's version", body = crate::openapi::ErrorBody))
+)]
 async fn delete_patient(
     Shared(state): Shared<Arc<State>>,
     Authed(actor): Authed,
@@ -214,10 +263,29 @@ async fn delete_patient(
     Ok(with_etag(StatusCode::OK, &deleted))
 }
 
+#[utoipa::path(
+    get,
+    path = "/patients/{id}/history",
+    context_path = "/api/v1",
+    tag = "patients",
+    description = "Every version of a patient's demographics (audited).",
+    params(("id" = String, Path, description = "Patient id")),
+    responses((status = 200, description = "items: the versions", body = crate::openapi::Items), (status = 404, description = "No patient with that id", body = crate::openapi::ErrorBody))
+)]
 async fn patient_history(Shared(state): Shared<Arc<State>>, Authed(actor): Authed, Id(id): Id) -> Result<Response> {
     Ok(Json(json!({"items": state.app.patient_history(&actor, &id).await?})).into_response())
 }
 
+#[utoipa::path(
+    post,
+    path = "/patients/{id}/encounters",
+    context_path = "/api/v1",
+    tag = "encounters",
+    description = "Opens a visit for a patient.",
+    params(("id" = String, Path, description = "Patient id")),
+    request_body(content = EncounterInput, content_type = "application/json", description = "EncounterInput: kind, date, clinician notes"),
+    responses((status = 201, description = "The encounter", body = serde_json::Value), (status = 404, description = "No patient with that id", body = crate::openapi::ErrorBody), (status = 409, description = "The record changed since that version, or conflicts with another record", body = crate::openapi::ErrorBody))
+)]
 async fn create_encounter(
     Shared(state): Shared<Arc<State>>,
     Authed(actor): Authed,
@@ -228,8 +296,24 @@ async fn create_encounter(
     Ok((StatusCode::CREATED, Json(encounter)).into_response())
 }
 
+#[utoipa::path(
+    get,
+    path = "/patients/{id}/encounters",
+    context_path = "/api/v1",
+    tag = "encounters",
+    description = "A patient's visits (audited).",
+    params(("id" = String, Path, description = "Patient id")),
+    responses((status = 200, description = "items: the encounters", body = crate::openapi::Items), (status = 404, description = "No patient with that id", body = crate::openapi::ErrorBody))
+)]
 async fn list_encounters(Shared(state): Shared<Arc<State>>, Authed(actor): Authed, Id(id): Id) -> Result<Response> {
     Ok(Json(json!({"items": state.app.encounters(&actor, &id).await?})).into_response())
+}
+
+/// The documented form of a pain drawing body (the bare list, or `regions` for `marks`, are accepted too).
+#[derive(utoipa::ToSchema)]
+#[allow(dead_code)] // documents the body `marks` reads
+struct PainDrawingBody {
+    marks: Vec<PainMarkInput>,
 }
 
 /// The marks of a pain drawing body: `{"marks": [...]}` (or `"regions"`), or the list itself.
@@ -267,6 +351,16 @@ fn marks(body: serde_json::Value) -> Result<Vec<PainMarkInput>> {
     })
 }
 
+#[utoipa::path(
+    post,
+    path = "/encounters/{id}/pain-drawing",
+    context_path = "/api/v1",
+    tag = "encounters",
+    description = "Adds a pain drawing to a visit: marks of region and intensity 0-10.",
+    params(("id" = String, Path, description = "Encounter id")),
+    request_body(content = PainDrawingBody, content_type = "application/json", description = "{marks: [{region, intensity}]} or the list itself"),
+    responses((status = 201, description = "marks: the stored marks", body = crate::openapi::Marks), (status = 404, description = "No encounter with that id", body = crate::openapi::ErrorBody), (status = 409, description = "The record changed since that version, or conflicts with another record", body = crate::openapi::ErrorBody))
+)]
 async fn add_pain_drawing(
     Shared(state): Shared<Arc<State>>,
     Authed(actor): Authed,
@@ -277,6 +371,16 @@ async fn add_pain_drawing(
     Ok((StatusCode::CREATED, Json(json!({"marks": marks}))).into_response())
 }
 
+#[utoipa::path(
+    post,
+    path = "/encounters/{id}/findings",
+    context_path = "/api/v1",
+    tag = "encounters",
+    description = "Records a trigger point finding at a visit (muscle, side, signs).",
+    params(("id" = String, Path, description = "Encounter id")),
+    request_body(content = FindingInput, content_type = "application/json", description = "FindingInput: muscle, trigger point, side, signs"),
+    responses((status = 201, description = "The finding", body = serde_json::Value), (status = 404, description = "No encounter with that id", body = crate::openapi::ErrorBody), (status = 409, description = "The record changed since that version, or conflicts with another record", body = crate::openapi::ErrorBody))
+)]
 async fn add_finding(
     Shared(state): Shared<Arc<State>>,
     Authed(actor): Authed,
@@ -287,6 +391,16 @@ async fn add_finding(
     Ok((StatusCode::CREATED, Json(finding)).into_response())
 }
 
+#[utoipa::path(
+    post,
+    path = "/patients/{id}/outcomes",
+    context_path = "/api/v1",
+    tag = "encounters",
+    description = "Records an outcome measure for a patient.",
+    params(("id" = String, Path, description = "Patient id")),
+    request_body(content = OutcomeInput, content_type = "application/json", description = "OutcomeInput: measure, value, date"),
+    responses((status = 201, description = "The outcome", body = serde_json::Value), (status = 404, description = "No patient with that id", body = crate::openapi::ErrorBody), (status = 409, description = "The record changed since that version, or conflicts with another record", body = crate::openapi::ErrorBody))
+)]
 async fn add_outcome(
     Shared(state): Shared<Arc<State>>,
     Authed(actor): Authed,
@@ -297,6 +411,15 @@ async fn add_outcome(
     Ok((StatusCode::CREATED, Json(outcome)).into_response())
 }
 
+#[utoipa::path(
+    get,
+    path = "/patients/{id}/timeline",
+    context_path = "/api/v1",
+    tag = "encounters",
+    description = "A patient's visits with their drawings, findings and outcomes, in order (audited).",
+    params(("id" = String, Path, description = "Patient id")),
+    responses((status = 200, description = "The timeline", body = serde_json::Value), (status = 404, description = "No patient with that id", body = crate::openapi::ErrorBody))
+)]
 async fn timeline(Shared(state): Shared<Arc<State>>, Authed(actor): Authed, Id(id): Id) -> Result<Response> {
     Ok(Json(state.app.timeline(&actor, &id).await?).into_response())
 }
@@ -309,6 +432,15 @@ struct AuditQuery {
     limit: Option<i64>,
 }
 
+#[utoipa::path(
+    get,
+    path = "/audit",
+    context_path = "/api/v1",
+    tag = "audit",
+    description = "Reads the audit trail, optionally of one patient, after a sequence number (auditors and admins).",
+    params(("patient" = Option<String>, Query, description = "Patient id"), ("after" = Option<i64>, Query, minimum = 0, description = "Sequence number to start after"), ("limit" = Option<i64>, Query, minimum = 1, maximum = 10000, description = "Page size (default 500)")),
+    responses((status = 200, description = "items: the audit entries", body = crate::openapi::Items), (status = 404, description = "No patient with that id", body = crate::openapi::ErrorBody))
+)]
 async fn audit_log(
     Shared(state): Shared<Arc<State>>,
     Authed(actor): Authed,
@@ -327,6 +459,15 @@ async fn audit_log(
 }
 
 /// The differential on a drawing in the body (`DrawingInput`: regions, symptoms, findings, age, sex, top).
+#[utoipa::path(
+    post,
+    path = "/differential",
+    context_path = "/api/v1",
+    tag = "decision support",
+    description = "The ranked differential from a pain drawing in the body (no record is read or written).",
+    request_body(content = DrawingInput, content_type = "application/json", description = "DrawingInput: regions, symptoms, findings, age, sex, top"),
+    responses((status = 200, description = "The ranked differential with red flags", body = serde_json::Value))
+)]
 async fn differential(
     Shared(state): Shared<Arc<State>>,
     Authed(actor): Authed,
@@ -344,6 +485,15 @@ struct EncounterDifferentialQuery {
 }
 
 /// The differential from a stored visit's pain drawing and findings, with the patient's age and sex (audited).
+#[utoipa::path(
+    post,
+    path = "/encounters/{id}/differential",
+    context_path = "/api/v1",
+    tag = "decision support",
+    description = "The ranked differential from a stored visit's drawing and findings (audited).",
+    params(("id" = String, Path, description = "Encounter id"), ("top" = Option<i64>, Query, minimum = 1, description = "How many candidates"), ("symptoms" = Option<String>, Query, description = "Symptom qualifiers, comma-separated")),
+    responses((status = 200, description = "The ranked differential with red flags", body = serde_json::Value), (status = 404, description = "No encounter with that id", body = crate::openapi::ErrorBody))
+)]
 async fn encounter_differential(
     Shared(state): Shared<Arc<State>>,
     Authed(actor): Authed,
@@ -365,6 +515,15 @@ async fn encounter_differential(
 }
 
 /// Checks a treatment plan (the `taut plan check` contract).
+#[utoipa::path(
+    post,
+    path = "/plans/check",
+    context_path = "/api/v1",
+    tag = "decision support",
+    description = "Checks a treatment plan against the dose limits and contraindications in the catalog.",
+    request_body(content = PlanInput, content_type = "application/json", description = "PlanInput: items with agent, dose, site"),
+    responses((status = 200, description = "The check: each item's verdict and reasons", body = serde_json::Value))
+)]
 async fn check_plan(
     Shared(state): Shared<Arc<State>>,
     Authed(actor): Authed,

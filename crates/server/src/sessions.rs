@@ -34,6 +34,16 @@ fn plan(status: StatusCode, plan: &PlanRecord) -> Response {
     versioned(status, plan, plan.version, location)
 }
 
+#[utoipa::path(
+    post,
+    path = "/encounters/{id}/plans",
+    context_path = "/api/v1",
+    tag = "plans",
+    description = "Stores a treatment plan for a visit as a draft; it is checked on the way in.",
+    params(("id" = String, Path, description = "Encounter id")),
+    request_body(content = serde_json::Value, content_type = "application/json", description = "PlanRequest: the plan and any override reasons"),
+    responses((status = 201, description = "The plan with its version as ETag", body = serde_json::Value), (status = 404, description = "No encounter with that id", body = crate::openapi::ErrorBody), (status = 409, description = "The record changed since that version, or conflicts with another record", body = crate::openapi::ErrorBody))
+)]
 pub async fn create_plan(
     Shared(state): Shared<Arc<State>>,
     Authed(actor): Authed,
@@ -46,10 +56,29 @@ pub async fn create_plan(
     ))
 }
 
+#[utoipa::path(
+    get,
+    path = "/plans/{id}",
+    context_path = "/api/v1",
+    tag = "plans",
+    description = "Reads a plan (audited).",
+    params(("id" = String, Path, description = "Plan id")),
+    responses((status = 200, description = "The plan", body = serde_json::Value), (status = 404, description = "No plan with that id", body = crate::openapi::ErrorBody))
+)]
 pub async fn read_plan(Shared(state): Shared<Arc<State>>, Authed(actor): Authed, Id(id): Id) -> Result<Response> {
     Ok(plan(StatusCode::OK, &state.app.plan(&actor, &id).await?))
 }
 
+#[utoipa::path(
+    patch,
+    path = "/plans/{id}",
+    context_path = "/api/v1",
+    tag = "plans",
+    description = "Edits a draft plan at the version read.",
+    params(("id" = String, Path, description = "Plan id"), ("If-Match" = Option<String>, Header, description = "The version the edit is based on, as its ETag")),
+    request_body(content = serde_json::Value, content_type = "application/json", description = "PlanRequest"),
+    responses((status = 200, description = "The plan at its new version", body = serde_json::Value), (status = 404, description = "No plan with that id", body = crate::openapi::ErrorBody), (status = 409, description = "The record changed since that version, or conflicts with another record", body = crate::openapi::ErrorBody), (status = 428, description = "No version given: send If-Match (the ETag) or the body's version", body = crate::openapi::ErrorBody))
+)]
 pub async fn update_plan(
     Shared(state): Shared<Arc<State>>,
     Authed(actor): Authed,
@@ -64,10 +93,29 @@ pub async fn update_plan(
     ))
 }
 
+#[utoipa::path(
+    get,
+    path = "/plans/{id}/history",
+    context_path = "/api/v1",
+    tag = "plans",
+    description = "Every version of a plan (audited).",
+    params(("id" = String, Path, description = "Plan id")),
+    responses((status = 200, description = "items: the versions", body = crate::openapi::Items), (status = 404, description = "No plan with that id", body = crate::openapi::ErrorBody))
+)]
 pub async fn plan_history(Shared(state): Shared<Arc<State>>, Authed(actor): Authed, Id(id): Id) -> Result<Response> {
     Ok(Json(json!({"items": state.app.plan_history(&actor, &id).await?})).into_response())
 }
 
+#[utoipa::path(
+    post,
+    path = "/plans/{id}/sign",
+    context_path = "/api/v1",
+    tag = "plans",
+    description = "Signs a draft plan at the version read.",
+    params(("id" = String, Path, description = "Plan id"), ("If-Match" = Option<String>, Header, description = "The version the edit is based on, as its ETag")),
+    request_body(content = serde_json::Value, content_type = "application/json", description = "SignRequest"),
+    responses((status = 200, description = "The signed plan", body = serde_json::Value), (status = 404, description = "No plan with that id", body = crate::openapi::ErrorBody), (status = 409, description = "The record changed since that version, or conflicts with another record", body = crate::openapi::ErrorBody), (status = 428, description = "No version given: send If-Match (the ETag) or the body's version", body = crate::openapi::ErrorBody))
+)]
 pub async fn sign_plan(
     Shared(state): Shared<Arc<State>>,
     Authed(actor): Authed,
@@ -82,6 +130,15 @@ pub async fn sign_plan(
     ))
 }
 
+#[utoipa::path(
+    post,
+    path = "/plans/{id}/withdraw",
+    context_path = "/api/v1",
+    tag = "plans",
+    description = "Withdraws a plan at the version read.",
+    params(("id" = String, Path, description = "Plan id"), ("If-Match" = Option<String>, Header, description = "The version the edit is based on, as its ETag")),
+    responses((status = 200, description = "The withdrawn plan", body = serde_json::Value), (status = 404, description = "No plan with that id", body = crate::openapi::ErrorBody), (status = 409, description = "The record changed since that version, or conflicts with another record", body = crate::openapi::ErrorBody), (status = 428, description = "No version given: send If-Match (the ETag) or the body's version", body = crate::openapi::ErrorBody))
+)]
 pub async fn withdraw_plan(
     Shared(state): Shared<Arc<State>>,
     Authed(actor): Authed,
@@ -95,6 +152,16 @@ pub async fn withdraw_plan(
     ))
 }
 
+#[utoipa::path(
+    post,
+    path = "/encounters/{id}/procedures",
+    context_path = "/api/v1",
+    tag = "plans",
+    description = "Records a procedure done at a visit, under a signed plan.",
+    params(("id" = String, Path, description = "Encounter id")),
+    request_body(content = serde_json::Value, content_type = "application/json", description = "ProcedureInput"),
+    responses((status = 201, description = "The procedure with its details", body = serde_json::Value), (status = 404, description = "No encounter with that id", body = crate::openapi::ErrorBody), (status = 409, description = "The record changed since that version, or conflicts with another record", body = crate::openapi::ErrorBody))
+)]
 pub async fn record_procedure(
     Shared(state): Shared<Arc<State>>,
     Authed(actor): Authed,
@@ -111,6 +178,15 @@ pub async fn record_procedure(
     ))
 }
 
+#[utoipa::path(
+    get,
+    path = "/procedures/{id}",
+    context_path = "/api/v1",
+    tag = "plans",
+    description = "Reads a procedure (audited).",
+    params(("id" = String, Path, description = "Procedure id")),
+    responses((status = 200, description = "The procedure", body = serde_json::Value), (status = 404, description = "No procedure with that id", body = crate::openapi::ErrorBody))
+)]
 pub async fn read_procedure(Shared(state): Shared<Arc<State>>, Authed(actor): Authed, Id(id): Id) -> Result<Response> {
     let procedure = state.app.procedure(&actor, &id).await?;
     Ok(versioned(StatusCode::OK, &procedure, procedure.version, None))

@@ -79,9 +79,12 @@ impl RegionInput {
 
 /// A pain drawing with what else the differential weighs: the JSON contract of `POST /api/v1/differential`
 /// (`top` says how many candidates to list).
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct DrawingInput {
+    /// Each region as `"temple:right"` or `{"region": "temple", "side": "right", "intensity": 7}`.
+    #[cfg_attr(feature = "openapi", schema(value_type = Vec<serde_json::Value>))]
     pub regions: Vec<RegionInput>,
     /// Symptom qualifiers (`numbness`, `dizziness`, …).
     #[serde(default)]

@@ -9,6 +9,7 @@ use crate::side::{SideError, muscle_side};
 use crate::vocab::{self, CONDITIONS};
 
 /// A dose with its unit (`U` for toxins, `mg` for drugs dosed by weight).
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Dose {
@@ -17,6 +18,7 @@ pub struct Dose {
 }
 
 /// What kind of procedure a past treatment was.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, strum::Display, strum::EnumString)]
 #[serde(rename_all = "kebab-case")]
 #[strum(serialize_all = "kebab-case")]
@@ -29,6 +31,7 @@ pub enum ProcedureKind {
 
 /// One site of a past procedure: a plain record, built from the plan input's `patient.history` or from stored
 /// procedures (one entry per muscle, side and agent).
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct PastProcedure {
@@ -52,6 +55,7 @@ pub struct PastProcedure {
 
 /// The patient as the planner needs them. Allergies, conditions and medications are free text as written in the
 /// record; the planner recognises what it can and reports the rest.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct PatientContext {
@@ -69,6 +73,7 @@ pub struct PatientContext {
 }
 
 /// The clinic's own reconstitution of a toxin: `diluent_ml` of saline into a `vial_units` vial.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Reconstitution {
@@ -77,6 +82,7 @@ pub struct Reconstitution {
     pub diluent_ml: f64,
 }
 
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ItemInput {
@@ -92,6 +98,7 @@ pub struct ItemInput {
     pub points: Option<u32>,
 }
 
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct PlanInput {
