@@ -923,6 +923,7 @@ impl App {
             created_at: now_text(),
         };
         tx.insert_procedure(&procedure).await?;
+        crate::followup::schedule_checks(&mut tx, catalog, &procedure).await?;
         audit_with(
             &mut tx,
             Some(actor),

@@ -52,6 +52,18 @@ pub fn routes(state: Arc<State>, limits: &Limits) -> Router {
         .route("/plans/{id}/withdraw", post(crate::sessions::withdraw_plan))
         .route("/encounters/{id}/procedures", post(crate::sessions::record_procedure))
         .route("/procedures/{id}", get(crate::sessions::read_procedure))
+        .route(
+            "/procedures/{id}/adverse-events",
+            post(crate::followup::record_adverse_event).get(crate::followup::list_adverse_events),
+        )
+        .route(
+            "/adverse-events/{id}",
+            axum::routing::patch(crate::followup::update_adverse_event),
+        )
+        .route("/followups", get(crate::followup::worklist))
+        .route("/followups/{id}/complete", post(crate::followup::complete_followup))
+        .route("/patients/{id}/outcomes/summary", get(crate::followup::outcome_summary))
+        .route("/reports/outcomes", get(crate::followup::outcome_report))
         .route("/audit", get(audit_log));
     let (max_uri, max_headers) = (limits.max_uri_bytes, limits.max_header_bytes);
     // Layers run outside in: the last added sees the request first. Every error any of them answers is turned
