@@ -286,6 +286,23 @@ async fn adverse_events_are_flagged_and_edited_with_versions() {
         let (_, all) = s.call("GET", &path, &doc, None, None).await;
         assert_eq!(all["items"].as_array().map(Vec::len), Some(2));
 
+        // Roles are enforced in the app: an auditor may neither record nor read an event.
+        let auditor = s.user("auditor", "auditor", "other").await;
+        let (status, _) = s
+            .call(
+                "POST",
+                &path,
+                &auditor,
+                Some(json!({"effect": "itching", "onset": "2026-10-02", "severity": "mild"})),
+                None,
+            )
+            .await;
+        assert_eq!(status, StatusCode::FORBIDDEN);
+        let (status, _) = s.call("GET", &path, &auditor, None, None).await;
+        assert_eq!(status, StatusCode::FORBIDDEN);
+        let (status, _) = s.call("GET", "/followups", &auditor, None, None).await;
+        assert_eq!(status, StatusCode::FORBIDDEN);
+
         // Bad input names the field; nothing is written.
         for (body, field) in [
             (
