@@ -138,6 +138,8 @@ impl From<FollowupRow> for FollowupRecord {
 
 const EVENT: &str = "SELECT id, procedure_id, patient_id, effect, site, onset, severity, actions, resolved_on, \
      notes, version, created_by, created_at, updated_by, updated_at FROM adverse_events";
+/// Leaves out the records of soft-deleted patients.
+const LIVE: &str = "patient_id IN (SELECT id FROM patients WHERE deleted_at IS NULL)";
 const FOLLOWUP: &str = "SELECT id, procedure_id, patient_id, check_id, kind, name, purpose, due_from, due_by, \
      sources, confidence, clinician_id, completed_encounter_id, completed_by, completed_at, created_at FROM followups";
 
@@ -190,9 +192,12 @@ impl Tx {
         Ok(rows.into_iter().map(Into::into).collect())
     }
 
-    /// Every adverse event still open (no resolution date), by onset: what the worklist flags.
+    /// Every adverse event still open (no resolution date) of a patient not deleted, by onset: what the worklist
+    /// flags.
     pub async fn open_adverse_events(&mut self) -> Result<Vec<AdverseEventRecord>, StoreError> {
-        let sql = sqlx::AssertSqlSafe(format!("{EVENT} WHERE resolved_on IS NULL ORDER BY onset, id"));
+        let sql = sqlx::AssertSqlSafe(format!(
+            "{EVENT} WHERE resolved_on IS NULL AND {LIVE} ORDER BY onset, id"
+        ));
         let rows: Vec<EventRow> = on_tx!(self, conn => sqlx::query_as(sql).fetch_all(conn).await)?;
         Ok(rows.into_iter().map(Into::into).collect())
     }
@@ -279,7 +284,8 @@ impl Tx {
         Ok(row.ok_or(StoreError::NotFound)?.into())
     }
 
-    /// Open checks that start on or before `by` (`YYYY-MM-DD`), for one clinician or for all, by deadline.
+    /// Open checks of patients not deleted that start on or before `by` (`YYYY-MM-DD`), for one clinician or for
+    /// all, by deadline.
     pub async fn open_followups(
         &mut self,
         by: &str,
@@ -289,7 +295,7 @@ impl Tx {
         let clinician = opt_id(clinician_id)?;
         let sql = sqlx::AssertSqlSafe(format!(
             "{FOLLOWUP} WHERE completed_at IS NULL AND due_from <= $1 AND ($2 IS NULL OR clinician_id = $2) \
-             ORDER BY due_by, id"
+             AND {LIVE} ORDER BY due_by, id"
         ));
         let rows: Vec<FollowupRow> =
             on_tx!(self, conn => sqlx::query_as(sql).bind(&day).bind(clinician).fetch_all(conn).await)?;

@@ -235,5 +235,19 @@ async fn every_check_kind_is_stored_and_completed_once() {
         let done = tx.followup(&checks[0].id).await.expect("read");
         assert_eq!(done.completed_encounter_id.as_deref(), Some(encounter.id.as_str()));
         assert_eq!(tx.open_followups("2026-12-31", None).await.expect("open").len(), 2);
+        drop(tx);
+
+        // A deleted patient's checks and events leave the worklist.
+        let mut tx = store.begin().await.expect("begin");
+        tx.insert_adverse_event(&event(&user, &p, "serious"))
+            .await
+            .expect("event");
+        tx.delete_patient(&p.patient_id, 1, "entered in error", &user.id, AT)
+            .await
+            .expect("delete");
+        tx.commit().await.expect("commit");
+        let mut tx = store.begin_read().await.expect("begin");
+        assert!(tx.open_followups("2026-12-31", None).await.expect("open").is_empty());
+        assert!(tx.open_adverse_events().await.expect("open").is_empty());
     }
 }
