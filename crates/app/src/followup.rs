@@ -636,18 +636,27 @@ fn as_due_check(f: &FollowupRecord) -> Result<DueCheck, AppError> {
 
 /// A patient's procedures and outcomes as the core reads them.
 async fn series(tx: &mut Tx, patient_id: &str) -> Result<PatientSeries, AppError> {
-    let procedures = tx
-        .patient_procedures(patient_id)
-        .await?
-        .iter()
-        .map(as_core)
-        .collect::<Result<Vec<_>, _>>()?;
+    let mut procedures = Vec::new();
+    for record in tx.patient_procedures(patient_id).await? {
+        let mut procedure = as_core(&record)?;
+        procedure.protocol = match &record.plan_id {
+            Some(plan_id) => protocol(tx, plan_id).await?,
+            None => None,
+        };
+        procedures.push(procedure);
+    }
     let outcomes = tx.outcomes(patient_id).await?.iter().filter_map(as_outcome).collect();
     Ok(PatientSeries {
         patient_id: patient_id.to_owned(),
         procedures,
         outcomes,
     })
+}
+
+/// The protocol a procedure followed: the template its signed plan was built from, if any.
+async fn protocol(tx: &mut Tx, plan_id: &str) -> Result<Option<String>, AppError> {
+    let plan = tx.plan(plan_id).await?;
+    Ok(plan.input["request"]["template"].as_str().map(str::to_owned))
 }
 
 /// An outcome record the follow-up logic can read; measures it does not know are left out.

@@ -354,16 +354,39 @@ async fn outcomes_are_summarised_for_the_patient_and_the_clinic() {
         let doc = s.user("doc", "clinician", "physician").await;
         let patient = s.patient(&doc, "MRN-F4").await;
         let encounter = s.encounter(&doc, &patient, "2026-10-01").await;
-        let (status, _) = s
+        // The procedure follows a signed plan built from a template: the report groups it under that protocol.
+        let (status, plan) = s
+            .call(
+                "POST",
+                &format!("/encounters/{encounter}/plans"),
+                &doc,
+                Some(json!({"template": "xeomin-facial"})),
+                None,
+            )
+            .await;
+        assert_eq!(status, StatusCode::CREATED, "{plan}");
+        let plan_id = plan["id"].as_str().expect("id").to_owned();
+        let sign = if plan["has_error"] == true {
+            json!({"override_reason": "reviewed"})
+        } else {
+            json!({})
+        };
+        let (status, signed) = s
+            .call("POST", &format!("/plans/{plan_id}/sign"), &doc, Some(sign), None)
+            .await;
+        assert_eq!(status, StatusCode::OK, "{signed}");
+        let mut done = xeomin_procedure("2026-10-01");
+        done["plan_id"] = json!(plan_id);
+        let (status, body) = s
             .call(
                 "POST",
                 &format!("/encounters/{encounter}/procedures"),
                 &doc,
-                Some(xeomin_procedure("2026-10-01")),
+                Some(done),
                 None,
             )
             .await;
-        assert_eq!(status, StatusCode::CREATED);
+        assert_eq!(status, StatusCode::CREATED, "{body}");
         for (value, at) in [
             (8, "2026-09-30T09:00:00Z"),
             (6, "2026-10-15T09:00:00Z"),
@@ -413,6 +436,8 @@ async fn outcomes_are_summarised_for_the_patient_and_the_clinic() {
         assert_eq!(status, StatusCode::OK, "{report}");
         assert_eq!(report["all"]["patients"], 1);
         assert_eq!(report["all"]["responders_50"], 1);
+        assert_eq!(report["by_protocol"][0]["key"], "xeomin-facial", "{report}");
+        assert_eq!(report["by_muscle"][0]["key"], "masseter", "{report}");
         let (_, empty) = s
             .call(
                 "GET",
