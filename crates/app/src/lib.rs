@@ -6,6 +6,7 @@ mod access;
 mod clock;
 mod decision;
 mod fhir;
+mod followup;
 mod import;
 mod records;
 mod sealer;
@@ -23,12 +24,14 @@ use taut_store::{NewAudit, Store, StoreConfig, StoreError, Tx};
 pub use access::{Actor, Permission, Policy, Profession, Role, allows, granted, parse_profession, parse_role};
 pub use clock::Clock;
 pub use decision::VisitQuestion;
+pub use followup::{AdverseEventDetail, AdverseEventInput, SelfCare, WorkItem, Worklist, parse_day};
 pub use import::{NewPatient, NewVisit};
 pub use records::{EncounterDetail, Timeline};
 pub use sealer::spawn_sealer;
 pub use sessions::{ConsentInput, PlanRequest, ProcedureDetail, ProcedureInput, SignRequest, SiteInput};
 pub use support::Support;
 pub use taut_store::StoreConfig as DatabaseConfig;
+pub use taut_store::{AdverseEventRecord, FollowupRecord};
 pub use taut_store::{
     AuditEntry, AuditKey, ChainBreak, EncounterRecord, FindingRecord, OutcomeRecord, PainMarkRecord, PatientPage,
     PatientRecord, PatientVersion, UserRecord, redact,

@@ -930,6 +930,7 @@ impl App {
             created_at: self.clock.text(),
         };
         tx.insert_procedure(&procedure).await?;
+        crate::followup::schedule_checks(&self.clock, &mut tx, catalog, &procedure).await?;
         audit_with(
             &self.clock,
             &mut tx,

@@ -108,7 +108,14 @@ impl DatabaseArgs {
             }
             return Ok(AuditKey::read(path)?);
         }
-        let path = data_dir()?.join(format!("{}-audit.key", purpose.file_stem()));
+        // The demo's own database has its own key; any database named with --database shares the clinic's default
+        // key, so that `taut demo --database X` and `taut serve --database X` seal with the same one.
+        let stem = if self.url.is_some() {
+            Purpose::Clinical.file_stem()
+        } else {
+            purpose.file_stem()
+        };
+        let path = data_dir()?.join(format!("{stem}-audit.key"));
         if path.exists() {
             return Ok(AuditKey::read(&path)?);
         }

@@ -1,7 +1,7 @@
 //! Synthetic demo patients, so that a newcomer sees a living system. Only ever run when asked
 //! (`taut demo`, `taut serve --demo`); every name is invented and every MRN starts with `DEMO-`.
 
-use taut_app::{Actor, App, AppError, NewPatient, NewVisit};
+use taut_app::{Actor, AdverseEventInput, App, AppError, NewPatient, NewVisit, ProcedureInput};
 use taut_core::exam::Sign;
 use taut_core::records::{Demographics, EncounterInput, FindingInput, OutcomeInput, PainMarkInput, format_utc};
 
@@ -94,7 +94,13 @@ pub async fn seed(app: &App, patients: usize, progress: impl Fn(usize)) -> Resul
         let batch = (written..patients.min(written + BATCH))
             .map(|i| synthetic_patient(app, &mut rng, now, &format!("DEMO-{tag}-{i:07}")))
             .collect::<Result<Vec<_>, _>>()?;
-        written += app.import_patients(&clinician, batch).await?.len();
+        let ids = app.import_patients(&clinician, batch).await?;
+        if written == 0 {
+            for (i, id) in ids.iter().take(FOLLOWED.len()).enumerate() {
+                follow_up(app, &clinician, id, &FOLLOWED[i], now).await?;
+            }
+        }
+        written += ids.len();
         // Sealing as the batches land keeps each sealing pass, and its memory, small.
         app.seal_audit().await?;
         progress(written);
@@ -105,6 +111,137 @@ pub async fn seed(app: &App, patients: usize, progress: impl Fn(usize)) -> Resul
         password: created,
         token,
     })
+}
+
+/// One demo patient's course after treatment: when the procedure was, with what, and what followed.
+struct Course {
+    days_ago: i64,
+    toxin: bool,
+    /// An adverse event: effect, days after the procedure it began, days it took to resolve (open if `None`).
+    event: Option<(&'static str, i64, Option<i64>)>,
+    /// Whether the 2–3 day call was made (completed by a follow-up encounter).
+    called: bool,
+}
+
+/// The first demo patients get procedures, follow-ups, adverse events (two resolved, one open past its
+/// window) and pain scores after treatment, so that the worklist and the outcome report are not empty.
+const FOLLOWED: [Course; 4] = [
+    Course {
+        days_ago: 45,
+        toxin: false,
+        event: Some(("post-injection-soreness", 0, Some(2))),
+        called: true,
+    },
+    Course {
+        days_ago: 30,
+        toxin: true,
+        event: Some(("bruising-hematoma", 0, Some(10))),
+        called: false,
+    },
+    Course {
+        days_ago: 16,
+        toxin: false,
+        event: Some(("post-injection-soreness", 0, None)),
+        called: false,
+    },
+    Course {
+        days_ago: 2,
+        toxin: false,
+        event: None,
+        called: false,
+    },
+];
+
+/// Records one course through the app's single operations, as a clinician would.
+async fn follow_up(
+    app: &App,
+    clinician: &Actor,
+    patient: &str,
+    course: &Course,
+    now: time::OffsetDateTime,
+) -> Result<(), AppError> {
+    let day = |offset: i64| now - time::Duration::days(course.days_ago - offset);
+    let date = |offset: i64| format_utc(day(offset)).chars().take(10).collect::<String>();
+    let outcome = |value: f64, offset: i64| OutcomeInput {
+        measure: "pain-nrs".into(),
+        value,
+        unit: None,
+        name: None,
+        encounter_id: None,
+        recorded_at: Some(format_utc(day(offset))),
+    };
+    app.add_outcome(clinician, patient, outcome(7.0, -1)).await?;
+    let encounter = app
+        .create_encounter(
+            clinician,
+            patient,
+            EncounterInput {
+                kind: "procedure".into(),
+                occurred_at: Some(format_utc(day(0))),
+                notes: None,
+            },
+        )
+        .await?;
+    let site = if course.toxin {
+        serde_json::json!({"muscle": "masseter", "side": "left", "agent": "Xeomin", "dose": {"value": 15, "unit": "U"},
+            "points": 1, "lot": "DEMO-LOT", "expiry": date(365), "guidance": "landmark", "needle": "30 G 13 mm",
+            "reconstitution_ml": 2.5, "vial_units": 100})
+    } else {
+        serde_json::json!({"muscle": "trapezius", "side": "left", "agent": "dry-needling"})
+    };
+    let input: ProcedureInput = serde_json::from_value(serde_json::json!({
+        "consent": {"obtained": true, "risks_discussed": ["soreness", "bruising"]},
+        "started_at": format_utc(day(0)),
+        "ended_at": format_utc(day(0) + time::Duration::minutes(10)),
+        "sites": [site],
+        // The codes Taut suggests for these muscles (mastication; head and neck).
+        "diagnoses": [if course.toxin { "M79.11" } else { "M79.12" }],
+    }))
+    .map_err(|e| AppError::invalid("procedure", e.to_string()))?;
+    let procedure = app.record_procedure(clinician, &encounter.id, input).await?.procedure;
+    if let Some((effect, onset, resolved)) = course.event {
+        let event = AdverseEventInput {
+            effect: effect.into(),
+            site: Some(
+                if course.toxin {
+                    "masseter:left"
+                } else {
+                    "trapezius:left"
+                }
+                .into(),
+            ),
+            onset: date(onset),
+            severity: "mild".into(),
+            actions: vec!["advised heat and rest".into()],
+            resolved_on: resolved.map(|r| date(onset + r)),
+            notes: None,
+            version: None,
+        };
+        app.record_adverse_event(clinician, &procedure.id, event).await?;
+    }
+    if course.called {
+        let call = app
+            .create_encounter(
+                clinician,
+                patient,
+                EncounterInput {
+                    kind: "follow-up".into(),
+                    occurred_at: Some(format_utc(day(3))),
+                    notes: Some("telephone check after treatment".into()),
+                },
+            )
+            .await?;
+        let list = app.followups(clinician, Some(day(3).date()), false).await?;
+        if let Some(item) = list.items.iter().find(|i| i.followup.procedure_id == procedure.id) {
+            app.complete_followup(clinician, &item.followup.id, &call.id).await?;
+        }
+    }
+    for (offset, value) in [(14, 5.0), (28, 3.0), (42, 3.0)] {
+        if offset < course.days_ago {
+            app.add_outcome(clinician, patient, outcome(value, offset)).await?;
+        }
+    }
+    Ok(())
 }
 
 fn synthetic_patient(app: &App, rng: &mut Rng, now: time::OffsetDateTime, mrn: &str) -> Result<NewPatient, AppError> {

@@ -6,6 +6,7 @@ mod database;
 mod demo;
 mod differential_cmd;
 mod eval_cmd;
+mod followup_cmd;
 mod interop_cmd;
 mod output;
 mod plan_cmd;
@@ -57,6 +58,12 @@ enum Command {
     Export(interop_cmd::ExportArgs),
     /// Import a FHIR R4 Bundle of patients and their records, all or nothing.
     Import(interop_cmd::ImportArgs),
+    /// The follow-up worklist: calls, reviews and outcome visits due, overdue first; adverse events to review.
+    Followups(followup_cmd::FollowupsArgs),
+    /// Clinic reports: `report outcomes --from --to` (responder rates by protocol, agent and muscle).
+    Report(followup_cmd::ReportArgs),
+    /// Print a procedure's self-care sheet for the patient.
+    Selfcare(followup_cmd::SelfcareArgs),
 }
 
 fn main() -> ExitCode {
@@ -82,6 +89,9 @@ fn main() -> ExitCode {
         Command::Catalog(args) => catalog_cmd::run(args),
         Command::Plan(args) => plan_cmd::run(args),
         Command::Procedure(args) => procedure_cmd::run(args),
+        Command::Followups(args) => followup_cmd::followups(args),
+        Command::Report(args) => followup_cmd::report(args),
+        Command::Selfcare(args) => followup_cmd::selfcare(args),
         Command::Serve(args) => records_cmd::serve(args),
         Command::Migrate(args) => records_cmd::migrate(args),
         Command::User(args) => records_cmd::user(args),

@@ -4,6 +4,7 @@
 mod error;
 mod extract;
 mod fhir;
+mod followup;
 mod limits;
 mod openapi;
 mod routes;

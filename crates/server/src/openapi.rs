@@ -92,6 +92,13 @@ pub struct Marks {
         crate::sessions::withdraw_plan,
         crate::sessions::record_procedure,
         crate::sessions::read_procedure,
+        crate::followup::record_adverse_event,
+        crate::followup::list_adverse_events,
+        crate::followup::update_adverse_event,
+        crate::followup::worklist,
+        crate::followup::complete_followup,
+        crate::followup::outcome_summary,
+        crate::followup::outcome_report,
         crate::routes::audit_log,
     ),
     components(schemas(ErrorBody, ErrorDetail)),
@@ -102,6 +109,7 @@ pub struct Marks {
         (name = "encounters", description = "Visits, pain drawings, findings, outcomes, the timeline"),
         (name = "decision support", description = "The differential and the plan check"),
         (name = "plans", description = "Stored treatment plans and procedures"),
+        (name = "follow-up", description = "Side effects, follow-up checks, outcomes"),
         (name = "audit", description = "The sealed audit trail"),
     )
 )]

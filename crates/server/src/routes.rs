@@ -7,7 +7,7 @@ use axum::http::header::{ETAG, LOCATION};
 use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::middleware::{Next, from_fn, map_response};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
+use axum::routing::{get, patch, post};
 use axum::{Json, Router};
 use serde::Deserialize;
 use serde_json::json;
@@ -52,6 +52,15 @@ pub fn routes(state: Arc<State>, limits: &Limits) -> Router {
         .route("/plans/{id}/withdraw", post(crate::sessions::withdraw_plan))
         .route("/encounters/{id}/procedures", post(crate::sessions::record_procedure))
         .route("/procedures/{id}", get(crate::sessions::read_procedure))
+        .route(
+            "/procedures/{id}/adverse-events",
+            post(crate::followup::record_adverse_event).get(crate::followup::list_adverse_events),
+        )
+        .route("/adverse-events/{id}", patch(crate::followup::update_adverse_event))
+        .route("/followups", get(crate::followup::worklist))
+        .route("/followups/{id}/complete", post(crate::followup::complete_followup))
+        .route("/patients/{id}/outcomes/summary", get(crate::followup::outcome_summary))
+        .route("/reports/outcomes", get(crate::followup::outcome_report))
         .route("/audit", get(audit_log))
         .route("/openapi.json", get(crate::openapi::openapi_json))
         .route("/docs", get(crate::openapi::docs_page));

@@ -12,6 +12,7 @@ mod bulk;
 mod clinical;
 mod engine;
 mod error;
+mod followup;
 mod patients;
 mod redact;
 mod sessions;
@@ -29,6 +30,7 @@ pub use audit::{AuditEntry, AuditKey, ChainBreak, Checkpoint, NewAudit, SealRepo
 pub use bulk::{Bulk, BulkAuthor, BulkEvent};
 pub use clinical::{EncounterRecord, FindingRecord, OutcomeRecord, PainMarkRecord};
 pub use error::StoreError;
+pub use followup::{AdverseEventRecord, FollowupRecord};
 pub use patients::{PatientCursor, PatientPage, PatientRecord, PatientVersion};
 pub use redact::redact;
 pub use sessions::{Consent, PlanRecord, PlanVersion, ProcedureRecord, SiteRecord};

@@ -68,6 +68,7 @@ pub struct EventFlags {
     pub overdue: bool,
     pub serious: bool,
     /// Onset + the catalog's maximum resolution; `None` when the catalog has no sourced window.
+    #[serde(with = "super::iso_date::option")]
     pub expected_resolution_by: Option<Date>,
     pub open: bool,
 }

@@ -6,6 +6,8 @@
 //! them one to one; every clinical number comes from `catalog/side-effects.toml` or `catalog/followup.toml`.
 
 mod catalog;
+// Dates in answers are `YYYY-MM-DD`, as everywhere else in the API (time's default is a [year, ordinal] pair).
+time::serde::format_description!(iso_date, Date, "[year]-[month]-[day]");
 mod events;
 mod outcomes;
 mod schedule;

@@ -125,6 +125,7 @@ pub struct PressureChange {
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct InjectionSite {
     pub site: String,
+    #[serde(with = "super::iso_date")]
     pub last_injection: Date,
     /// Whole weeks since, rounded down.
     pub weeks_since: i64,
@@ -267,7 +268,9 @@ impl GroupRate {
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct ClinicReport {
+    #[serde(with = "super::iso_date")]
     pub from: Date,
+    #[serde(with = "super::iso_date")]
     pub to: Date,
     pub all: GroupRate,
     pub by_protocol: Vec<GroupRate>,

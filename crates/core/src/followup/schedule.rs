@@ -64,11 +64,14 @@ pub struct DueCheck {
     pub kind: CheckKind,
     pub name: String,
     pub purpose: String,
+    #[serde(with = "super::iso_date")]
     pub due_from: Date,
+    #[serde(with = "super::iso_date")]
     pub due_by: Date,
     pub sources: Vec<String>,
     pub confidence: String,
     /// Set when an encounter completed it; a completed check leaves the worklist.
+    #[serde(with = "super::iso_date::option")]
     pub completed_on: Option<Date>,
 }
 
