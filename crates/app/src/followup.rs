@@ -13,7 +13,7 @@ use taut_core::followup::{
 };
 use taut_core::plan::Catalog;
 use taut_core::records::format_utc;
-use taut_store::{AdverseEventRecord, FollowupRecord, OutcomeRecord, ProcedureRecord, Tx};
+use taut_store::{AdherenceRecord, AdverseEventRecord, FollowupRecord, OutcomeRecord, ProcedureRecord, Tx};
 use time::{Date, OffsetDateTime, Time};
 
 use crate::access::{Actor, Permission};
@@ -52,6 +52,27 @@ pub fn parse_day(field: &str, text: &str) -> Result<Date, AppError> {
 
 fn day_text(day: Date) -> String {
     day.format(DATE).unwrap_or_default()
+}
+
+/// A patient's outcome summary with the self-care adherence reports beside it.
+#[derive(Debug, Clone, Serialize)]
+pub struct OutcomeSummary {
+    #[serde(flatten)]
+    pub summary: PatientSummary,
+    /// Adherence reports, oldest first.
+    pub adherence: Vec<AdherenceRecord>,
+}
+
+/// A patient's report of how much of the self-care programme they followed.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AdherenceInput {
+    /// Days followed as a percentage of the days since the previous report, 0–100.
+    pub percent_of_days: i64,
+    /// `YYYY-MM-DD`; today when absent.
+    pub recorded_on: Option<String>,
+    pub procedure_id: Option<String>,
+    pub notes: Option<String>,
 }
 
 /// A stored procedure as the follow-up logic reads it: its day, its agents and its sites.
@@ -529,11 +550,12 @@ impl App {
 
     /// A patient's outcome summary as of today: NRS baseline and latest, change, responders (IMMPACT), pressure
     /// threshold change per trigger point, sessions in the last 12 months, weeks since the last injection per site.
-    pub async fn outcome_summary(&self, actor: &Actor, patient_id: &str) -> Result<PatientSummary, AppError> {
+    pub async fn outcome_summary(&self, actor: &Actor, patient_id: &str) -> Result<OutcomeSummary, AppError> {
         self.require(actor, Permission::ReadClinical).await?;
         let mut tx = self.store.begin().await?;
         let patient = live_patient(&mut tx, patient_id).await?;
         let series = series(&mut tx, &patient.id).await?;
+        let adherence = tx.adherence(&patient.id).await?;
         audit(
             &self.clock,
             &mut tx,
@@ -545,14 +567,73 @@ impl App {
         )
         .await?;
         tx.commit().await?;
-        followup::summarise_patient(
+        let summary = followup::summarise_patient(
             rules()?,
             catalog()?,
             &series.procedures,
             &series.outcomes,
             self.clock.today(),
         )
-        .map_err(followup_error)
+        .map_err(followup_error)?;
+        Ok(OutcomeSummary { summary, adherence })
+    }
+
+    /// Records how much of the self-care programme the patient reports having followed (a share of the days since
+    /// the last report), optionally against the procedure whose sheet it follows.
+    pub async fn record_adherence(
+        &self,
+        actor: &Actor,
+        patient_id: &str,
+        input: AdherenceInput,
+    ) -> Result<AdherenceRecord, AppError> {
+        self.require(actor, Permission::WriteOutcome).await?;
+        if !(0..=100).contains(&input.percent_of_days) {
+            return Err(AppError::invalid("percent_of_days", "a whole number from 0 to 100"));
+        }
+        let recorded_on = match input.recorded_on.as_deref() {
+            Some(text) => parse_day("recorded_on", text)?,
+            None => self.clock.today(),
+        };
+        if recorded_on > self.clock.today() {
+            return Err(AppError::invalid("recorded_on", "lies in the future"));
+        }
+        let notes = optional_text("notes", input.notes.as_deref(), 1_000)?;
+        let mut tx = self.store.begin().await?;
+        let patient = live_patient(&mut tx, patient_id).await?;
+        if let Some(procedure_id) = &input.procedure_id {
+            let procedure = tx
+                .procedure(procedure_id)
+                .await
+                .map_err(|_| AppError::invalid("procedure_id", format!("no procedure {procedure_id}")))?;
+            if procedure.patient_id != patient.id {
+                return Err(AppError::invalid(
+                    "procedure_id",
+                    "the procedure belongs to another patient",
+                ));
+            }
+        }
+        let record = AdherenceRecord {
+            id: new_id(),
+            patient_id: patient.id.clone(),
+            procedure_id: input.procedure_id,
+            recorded_on: day_text(recorded_on),
+            percent_of_days: input.percent_of_days,
+            notes,
+            created_at: self.clock.text(),
+        };
+        tx.insert_adherence(&record, actor.author()?).await?;
+        audit(
+            &self.clock,
+            &mut tx,
+            actor,
+            "adherence.create",
+            Some(&patient.id),
+            "adherence",
+            Some(&record.id),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(record)
     }
 
     /// The clinic's responder rates over the patients treated between `from` and `to` (inclusive).

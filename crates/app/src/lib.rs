@@ -24,7 +24,9 @@ use taut_store::{NewAudit, Store, StoreConfig, StoreError, Tx};
 pub use access::{Actor, Permission, Policy, Profession, Role, allows, granted, parse_profession, parse_role};
 pub use clock::Clock;
 pub use decision::VisitQuestion;
-pub use followup::{AdverseEventDetail, AdverseEventInput, SelfCare, WorkItem, Worklist, parse_day};
+pub use followup::{
+    AdherenceInput, AdverseEventDetail, AdverseEventInput, OutcomeSummary, SelfCare, WorkItem, Worklist, parse_day,
+};
 pub use import::{NewPatient, NewVisit};
 pub use records::{EncounterDetail, Timeline};
 pub use sealer::spawn_sealer;

@@ -185,3 +185,23 @@ pub async fn outcome_report(
     let (from, to) = (parse_day("from", &query.from)?, parse_day("to", &query.to)?);
     Ok(Json(state.app.outcome_report(&actor, from, to).await?).into_response())
 }
+
+#[utoipa::path(
+    post,
+    path = "/patients/{id}/adherence",
+    context_path = "/api/v1",
+    tag = "follow-up",
+    description = "Records how much of the self-care programme the patient followed (a share of the days since the last report); shown beside the outcome summary.",
+    params(("id" = String, Path, description = "Patient id")),
+    request_body(content = serde_json::Value, content_type = "application/json", description = "AdherenceInput: percent_of_days (0-100), recorded_on, procedure_id, notes"),
+    responses((status = 201, description = "The adherence report", body = serde_json::Value), (status = 404, description = "No patient with that id", body = crate::openapi::ErrorBody))
+)]
+pub async fn record_adherence(
+    Shared(state): Shared<Arc<State>>,
+    Authed(actor): Authed,
+    Id(id): Id,
+    ApiJson(input): ApiJson<taut_app::AdherenceInput>,
+) -> Result<Response> {
+    let record = state.app.record_adherence(&actor, &id, input).await?;
+    Ok((StatusCode::CREATED, Json(record)).into_response())
+}

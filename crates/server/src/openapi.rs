@@ -98,6 +98,7 @@ pub struct Marks {
         crate::followup::worklist,
         crate::followup::complete_followup,
         crate::followup::outcome_summary,
+        crate::followup::record_adherence,
         crate::followup::outcome_report,
         crate::routes::audit_log,
     ),

@@ -60,6 +60,7 @@ pub fn routes(state: Arc<State>, limits: &Limits) -> Router {
         .route("/followups", get(crate::followup::worklist))
         .route("/followups/{id}/complete", post(crate::followup::complete_followup))
         .route("/patients/{id}/outcomes/summary", get(crate::followup::outcome_summary))
+        .route("/patients/{id}/adherence", post(crate::followup::record_adherence))
         .route("/reports/outcomes", get(crate::followup::outcome_report))
         .route("/audit", get(audit_log))
         .route("/openapi.json", get(crate::openapi::openapi_json))

@@ -372,3 +372,69 @@ async fn outcomes_are_summarised_for_the_patient_and_the_clinic() {
         assert!(actions.contains(&"outcome.summary"), "{actions:?}");
     }
 }
+
+#[tokio::test]
+async fn adherence_is_recorded_and_shown_beside_the_outcomes() {
+    for s in servers().await {
+        let doc = s.user("doc", "clinician", "physician").await;
+        let patient = s.patient(&doc, "MRN-A1").await;
+        let other = s.patient(&doc, "MRN-A2").await;
+        let encounter = s.encounter(&doc, &other, "2026-10-01").await;
+        let (status, procedure) = s
+            .call(
+                "POST",
+                &format!("/encounters/{encounter}/procedures"),
+                &doc,
+                Some(xeomin_procedure("2026-10-01")),
+                None,
+            )
+            .await;
+        assert_eq!(status, StatusCode::CREATED, "{procedure}");
+        let path = format!("/patients/{patient}/adherence");
+        for (body, field) in [
+            (json!({"percent_of_days": 101}), "percent_of_days"),
+            (
+                json!({"percent_of_days": 50, "recorded_on": "2999-01-01"}),
+                "recorded_on",
+            ),
+            (
+                json!({"percent_of_days": 50, "procedure_id": procedure["id"]}),
+                "procedure_id",
+            ),
+        ] {
+            let (status, answer) = s.call("POST", &path, &doc, Some(body), None).await;
+            assert_eq!(
+                (status, error(&answer).1),
+                (StatusCode::UNPROCESSABLE_ENTITY, field),
+                "{answer}"
+            );
+        }
+        for (day, percent) in [("2026-10-08", 40), ("2026-10-15", 85)] {
+            let body = json!({"percent_of_days": percent, "recorded_on": day, "notes": "pressure twice a day"});
+            let (status, answer) = s.call("POST", &path, &doc, Some(body), None).await;
+            assert_eq!(status, StatusCode::CREATED, "{answer}");
+        }
+        let (status, summary) = s
+            .call(
+                "GET",
+                &format!("/patients/{patient}/outcomes/summary"),
+                &doc,
+                None,
+                None,
+            )
+            .await;
+        assert_eq!(status, StatusCode::OK, "{summary}");
+        let reported: Vec<(String, i64)> = summary["adherence"]
+            .as_array()
+            .expect("adherence")
+            .iter()
+            .map(|a| {
+                (
+                    a["recorded_on"].as_str().unwrap_or("").to_owned(),
+                    a["percent_of_days"].as_i64().unwrap_or(-1),
+                )
+            })
+            .collect();
+        assert_eq!(reported, [("2026-10-08".to_owned(), 40), ("2026-10-15".to_owned(), 85)]);
+    }
+}

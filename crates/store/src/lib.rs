@@ -7,6 +7,7 @@
 //! its audit event; a single sealer chains and signs the events later ([`audit`]), so no request waits on a
 //! global lock.
 
+mod adherence;
 pub mod audit;
 mod bulk;
 mod clinical;
@@ -26,6 +27,7 @@ use std::time::Duration;
 
 use sqlx::{PgPool, Postgres, Sqlite, SqlitePool, Transaction};
 
+pub use adherence::AdherenceRecord;
 pub use audit::{AuditEntry, AuditKey, ChainBreak, Checkpoint, NewAudit, SealReport};
 pub use bulk::{Bulk, BulkAuthor, BulkEvent};
 pub use clinical::{EncounterRecord, FindingRecord, OutcomeRecord, PainMarkRecord};
