@@ -507,7 +507,8 @@ impl Store {
         }
     }
 
-    /// How many events wait for a seal (a full count: for operators and tests, not for a request path).
+    /// How many events wait for a seal (a full count over the trail: for tests, never a request path).
+    #[cfg(feature = "test-support")]
     pub async fn audit_backlog(&self) -> Result<i64, StoreError> {
         const SQL: &str = "SELECT COUNT(*) FROM audit_events e \
                            WHERE NOT EXISTS (SELECT 1 FROM audit_chain c WHERE c.seq = e.seq)";
@@ -517,6 +518,7 @@ impl Store {
 
     /// Seals until no event waits, or gives up after `attempts` passes (on PostgreSQL a transaction still running
     /// anywhere in the cluster holds the horizon back for a moment).
+    #[cfg(feature = "test-support")]
     pub async fn seal_all(&self, key: &AuditKey, now: &str, attempts: u32) -> Result<u64, StoreError> {
         let mut sealed = 0;
         for attempt in 0..attempts {

@@ -154,16 +154,4 @@ impl Tx {
         .map(|r| r.rows_affected()))?;
         Ok(rows)
     }
-
-    /// The (enabled or disabled) user whose unrevoked token has this hash.
-    pub async fn token_owner(&mut self, token_hash: &str) -> Result<TokenOwner, StoreError> {
-        let sql = sqlx::AssertSqlSafe(format!(
-            "{USER} JOIN api_tokens t ON u.id = t.user_id WHERE t.token_hash = $1 AND t.revoked_at IS NULL"
-        ));
-        let row: Option<UserRow> =
-            on_tx!(self, conn => sqlx::query_as(sql).bind(token_hash).fetch_optional(conn).await)?;
-        Ok(TokenOwner {
-            user: row.ok_or(StoreError::NotFound)?.into(),
-        })
-    }
 }
