@@ -163,15 +163,15 @@ impl Bound {
     pub(crate) fn of(d: &Demographics) -> Bound {
         let family_key = d.family_name.to_lowercase();
         let given_key = d.given_name.to_lowercase();
+        let mrn_key = mrn_key(&d.mrn);
         Bound {
-            mrn_key: mrn_key(&d.mrn),
             birth_date: Day(d.birth_date.clone()),
             // What a search matches: the MRN (as typed and as compared) and both name orders.
             search_key: format!(
-                "{} {} {given_key} {family_key} {given_key}",
-                d.mrn.to_lowercase(),
-                mrn_key(&d.mrn)
+                "{} {mrn_key} {given_key} {family_key} {given_key}",
+                d.mrn.to_lowercase()
             ),
+            mrn_key,
             family_key,
             given_key,
         }
