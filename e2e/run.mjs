@@ -3,7 +3,7 @@
 // find a patient, open a muscle and see its zones, mark pain on the body map and rank trigger points; and what
 // a role that may not is shown. Screenshots go to docs/screenshots/. Bounded: every wait has a timeout.
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, mkdirSync } from 'node:fs';
+import { mkdtempSync, mkdirSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { chromium } from 'playwright-core';
@@ -145,6 +145,14 @@ try {
     await page.screenshot({ path: join(shots, 'muscle-tablet.png'), fullPage: false });
     await page.setViewportSize({ width: 1280, height: 900 });
   });
+
+  // Each workflow's checks live in a file of their own under e2e/flows/, run in name order; each opens its own
+  // page (and signs in) from the shared context and helpers.
+  const flows = join(root, 'e2e/flows');
+  for (const file of readdirSync(flows).filter((f) => f.endsWith('.mjs')).sort()) {
+    const flow = await import(join(flows, file));
+    await flow.default({ check, assert, base, browser, context, signIn, password, shots, taut, database, env });
+  }
 
   await check('signing out ends the session', async () => {
     await Promise.all([page.waitForNavigation(), page.click('.signout button')]);
