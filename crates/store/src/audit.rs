@@ -430,11 +430,11 @@ impl Store {
                     .await?;
                 (horizon, events)
             }
-            Inner::Sqlite(conn) => {
+            Inner::Sqlite(tx) => {
                 let sql = sqlx::AssertSqlSafe(format!(
                     "SELECT {EVENT_COLUMNS} FROM audit_events e WHERE e.seq >= $1 ORDER BY e.seq"
                 ));
-                let events: Vec<EventRow> = sqlx::query_as(sql).bind(from).fetch_all(&mut **conn).await?;
+                let events: Vec<EventRow> = sqlx::query_as(sql).bind(from).fetch_all(tx.conn()).await?;
                 let horizon = events.last().map_or(from, |e| e.seq + 1);
                 (horizon, events)
             }

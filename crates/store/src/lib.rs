@@ -23,9 +23,12 @@ mod types;
 mod users;
 mod web_sessions;
 
+use std::sync::Arc;
 use std::time::Duration;
 
-use sqlx::{PgPool, Postgres, Sqlite, SqlitePool, Transaction};
+use sqlx::{PgPool, Postgres, Sqlite, SqliteConnection, SqlitePool, Transaction};
+
+use engine::group_commit::{BatchTx, GroupCommit};
 
 pub use adherence::AdherenceRecord;
 pub use audit::{AuditEntry, AuditKey, ChainBreak, Checkpoint, NewAudit, SealReport};
@@ -78,15 +81,26 @@ impl Default for StoreConfig {
     }
 }
 
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 enum Pool {
     /// SQLite has one writer at a time: a one-connection pool queues writers fairly in-process instead of
-    /// letting them spin on the file lock, while readers use a pool of their own.
+    /// letting them spin on the file lock, and commits them in batches ([`engine::group_commit`]); readers use
+    /// a pool of their own.
     Sqlite {
         write: SqlitePool,
         read: SqlitePool,
+        group: Arc<GroupCommit>,
     },
     Postgres(PgPool),
+}
+
+impl std::fmt::Debug for Pool {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Pool::Sqlite { .. } => "Pool::Sqlite",
+            Pool::Postgres(_) => "Pool::Postgres",
+        })
+    }
 }
 
 /// A connection pool to the records database.
@@ -96,8 +110,23 @@ pub struct Store {
 }
 
 enum Inner {
-    Sqlite(Transaction<'static, Sqlite>),
+    Sqlite(SqliteTx),
     Postgres(Transaction<'static, Postgres>),
+}
+
+/// A SQLite transaction: an access in the writer's current batch, or a read on a reader connection.
+enum SqliteTx {
+    Batch(BatchTx),
+    Read(Transaction<'static, Sqlite>),
+}
+
+impl SqliteTx {
+    fn conn(&mut self) -> &mut SqliteConnection {
+        match self {
+            SqliteTx::Batch(tx) => tx.conn(),
+            SqliteTx::Read(tx) => tx,
+        }
+    }
 }
 
 /// An open transaction. Dropping it without [`Tx::commit`] rolls everything back.
@@ -111,7 +140,7 @@ macro_rules! on_tx {
     ($tx:expr, $conn:ident => $body:expr) => {
         match &mut $tx.inner {
             $crate::Inner::Sqlite(tx) => {
-                let $conn = &mut **tx;
+                let $conn = tx.conn();
                 $body
             }
             $crate::Inner::Postgres(tx) => {
@@ -140,7 +169,8 @@ impl Store {
     pub async fn connect(url: &str, config: &StoreConfig) -> Result<Store, StoreError> {
         let pool = if url.starts_with("sqlite:") {
             let (write, read) = engine::sqlite::connect(url, config).await?;
-            Pool::Sqlite { write, read }
+            let group = GroupCommit::new(write.clone(), config.acquire_timeout);
+            Pool::Sqlite { write, read, group }
         } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
             Pool::Postgres(engine::postgres::connect(url, config).await?)
         } else {
@@ -168,12 +198,12 @@ impl Store {
         .map_err(|e| StoreError::Migration(e.to_string()))
     }
 
-    /// Starts a transaction for one access: its reads, its writes and its audit event commit together. SQLite
-    /// takes the write lock at the start (`BEGIN IMMEDIATE`), since every access writes its event; PostgreSQL
-    /// takes no lock beyond the rows written.
+    /// Starts a transaction for one access: its reads, its writes and its audit event commit together. On
+    /// SQLite the access holds the one writer (every access writes its event) inside a savepoint of a batch that
+    /// commits with one disk sync ([`engine::group_commit`]); PostgreSQL takes no lock beyond the rows written.
     pub async fn begin(&self) -> Result<Tx, StoreError> {
         let inner = match &self.pool {
-            Pool::Sqlite { write, .. } => Inner::Sqlite(write.begin_with("BEGIN IMMEDIATE").await?),
+            Pool::Sqlite { group, .. } => Inner::Sqlite(SqliteTx::Batch(group.begin().await?)),
             Pool::Postgres(pool) => Inner::Postgres(pool.begin().await?),
         };
         Ok(Tx { inner })
@@ -183,7 +213,7 @@ impl Store {
     /// does not take the write lock.
     pub async fn begin_read(&self) -> Result<Tx, StoreError> {
         let inner = match &self.pool {
-            Pool::Sqlite { read, .. } => Inner::Sqlite(read.begin().await?),
+            Pool::Sqlite { read, .. } => Inner::Sqlite(SqliteTx::Read(read.begin().await?)),
             Pool::Postgres(pool) => Inner::Postgres(pool.begin().await?),
         };
         Ok(Tx { inner })
@@ -226,7 +256,7 @@ impl Store {
 
     pub async fn close(&self) {
         match &self.pool {
-            Pool::Sqlite { write, read } => {
+            Pool::Sqlite { write, read, .. } => {
                 write.close().await;
                 read.close().await;
             }
@@ -238,7 +268,8 @@ impl Store {
 impl Tx {
     pub async fn commit(self) -> Result<(), StoreError> {
         match self.inner {
-            Inner::Sqlite(tx) => tx.commit().await?,
+            Inner::Sqlite(SqliteTx::Batch(tx)) => tx.commit().await?,
+            Inner::Sqlite(SqliteTx::Read(tx)) => tx.commit().await?,
             Inner::Postgres(tx) => tx.commit().await?,
         }
         Ok(())

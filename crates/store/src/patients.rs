@@ -46,18 +46,59 @@ pub struct PatientPage {
     pub next: Option<String>,
 }
 
-/// A position in the name order (family, given, id): keyset pagination, stable while others write.
+/// A position in a search's order, for keyset pagination that stays stable while others write. Matches come in
+/// tiers (see [`Tier`]), each in its own index order.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PatientCursor {
+    tier: Tier,
     family_key: String,
     given_key: String,
+    mrn_key: String,
     id: Uuid,
+}
+
+/// The groups a search's matches come in, most telling first, each read in the order of an index: family names
+/// that start with the term, then given names that do, then MRNs that do, then names or MRNs containing it
+/// elsewhere. A front desk types the start of a name or an MRN; those answers come from ordered index ranges
+/// however many patients match, and only a fragment from inside a name needs the trigram index.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+enum Tier {
+    Family,
+    Given,
+    Mrn,
+    Contains,
+}
+
+impl Tier {
+    const ALL: [Tier; 4] = [Tier::Family, Tier::Given, Tier::Mrn, Tier::Contains];
+
+    fn code(self) -> char {
+        match self {
+            Tier::Family => 'f',
+            Tier::Given => 'g',
+            Tier::Mrn => 'm',
+            Tier::Contains => 'c',
+        }
+    }
+
+    fn of_code(code: &str) -> Option<Tier> {
+        Tier::ALL
+            .into_iter()
+            .find(|t| code.len() == 1 && code.starts_with(t.code()))
+    }
 }
 
 impl PatientCursor {
     /// The opaque text form handed to clients (hex, so it needs no escaping in a URL).
     pub fn encode(&self) -> String {
-        hex::encode(format!("{}\u{1f}{}\u{1f}{}", self.family_key, self.given_key, self.id))
+        hex::encode(format!(
+            "{}\u{1f}{}\u{1f}{}\u{1f}{}\u{1f}{}",
+            self.tier.code(),
+            self.family_key,
+            self.given_key,
+            self.mrn_key,
+            self.id
+        ))
     }
 
     pub fn decode(text: &str) -> Option<PatientCursor> {
@@ -65,17 +106,26 @@ impl PatientCursor {
         let text = String::from_utf8(bytes).ok()?;
         let mut parts = text.split('\u{1f}');
         let cursor = PatientCursor {
+            tier: Tier::of_code(parts.next()?)?,
             family_key: parts.next()?.to_owned(),
             given_key: parts.next()?.to_owned(),
+            mrn_key: parts.next()?.to_owned(),
             id: Uuid::try_parse(parts.next()?).ok()?,
         };
         parts.next().is_none().then_some(cursor)
     }
 
-    fn start() -> PatientCursor {
+    /// The start of a tier. A tier of names that start with the term starts at the term itself, so that the
+    /// index scan begins there: given both a row-value keyset bound and the range, PostgreSQL starts from the
+    /// keyset bound.
+    fn start(tier: Tier, terms: &Terms) -> PatientCursor {
+        let from = |t: Tier, term: &str| if tier == t { term.to_owned() } else { String::new() };
         PatientCursor {
-            family_key: String::new(),
-            given_key: String::new(),
+            tier,
+            family_key: from(Tier::Family, &terms.name),
+            given_key: from(Tier::Given, &terms.name),
+            // A plain comparison on one column: PostgreSQL combines it with the range.
+            mrn_key: String::new(),
             id: Uuid::nil(),
         }
     }
@@ -101,13 +151,16 @@ struct PatientRow {
     delete_reason: Option<String>,
     family_key: String,
     given_key: String,
+    mrn_key: String,
 }
 
 impl PatientRow {
-    fn cursor(&self) -> PatientCursor {
+    fn cursor(&self, tier: Tier) -> PatientCursor {
         PatientCursor {
+            tier,
             family_key: self.family_key.clone(),
             given_key: self.given_key.clone(),
+            mrn_key: self.mrn_key.clone(),
             id: self.id,
         }
     }
@@ -148,7 +201,7 @@ struct VersionRow {
 
 const COLUMNS: &str = "id, mrn, given_name, family_name, birth_date, sex, weight_kg, allergies, conditions, \
                        medications, notes, version, created_at, updated_at, deleted_at, delete_reason, family_key, \
-                       given_key";
+                       given_key, mrn_key";
 
 /// The demographics as bound to `$1`-`$15`, shared by insert and update: the ten fields, then the derived keys.
 pub(crate) struct Bound {
@@ -206,25 +259,53 @@ fn mrn_taken(e: StoreError, mrn: &str) -> StoreError {
     }
 }
 
-/// How a search finds its candidates, by the engine's own index.
-enum Filter {
-    All,
-    /// Queries of three characters or more: trigram index (`pg_trgm` GIN, FTS5 trigram).
-    Substring(String),
-    /// Shorter queries: the start of the family name or of the MRN, range scans on their indexes.
-    Prefix(String),
+/// What a search looks for: everyone, or the start of a name or MRN, or (from three characters, which the
+/// trigram indexes need) also a fragment anywhere in them.
+struct Terms {
+    /// The term as names are compared (lower case); empty for everyone.
+    name: String,
+    /// The term as MRNs are compared ([`mrn_key`]).
+    mrn: String,
+    fragment: bool,
 }
 
-impl Filter {
-    fn of(q: &str) -> Filter {
-        let q = q.trim().to_lowercase();
-        match q.chars().count() {
-            0 => Filter::All,
-            1 | 2 => Filter::Prefix(q),
-            _ => Filter::Substring(q),
+impl Terms {
+    fn of(q: &str) -> Terms {
+        let name = q.trim().to_lowercase();
+        Terms {
+            mrn: mrn_key(&name),
+            fragment: name.chars().count() >= 3,
+            name,
         }
     }
+
+    /// The tiers this search reads, from `from` on.
+    fn tiers(&self, from: Tier) -> impl Iterator<Item = Tier> + '_ {
+        Tier::ALL.into_iter().filter(move |&t| {
+            t >= from
+                && match t {
+                    Tier::Family => true,
+                    // Everyone is in the first tier when there is no term.
+                    Tier::Given | Tier::Mrn => !self.name.is_empty(),
+                    Tier::Contains => self.fragment,
+                }
+        })
+    }
 }
+
+/// `$n` starts the family name, the given name, the MRN.
+fn family_starts(n: u8) -> String {
+    format!("(family_key >= ${n} AND family_key < ${n} || '\u{10FFFF}')")
+}
+fn given_starts(n: u8) -> String {
+    format!("(given_key >= ${n} AND given_key < ${n} || '\u{10FFFF}')")
+}
+fn mrn_starts(n: u8) -> String {
+    format!("(mrn_key >= ${n} AND mrn_key < ${n} || '\u{10FFFF}')")
+}
+
+/// From this many matches on, a substring search walks the name index instead of sorting the matches.
+const COMMON_MATCHES: i64 = 2_000;
 
 impl Tx {
     pub async fn insert_patient(&mut self, p: &PatientRecord, by: &str) -> Result<(), StoreError> {
@@ -288,73 +369,155 @@ impl Tx {
         Ok(row.ok_or(StoreError::NotFound)?.record())
     }
 
-    /// Live patients whose MRN or name contains `q` (any case), in name order, `limit` from `after` on.
+    /// Live patients whose MRN or name contains `q` (any case): those whose family name, given name or MRN
+    /// starts with it first (in that order, each in name or MRN order), then the rest in name order; `limit`
+    /// from `after` on.
     pub async fn search_patients(
         &mut self,
         q: &str,
         limit: i64,
         after: Option<&PatientCursor>,
     ) -> Result<PatientPage, StoreError> {
-        let start = PatientCursor::start();
-        let cursor = after.unwrap_or(&start);
-        let like = |s: &str| format!("%{}%", s.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_"));
-        let (filter_sql, filter_value) = match (Filter::of(q), self.engine()) {
-            (Filter::All, _) => ("$1 = $1", String::new()),
-            (Filter::Prefix(p), _) => (
-                "((family_key >= $1 AND family_key < $1 || '\u{10FFFF}') \
-                 OR (mrn_key >= $1 AND mrn_key < $1 || '\u{10FFFF}'))",
-                p,
+        let terms = Terms::of(q);
+        let first = after.map_or(Tier::Family, |c| c.tier);
+        let mut found: Vec<(Tier, PatientRow)> = Vec::new();
+        for tier in terms.tiers(first).collect::<Vec<_>>() {
+            let start = PatientCursor::start(tier, &terms);
+            let cursor = after.filter(|c| c.tier == tier).unwrap_or(&start);
+            let wanted = limit + 1 - found.len() as i64;
+            let rows = self.search_tier(&terms, tier, cursor, wanted).await?;
+            found.extend(rows.into_iter().map(|row| (tier, row)));
+            if found.len() as i64 > limit {
+                break;
+            }
+        }
+        let more = found.len() as i64 > limit;
+        found.truncate(usize::try_from(limit).unwrap_or(0));
+        let next = if more {
+            found.last().map(|(tier, row)| row.cursor(*tier).encode())
+        } else {
+            None
+        };
+        Ok(PatientPage {
+            items: found.into_iter().map(|(_, row)| row.record()).collect(),
+            next,
+        })
+    }
+
+    /// Up to `limit` matches of one tier after `cursor`, in the tier's order.
+    async fn search_tier(
+        &mut self,
+        terms: &Terms,
+        tier: Tier,
+        cursor: &PatientCursor,
+        limit: i64,
+    ) -> Result<Vec<PatientRow>, StoreError> {
+        let c = cursor;
+        let rows = match tier {
+            Tier::Family => {
+                let sql = format!(
+                    "SELECT {COLUMNS} FROM patients WHERE deleted_at IS NULL AND {} \
+                     AND (family_key, given_key, id) > ($2, $3, $4) ORDER BY family_key, given_key, id LIMIT $5",
+                    family_starts(1)
+                );
+                on_tx!(self, conn => sqlx::query_as(sqlx::AssertSqlSafe(sql))
+                    .bind(&terms.name).bind(&c.family_key).bind(&c.given_key).bind(c.id).bind(limit)
+                    .fetch_all(conn).await)?
+            }
+            Tier::Given => {
+                let sql = format!(
+                    "SELECT {COLUMNS} FROM patients WHERE deleted_at IS NULL AND {} AND NOT {} \
+                     AND (given_key, family_key, id) > ($2, $3, $4) ORDER BY given_key, family_key, id LIMIT $5",
+                    given_starts(1),
+                    family_starts(1)
+                );
+                on_tx!(self, conn => sqlx::query_as(sqlx::AssertSqlSafe(sql))
+                    .bind(&terms.name).bind(&c.given_key).bind(&c.family_key).bind(c.id).bind(limit)
+                    .fetch_all(conn).await)?
+            }
+            // MRN keys are unique among live patients, so the key alone orders them.
+            Tier::Mrn => {
+                let sql = format!(
+                    "SELECT {COLUMNS} FROM patients WHERE deleted_at IS NULL AND {} AND NOT {} AND NOT {} \
+                     AND mrn_key > $3 ORDER BY mrn_key LIMIT $4",
+                    mrn_starts(1),
+                    family_starts(2),
+                    given_starts(2)
+                );
+                on_tx!(self, conn => sqlx::query_as(sqlx::AssertSqlSafe(sql))
+                    .bind(&terms.mrn).bind(&terms.name).bind(&c.mrn_key).bind(limit)
+                    .fetch_all(conn).await)?
+            }
+            Tier::Contains => {
+                let (source, filter, value) = self.fragment_lookup(&terms.name).await?;
+                let sql = format!(
+                    "SELECT {COLUMNS} FROM {source} WHERE deleted_at IS NULL AND {filter} AND NOT {} AND NOT {} \
+                     AND NOT {} AND (family_key, given_key, id) > ($4, $5, $6) \
+                     ORDER BY family_key, given_key, id LIMIT $7",
+                    family_starts(2),
+                    given_starts(2),
+                    mrn_starts(3)
+                );
+                on_tx!(self, conn => sqlx::query_as(sqlx::AssertSqlSafe(sql))
+                    .bind(&value).bind(&terms.name).bind(&terms.mrn)
+                    .bind(&c.family_key).bind(&c.given_key).bind(c.id).bind(limit)
+                    .fetch_all(conn).await)?
+            }
+        };
+        Ok(rows)
+    }
+
+    /// How to find the patients whose name or MRN contains `fragment` (bound as `$1`): the rows to read, the
+    /// condition on them and its value. A rare fragment is looked up in the trigram index and its few rows
+    /// sorted; a common one walks the name index and stops at the page's end. Neither planner tells the two apart
+    /// well enough on its own: PostgreSQL's estimate from pg_trgm's statistics walked the name index for
+    /// fragments matching some thousands of patients late in name order (tens of milliseconds each).
+    async fn fragment_lookup(&mut self, fragment: &str) -> Result<(&'static str, &'static str, String), StoreError> {
+        let like = format!(
+            "%{}%",
+            fragment.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_")
+        );
+        Ok(match self.engine() {
+            Engine::Postgres if self.common_substring(&like).await? => ("patients", "search_key LIKE $1", like),
+            // OFFSET 0 keeps the planner from turning the lookup back into a walk of the name index.
+            Engine::Postgres => (
+                "(SELECT * FROM patients WHERE search_key LIKE $1 AND deleted_at IS NULL OFFSET 0) AS patients",
+                "TRUE",
+                like,
             ),
-            // PostgreSQL's planner knows from pg_trgm's statistics whether to use the trigram index or to walk
-            // the name index and filter.
-            (Filter::Substring(s), Engine::Postgres) => ("search_key LIKE $1", like(&s)),
-            // SQLite's does not: a rare term is looked up in the trigram index and its few rows sorted; a common
-            // one ("demo-", a frequent surname) walks the name index and stops at the page's end.
-            (Filter::Substring(s), Engine::Sqlite) => {
-                let phrase = format!("\"{}\"", s.replace('"', "\"\""));
+            Engine::Sqlite => {
+                let phrase = format!("\"{}\"", fragment.replace('"', "\"\""));
                 if self.common_term(&phrase).await? {
-                    ("search_key LIKE $1 ESCAPE '\\'", like(&s))
+                    ("patients", "search_key LIKE $1 ESCAPE '\\'", like)
                 } else {
                     (
+                        "patients",
                         "rowid IN (SELECT rowid FROM patients_search WHERE patients_search MATCH $1)",
                         phrase,
                     )
                 }
             }
-        };
-        let sql = sqlx::AssertSqlSafe(format!(
-            "SELECT {COLUMNS} FROM patients WHERE deleted_at IS NULL AND {filter_sql} \
-             AND (family_key, given_key, id) > ($2, $3, $4) ORDER BY family_key, given_key, id LIMIT $5"
-        ));
-        let mut rows: Vec<PatientRow> = on_tx!(self, conn => sqlx::query_as(sql)
-            .bind(&filter_value)
-            .bind(&cursor.family_key)
-            .bind(&cursor.given_key)
-            .bind(cursor.id)
-            .bind(limit + 1)
-            .fetch_all(conn)
-            .await)?;
-        let more = rows.len() as i64 > limit;
-        rows.truncate(usize::try_from(limit).unwrap_or(0));
-        let next = if more {
-            rows.last().map(|r| r.cursor().encode())
-        } else {
-            None
-        };
-        Ok(PatientPage {
-            items: rows.into_iter().map(PatientRow::record).collect(),
-            next,
         })
     }
 
     /// Whether a trigram phrase matches so many patients (SQLite) that walking the name index is faster than
     /// sorting the matches.
     async fn common_term(&mut self, phrase: &str) -> Result<bool, StoreError> {
-        const COMMON: i64 = 2_000;
-        let sql = "SELECT COUNT(*) FROM (SELECT 1 FROM patients_search WHERE patients_search MATCH $1 LIMIT $2)";
+        let sql =
+            "SELECT COUNT(*) FROM (SELECT 1 FROM patients_search WHERE patients_search MATCH $1 LIMIT $2) AS hits";
         let (count,): (i64,) =
-            on_tx!(self, conn => sqlx::query_as(sql).bind(phrase).bind(COMMON).fetch_one(conn).await)?;
-        Ok(count >= COMMON)
+            on_tx!(self, conn => sqlx::query_as(sql).bind(phrase).bind(COMMON_MATCHES).fetch_one(conn).await)?;
+        Ok(count >= COMMON_MATCHES)
+    }
+
+    /// Whether a `LIKE` pattern matches so many patients (PostgreSQL) that walking the name index is faster than
+    /// sorting the matches; counted from the trigram index, stopping at the threshold.
+    async fn common_substring(&mut self, pattern: &str) -> Result<bool, StoreError> {
+        let sql = "SELECT COUNT(*) FROM (SELECT 1 FROM patients WHERE search_key LIKE $1 AND deleted_at IS NULL \
+                   LIMIT $2) AS hits";
+        let (count,): (i64,) =
+            on_tx!(self, conn => sqlx::query_as(sql).bind(pattern).bind(COMMON_MATCHES).fetch_one(conn).await)?;
+        Ok(count >= COMMON_MATCHES)
     }
 
     /// Replaces the demographics if the stored version is still `expected_version`; keeps the new state in the
@@ -458,20 +621,32 @@ mod tests {
 
     #[test]
     fn cursors_round_trip_and_reject_garbage() {
-        let cursor = PatientCursor {
-            family_key: "müller".into(),
-            given_key: "anna".into(),
-            id: Uuid::now_v7(),
-        };
-        assert_eq!(PatientCursor::decode(&cursor.encode()), Some(cursor));
+        for tier in Tier::ALL {
+            let cursor = PatientCursor {
+                tier,
+                family_key: "müller".into(),
+                given_key: "anna".into(),
+                mrn_key: "mrn-7".into(),
+                id: Uuid::now_v7(),
+            };
+            assert_eq!(PatientCursor::decode(&cursor.encode()), Some(cursor));
+        }
         assert_eq!(PatientCursor::decode("zz"), None);
         assert_eq!(PatientCursor::decode(&hex::encode("a\u{1f}b")), None);
+        let unknown_tier = format!("x\u{1f}a\u{1f}b\u{1f}c\u{1f}{}", Uuid::nil());
+        assert_eq!(PatientCursor::decode(&hex::encode(unknown_tier)), None);
     }
 
     #[test]
-    fn short_queries_scan_names_and_long_ones_use_trigrams() {
-        assert!(matches!(Filter::of("  "), Filter::All));
-        assert!(matches!(Filter::of("Mü"), Filter::Prefix(p) if p == "mü"));
-        assert!(matches!(Filter::of("MRN-1"), Filter::Substring(s) if s == "mrn-1"));
+    fn an_empty_search_reads_one_tier_and_fragments_need_three_characters() {
+        let tiers = |q: &str| Terms::of(q).tiers(Tier::Family).collect::<Vec<_>>();
+        assert_eq!(tiers("  "), [Tier::Family]);
+        assert_eq!(tiers("Mü"), [Tier::Family, Tier::Given, Tier::Mrn]);
+        assert_eq!(tiers("MRN-1"), Tier::ALL);
+        assert_eq!(Terms::of(" MRN 1\u{200B} ").mrn, "mrn1");
+        assert_eq!(
+            Terms::of("MRN-1").tiers(Tier::Mrn).collect::<Vec<_>>(),
+            [Tier::Mrn, Tier::Contains]
+        );
     }
 }

@@ -138,3 +138,12 @@ pub async fn rows4(store: &Store, sql: &str) -> Result<Vec<(String, String, Stri
     let sql = sqlx::AssertSqlSafe(sql.to_owned());
     Ok(on_pool!(store, pool => sqlx::query_as(sql).fetch_all(pool).await)?)
 }
+
+/// SQLite's group commit: how many batches have ended and how many accesses wait for the writer; `None` on
+/// PostgreSQL.
+pub fn writer_stats(store: &Store) -> Option<(u64, usize)> {
+    match &store.pool {
+        crate::Pool::Sqlite { group, .. } => Some(group.stats()),
+        crate::Pool::Postgres(_) => None,
+    }
+}

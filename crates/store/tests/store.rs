@@ -513,3 +513,53 @@ async fn common_and_rare_search_terms_find_the_same_rows_in_name_order() {
         assert_eq!(mrns(&rare), ["X-0"], "{:?}", store.engine());
     }
 }
+
+#[tokio::test]
+async fn names_and_mrns_that_start_with_the_term_come_first_and_every_match_once() {
+    for store in backends().await {
+        let clinician = user(&store, "doc").await;
+        // Family names starting with "kov", a given name starting with it, an MRN starting with it, and names
+        // containing it elsewhere; one patient matches two ways.
+        let people = [
+            ("K-1", "Ada", "Kovacs"),
+            ("K-2", "Ada", "Ivkov"),
+            ("KOV-9", "Ada", "Lind"),
+            ("K-3", "Kovan", "Abel"),
+            ("K-4", "Kovan", "Kovacs"),
+            ("K-5", "Ada", "Markovic"),
+            ("K-6", "Ada", "Kovalenko"),
+            ("K-7", "Ada", "Smith"),
+        ];
+        for (mrn, given, family) in people {
+            let mut p = patient(mrn, family);
+            p.demographics.given_name = given.into();
+            insert(&store, &p, &clinician).await;
+        }
+        let mut tx = store.begin().await.expect("begin");
+        let order = ["K-1", "K-4", "K-6", "K-3", "KOV-9", "K-2", "K-5"];
+        assert_eq!(
+            mrns(&tx.search_patients("kov", 50, None).await.expect("search")),
+            order,
+            "{:?}",
+            store.engine()
+        );
+        // The same order page by page, across the tiers' boundaries.
+        for size in 1..=3 {
+            let (mut seen, mut after) = (Vec::new(), None::<PatientCursor>);
+            loop {
+                let page = tx.search_patients("KOV", size, after.as_ref()).await.expect("page");
+                seen.extend(page.items.iter().map(|p| p.demographics.mrn.clone()));
+                match page.next {
+                    Some(next) => after = Some(PatientCursor::decode(&next).expect("cursor")),
+                    None => break,
+                }
+            }
+            assert_eq!(seen, order, "pages of {size}");
+        }
+        // Two letters: starts only.
+        assert_eq!(
+            mrns(&tx.search_patients("ko", 50, None).await.expect("search")),
+            ["K-1", "K-4", "K-6", "K-3", "KOV-9"]
+        );
+    }
+}

@@ -1,0 +1,164 @@
+//! Accesses committed together (SQLite's group commit) still succeed or fail one by one: a failed or abandoned
+//! access loses only its own writes, a committed one is visible as soon as its commit returns, on both engines.
+
+use std::time::Duration;
+
+use taut_core::records::Demographics;
+use taut_store::testing::{backends, writer_stats};
+use taut_store::{PatientRecord, Store, StoreError, UserRecord};
+
+fn id() -> String {
+    uuid::Uuid::now_v7().to_string()
+}
+
+fn patient(mrn: &str) -> PatientRecord {
+    PatientRecord {
+        id: id(),
+        demographics: Demographics {
+            mrn: mrn.into(),
+            given_name: "Ada".into(),
+            family_name: "Batch".into(),
+            birth_date: "1980-02-29".into(),
+            sex: "female".into(),
+            weight_kg: None,
+            allergies: vec![],
+            conditions: vec![],
+            medications: vec![],
+            notes: None,
+        },
+        version: 1,
+        created_at: "2026-12-01T09:00:00.000000Z".into(),
+        updated_at: "2026-12-01T09:00:00.000000Z".into(),
+        deleted_at: None,
+        delete_reason: None,
+    }
+}
+
+async fn clinician(store: &Store) -> String {
+    let user = UserRecord {
+        id: id(),
+        username: format!("batch-{}", id()),
+        role: "clinician".into(),
+        profession: "physician".into(),
+        disabled: false,
+        created_at: "2026-12-01T09:00:00.000000Z".into(),
+    };
+    let mut tx = store.begin().await.expect("begin");
+    tx.insert_user(&user, "$argon2id$dummy").await.expect("insert user");
+    tx.commit().await.expect("commit");
+    user.id
+}
+
+/// What one concurrent access does.
+#[derive(Clone, Copy, Debug, PartialEq)]
+enum Access {
+    Commits,
+    /// Inserts an MRN an earlier access holds: refused, and its other write with it.
+    Conflicts,
+    /// Writes, then goes away without committing (a cancelled request).
+    Abandons,
+}
+
+fn plan(i: usize) -> Access {
+    match i % 7 {
+        3 => Access::Conflicts,
+        5 => Access::Abandons,
+        _ => Access::Commits,
+    }
+}
+
+async fn run(store: Store, by: String, i: usize) -> Result<(), StoreError> {
+    let mut tx = store.begin().await?;
+    tx.insert_patient(&patient(&format!("GC-{i}")), &by).await?;
+    match plan(i) {
+        Access::Commits => tx.commit().await,
+        Access::Conflicts => {
+            tx.insert_patient(&patient("GC-0"), &by).await?;
+            tx.commit().await
+        }
+        Access::Abandons => {
+            drop(tx);
+            Ok(())
+        }
+    }
+}
+
+async fn present(store: &Store, mrn: &str) -> bool {
+    let mut tx = store.begin_read().await.expect("begin read");
+    match tx.patient_by_mrn(mrn).await {
+        Ok(_) => true,
+        Err(StoreError::NotFound) => false,
+        Err(e) => panic!("reading {mrn}: {e}"),
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn each_access_in_a_batch_commits_or_fails_alone() {
+    for store in backends().await {
+        let by = clinician(&store).await;
+        run(store.clone(), by.clone(), 0)
+            .await
+            .expect("the first access commits");
+        let tasks: Vec<_> = (1..120)
+            .map(|i| tokio::spawn(run(store.clone(), by.clone(), i)))
+            .collect();
+        for (i, task) in (1..120).zip(tasks) {
+            let result = task.await.expect("no panic");
+            match plan(i) {
+                Access::Commits | Access::Abandons => assert!(result.is_ok(), "access {i}: {result:?}"),
+                Access::Conflicts => assert!(matches!(result, Err(StoreError::Conflict(_))), "access {i}: {result:?}"),
+            }
+        }
+        // Abandoned accesses are rolled back in the background; give that a moment before looking.
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        for i in 0..120 {
+            let expected = plan(i) == Access::Commits;
+            assert_eq!(
+                present(&store, &format!("GC-{i}")).await,
+                expected,
+                "GC-{i} ({:?})",
+                plan(i)
+            );
+        }
+        // The writer is free again: a new access begins at once.
+        let mut tx = tokio::time::timeout(Duration::from_secs(2), store.begin())
+            .await
+            .expect("the writer is not left held")
+            .expect("begin");
+        tx.insert_patient(&patient("GC-after"), &by).await.expect("insert");
+        tx.commit().await.expect("commit");
+        assert!(present(&store, "GC-after").await);
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn accesses_waiting_for_the_writer_share_one_commit() {
+    let store = taut_store::testing::sqlite().await;
+    let by = clinician(&store).await;
+    let (before, _) = writer_stats(&store).expect("SQLite");
+    let mut first = store.begin().await.expect("begin");
+    first.insert_patient(&patient("GC-first"), &by).await.expect("insert");
+    let waiting: Vec<_> = (0..20)
+        .map(|i| tokio::spawn(run(store.clone(), by.clone(), i * 7)))
+        .collect();
+    for _ in 0..500 {
+        if writer_stats(&store).expect("SQLite").1 == 20 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(2)).await;
+    }
+    assert_eq!(
+        writer_stats(&store).expect("SQLite").1,
+        20,
+        "all accesses queue behind the first"
+    );
+    first.commit().await.expect("commit");
+    for task in waiting {
+        task.await.expect("no panic").expect("commits");
+    }
+    let (after, waiting) = writer_stats(&store).expect("SQLite");
+    assert_eq!(waiting, 0);
+    // One batch unless the batch reached its age limit on a loaded machine; never one per access.
+    assert!(after - before <= 5, "21 accesses took {} commits", after - before);
+    assert!(present(&store, "GC-first").await && present(&store, "GC-133").await);
+}
