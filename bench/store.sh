@@ -4,6 +4,8 @@
 #   bash bench/store.sh sqlite 100000
 #   bash bench/store.sh postgres 100000       # PostgreSQL at 127.0.0.1:5432, database test, a fresh schema
 #   SERVE_FLAGS="--sqlite-synchronous normal" bash bench/store.sh sqlite 100000
+#   DATABASE=postgres://postgres@127.0.0.1:5432/bench1m AUDIT_KEY=/path/key bash bench/store.sh postgres 1000000
+#       (measures a database seeded earlier with `taut demo --patients N`, which takes minutes at a million)
 # Server on core 0, wrk on core 1 (2-core machine). Prints the numbers docs/performance.md records.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -12,9 +14,11 @@ command -v wrk >/dev/null || { echo "wrk is required (apt-get install wrk)" >&2;
 cargo build --release -p taut >/dev/null
 bin=target/release/taut
 work=$(mktemp -d)
-export TAUT_AUDIT_KEY_FILE=$work/audit.key
-$bin audit keygen --out "$TAUT_AUDIT_KEY_FILE" >/dev/null
-case $engine in
+export TAUT_AUDIT_KEY_FILE=${AUDIT_KEY:-$work/audit.key}
+[ -n "${AUDIT_KEY:-}" ] || $bin audit keygen --out "$TAUT_AUDIT_KEY_FILE" >/dev/null
+schema=
+case ${DATABASE:+given}$engine in
+  given*) db=$DATABASE ;;
   sqlite) db="sqlite://$work/bench.db" ;;
   postgres)
     schema="bench_$$"
@@ -22,10 +26,14 @@ case $engine in
     db="postgres://postgres@127.0.0.1:5432/test?options=-c%20search_path%3D$schema" ;;
   *) echo "engine: sqlite or postgres" >&2; exit 2 ;;
 esac
-start=$(date +%s.%N)
-token=$($bin demo --patients "$patients" --database "$db" 2>/dev/null | tail -1)
-end=$(date +%s.%N)
-echo "demo --patients $patients on $engine: $(echo "$end - $start" | bc) s"
+if [ -n "${DATABASE:-}" ]; then
+  token=$($bin token create --username demo-clinician --database "$db" | tail -1)
+else
+  start=$(date +%s.%N)
+  token=$($bin demo --patients "$patients" --database "$db" 2>/dev/null | tail -1)
+  end=$(date +%s.%N)
+  echo "demo --patients $patients on $engine: $(echo "$end - $start" | bc) s"
+fi
 port=$((20000 + RANDOM % 20000))
 taskset -c 0 $bin serve --listen 127.0.0.1:$port --database "$db" --db-pool-size 16 ${SERVE_FLAGS:-} >/dev/null 2>&1 &
 server=$!
@@ -33,9 +41,13 @@ trap 'kill $server 2>/dev/null; rm -rf "$work"' EXIT
 for _ in $(seq 50); do curl -sf "http://127.0.0.1:$port/healthz" >/dev/null && break; sleep 0.1; done
 auth="Authorization: Bearer $token"
 id=$(curl -sf -H "$auth" "http://127.0.0.1:$port/api/v1/patients?limit=1" | python3 -c 'import json,sys; print(json.load(sys.stdin)["items"][0]["id"])')
-run() { taskset -c 1 wrk -t1 -c64 -d"${seconds}s" --latency -H "$auth" "$@" | grep -E "Requests/sec|99%|Non-2xx|Socket errors"; }
+run() { taskset -c 1 wrk -t1 -c"${CONNECTIONS:-64}" -d"${seconds}s" --latency -H "$auth" "$@" | grep -E "Requests/sec|99%|Non-2xx|Socket errors"; }
 echo "== /healthz";                    run "http://127.0.0.1:$port/healthz"
 echo "== GET /patients/{id}/timeline"; run "http://127.0.0.1:$port/api/v1/patients/$id/timeline"
 echo "== GET /patients?q=… (search)";  run -s bench/search.lua "http://127.0.0.1:$port"
+# A front desk: four clinicians searching at once, so that latency is the search's own, not a queue's.
+echo "== GET /patients?q=… (search, 4 connections)"; CONNECTIONS=4 run -s bench/search.lua "http://127.0.0.1:$port"
 $bin audit verify --database "$db" | tail -1
-[ "$engine" = postgres ] && psql -h 127.0.0.1 -U postgres -d test -qc "SET client_min_messages = warning; DROP SCHEMA $schema CASCADE"
+if [ -n "$schema" ]; then
+  psql -h 127.0.0.1 -U postgres -d test -qc "SET client_min_messages = warning; DROP SCHEMA $schema CASCADE"
+fi

@@ -162,3 +162,41 @@ async fn accesses_waiting_for_the_writer_share_one_commit() {
     assert!(after - before <= 5, "21 accesses took {} commits", after - before);
     assert!(present(&store, "GC-first").await && present(&store, "GC-133").await);
 }
+
+#[test]
+fn an_access_dropped_where_no_task_runs_again_releases_the_database_at_once() {
+    // The runtime that began the access is blocked (a test waiting on a child process, a shutdown): the
+    // transaction must still end, so that another process can write.
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("runtime");
+    let url = runtime.block_on(taut_store::testing::sqlite_url());
+    let store = runtime
+        .block_on(Store::connect(&url, &taut_store::StoreConfig::default()))
+        .expect("open");
+    let by = runtime.block_on(clinician(&store));
+    runtime.block_on(async {
+        let mut tx = store.begin().await.expect("begin");
+        tx.insert_patient(&patient("GC-dropped"), &by).await.expect("insert");
+    });
+    // Another connection (as another process would) writes at once, without waiting for this runtime.
+    let other = std::thread::spawn(move || {
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .expect("runtime");
+        runtime.block_on(async {
+            let config = taut_store::StoreConfig {
+                lock_timeout: Duration::from_millis(500),
+                ..taut_store::StoreConfig::default()
+            };
+            let other = Store::connect(&url, &config).await.expect("open");
+            let mut tx = other.begin().await.expect("the write lock is free");
+            tx.insert_patient(&patient("GC-other"), &by).await.expect("insert");
+            tx.commit().await.expect("commit");
+            present(&other, "GC-dropped").await
+        })
+    });
+    assert!(!other.join().expect("no panic"), "the dropped access left nothing");
+}

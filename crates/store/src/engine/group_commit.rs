@@ -33,6 +33,9 @@ pub(crate) struct Slot {
     /// Accesses that released their savepoint into the open batch.
     members: usize,
     opened: Instant,
+    /// An access went away inside its savepoint while others wait for the batch: the next holder of the writer
+    /// rolls the savepoint back before anything else.
+    undo_savepoint: bool,
 }
 
 /// Queues accesses on the writer and commits them in batches.
@@ -74,6 +77,7 @@ impl GroupCommit {
                 batch: 0,
                 members: 0,
                 opened: Instant::now(),
+                undo_savepoint: false,
             })),
             waiting: AtomicUsize::new(0),
             ended: watch::channel(0).0,
@@ -96,6 +100,10 @@ impl GroupCommit {
                 .await
                 .map_err(|_| StoreError::Unavailable("the database writer is busy; try again".into()))?
         };
+        if let Err(why) = settle(&mut slot).await {
+            let _ = self.end(slot, Some(why)).await;
+            return Box::pin(self.begin()).await;
+        }
         if slot.tx.is_none() {
             slot.tx = Some(self.pool.begin_with("BEGIN IMMEDIATE").await?);
             slot.batch += 1;
@@ -125,6 +133,7 @@ impl GroupCommit {
             }
         };
         slot.members = 0;
+        slot.undo_savepoint = false;
         if let Err(why) = &outcome {
             let mut failures = self.failures.lock().unwrap_or_else(|p| p.into_inner());
             if failures.len() == FAILURES_KEPT {
@@ -166,8 +175,10 @@ impl GroupCommit {
                     }
                 }
                 slot = self.slot.clone().lock_owned() => {
+                    let mut slot = slot;
                     if slot.batch == batch && slot.tx.is_some() {
-                        return self.end(slot, None).await;
+                        let failure = settle(&mut slot).await.err();
+                        return self.end(slot, failure).await;
                     }
                 }
             }
@@ -207,32 +218,33 @@ impl BatchTx {
 }
 
 impl Drop for BatchTx {
-    /// An access that ends without committing (an error, a cancelled request) is rolled back to its savepoint;
-    /// the batch goes on for the others.
+    /// An access that ends without committing (an error, a cancelled request) loses its own writes only. Alone
+    /// in its batch, it drops the shared transaction, which sqlx rolls back at once on the connection's own
+    /// thread, so no other process is kept waiting for SQLite's lock even if this runtime is not polled again;
+    /// otherwise the next holder of the writer rolls its savepoint back.
     fn drop(&mut self) {
-        let Some(slot) = self.slot.take() else { return };
-        let group = self.group.clone();
-        if let Ok(runtime) = tokio::runtime::Handle::try_current() {
-            runtime.spawn(async move { abandon(group, slot).await });
+        let Some(mut slot) = self.slot.take() else { return };
+        if slot.members == 0 {
+            let batch = slot.batch;
+            slot.tx = None;
+            drop(slot);
+            self.group.ended.send_replace(batch);
+        } else {
+            slot.undo_savepoint = true;
         }
-        // Without a runtime (the process is ending) the shared transaction is dropped with the slot and sqlx
-        // rolls it back when the connection returns to its pool.
     }
 }
 
-async fn abandon(group: Arc<GroupCommit>, mut slot: OwnedMutexGuard<Slot>) {
-    let undone = sqlx::raw_sql("ROLLBACK TO access; RELEASE access")
-        .execute(conn(&mut slot))
-        .await;
-    match undone {
-        Err(e) => {
-            let _ = group.end(slot, Some(e.to_string())).await;
-        }
-        Ok(_) if group.due(&slot) => {
-            let _ = group.end(slot, None).await;
-        }
-        Ok(_) => {}
+/// Rolls back the savepoint of an access that went away, if there is one.
+async fn settle(slot: &mut Slot) -> Result<(), String> {
+    if !std::mem::take(&mut slot.undo_savepoint) || slot.tx.is_none() {
+        return Ok(());
     }
+    sqlx::raw_sql("ROLLBACK TO access; RELEASE access")
+        .execute(conn(slot))
+        .await
+        .map(drop)
+        .map_err(|e| e.to_string())
 }
 
 fn conn(slot: &mut Slot) -> &mut SqliteConnection {
