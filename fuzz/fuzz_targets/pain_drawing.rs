@@ -33,6 +33,8 @@ fuzz_target!(|bytes: &[u8]| {
         regions,
         symptoms: Vec::new(),
         findings: Vec::new(),
+        age: None,
+        sex: None,
     };
     if drawing.validate(atlas).is_ok() {
         let _ = Ranker::new(atlas).rank(&drawing, 10);
