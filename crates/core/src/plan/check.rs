@@ -250,7 +250,7 @@ pub fn check(plan: &Plan<'_>, catalog: &Catalog) -> Report {
         .collect();
     for toxin in &toxins {
         let total = totals.iter().find(|t| t.agent == toxin.id).map_or(0.0, |t| t.value);
-        let chosen = choose_vials(total, &toxin.vial_units);
+        let chosen = choose_vials(total, plan.vial_sizes(toxin));
         let opened: u64 = chosen.iter().map(|(s, c)| u64::from(*s) * u64::from(*c)).sum();
         vials.extend(chosen.iter().map(|(size, count)| Vials {
             agent: toxin.id.clone(),

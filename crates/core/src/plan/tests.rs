@@ -958,6 +958,38 @@ fn the_clinics_reconstitution() {
     assert!(!has(&daxxify, Severity::Info, "reconstitution-unverified"));
 }
 
+/// JW/JZ follow the vials actually opened: the sizes the reconstitution names (a procedure records the vial of
+/// each site), least waste among them; without any, the catalog's sizes (CMS JW/JZ policy, Noridian: the
+/// discarded amount of the single-dose container used, billed on its own JW line; JZ when none is discarded).
+#[test]
+fn vials_and_waste_come_from_the_vials_opened() {
+    type Case = (&'static [u32], f64, &'static [(u32, u32)], f64, &'static [&'static str]);
+    let cases: [Case; 5] = [
+        (&[], 55.0, &[(100, 1)], 45.0, &["J0588x55", "J0588-JWx45"]),
+        (&[200], 55.0, &[(200, 1)], 145.0, &["J0588x55", "J0588-JWx145"]),
+        (&[50], 55.0, &[(50, 2)], 45.0, &["J0588x55", "J0588-JWx45"]),
+        (&[100], 150.0, &[(100, 2)], 50.0, &["J0588x150", "J0588-JWx50"]),
+        (&[50, 100], 150.0, &[(100, 1), (50, 1)], 0.0, &["J0588-JZx150"]),
+    ];
+    for (opened, units, vials, waste, billed) in cases {
+        let reconstitution: Vec<serde_json::Value> = opened
+            .iter()
+            .map(|size| json!({"agent": "Xeomin", "vial_units": size, "diluent_ml": f64::from(*size) / 50.0}))
+            .collect();
+        let r = report(json!({"date": "2026-11-26", "reconstitution": reconstitution,
+                              "items": [toxin("gluteus-medius", "left", "Xeomin", units, 3)]}));
+        let chosen: Vec<(u32, u32)> = r.vials.iter().map(|v| (v.size, v.count)).collect();
+        assert_eq!(chosen, vials, "{units} U from {opened:?}");
+        assert_eq!(r.waste[0].value, waste, "{units} U from {opened:?}");
+        let found: Vec<String> = codes(&r).into_iter().filter(|c| c.starts_with('J')).collect();
+        assert_eq!(found, billed, "{units} U from {opened:?}");
+    }
+    let fraction = input_error(json!({"date": "2026-11-26",
+        "reconstitution": [{"agent": "Xeomin", "vial_units": 100.5, "diluent_ml": 2}],
+        "items": [toxin("trapezius", "left", "Xeomin", 10.0, 1)]}));
+    assert_eq!(fraction.field, "reconstitution[0].vial_units");
+}
+
 /// Free-text allergies, conditions and medications: brand and generic names are recognised, the rest reported.
 #[test]
 fn free_text_patient_entries() {
