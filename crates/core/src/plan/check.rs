@@ -92,6 +92,8 @@ pub enum FindingCode {
     ReconstitutionUnverified,
     AnestheticNotBilled,
     UnrecognisedEntries,
+    /// A recorded ICD-10-CM code that is not in Taut's cited list: kept, to be checked by the clinician.
+    DiagnosisUnverified,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]

@@ -990,6 +990,55 @@ fn vials_and_waste_come_from_the_vials_opened() {
     assert_eq!(fraction.field, "reconstitution[0].vial_units");
 }
 
+/// The ICD-10-CM list: every code Taut suggests is a listed billable code; a category that is not billable names
+/// the codes under it (M79.1 into M79.10-M79.18; M62.83 into M62.830/M62.831/M62.838; M26.62- by side).
+#[test]
+fn diagnosis_codes_from_the_cited_list() {
+    let c = catalog();
+    type Case = (&'static str, Option<bool>, &'static [&'static str]);
+    let cases: [Case; 8] = [
+        ("M79.11", Some(true), &[]),
+        ("m79.12", Some(true), &[]),
+        (" M79.18 ", Some(true), &[]),
+        ("M79.1", Some(false), &["M79.10", "M79.11", "M79.12", "M79.18"]),
+        ("M62.83", Some(false), &["M62.830", "M62.831", "M62.838"]),
+        ("M26.62", Some(false), &["M26.621", "M26.622", "M26.623", "M26.629"]),
+        ("G24.3", Some(true), &[]),
+        ("M54.2", None, &[]),
+    ];
+    for (code, billable, instead) in cases {
+        let found = c.diagnosis(code);
+        assert_eq!(found.map(|d| d.billable), billable, "{code}");
+        let listed: Vec<&str> = found
+            .map(|d| d.use_instead.iter().map(String::as_str).collect())
+            .unwrap_or_default();
+        assert_eq!(listed, instead, "{code}");
+    }
+    let suggested = report(json!({"date": "2026-11-26", "items": [
+        toxin("masseter", "left", "Xeomin", 10.0, 1),
+        toxin("frontalis", "left", "Xeomin", 10.0, 1),
+        toxin("trapezius", "left", "Xeomin", 10.0, 1),
+        toxin("gluteus-medius", "left", "Xeomin", 10.0, 1),
+    ]}));
+    let icd: Vec<&str> = suggested
+        .codes
+        .iter()
+        .filter(|c| c.system == "ICD-10-CM")
+        .map(|c| c.code.as_str())
+        .collect();
+    assert_eq!(icd, ["M79.11", "M79.12", "M79.18"]);
+    for code in icd {
+        assert!(
+            c.diagnosis(code).is_some_and(|d| d.billable),
+            "{code} is suggested but not listed"
+        );
+    }
+    let (agents, protocols) = Catalog::embedded_text();
+    let broken = agents.replacen("use_instead = [\"M79.10\",", "use_instead = [\"M79.19\",", 1);
+    let err = Catalog::parse(&broken, protocols).expect_err("unknown replacement");
+    assert!(err.to_string().contains("M79.19"), "{err}");
+}
+
 /// Free-text allergies, conditions and medications: brand and generic names are recognised, the rest reported.
 #[test]
 fn free_text_patient_entries() {
@@ -1195,6 +1244,15 @@ fn every_catalog_entry_has_a_source_and_an_effective_date_not_in_the_future() {
     for d in &c.drug_classes {
         entries.push((
             d.class.to_string(),
+            &d.source,
+            &d.effective_date,
+            &d.verified,
+            d.date_note.as_deref(),
+        ));
+    }
+    for d in &c.diagnoses {
+        entries.push((
+            d.code.clone(),
             &d.source,
             &d.effective_date,
             &d.verified,
