@@ -1281,7 +1281,16 @@ fn every_catalog_entry_has_a_source_and_an_effective_date_not_in_the_future() {
         .filter(|(_, _, effective, verified, _)| effective != verified)
         .map(|(_, _, effective, _, _)| *effective)
         .collect();
-    for expected in ["2019-06-20", "2019-09-25", "2020-08-19", "2021-02-01", "2024-04-01"] {
+    for expected in [
+        "2019-06-20",
+        "2019-08-01",
+        "2019-09-25",
+        "2020-08-19",
+        "2020-12-21",
+        "2021-02-01",
+        "2022-09-07",
+        "2024-04-01",
+    ] {
         assert!(dated.contains(expected), "{expected} missing from {dated:?}");
     }
 }
