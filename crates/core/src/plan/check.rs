@@ -412,7 +412,7 @@ fn toxin_limits(plan: &Plan<'_>, catalog: &Catalog, totals: &[Total], findings: 
             Severity::Info,
             FindingCode::ToxinCoverage,
             "payers may not cover botulinum toxin for myofascial pain: it is off-label, and Medicare toxin LCDs list covered uses that do not include it; check coverage before treating".into(),
-            "Medicare botulinum toxin LCDs (e.g. L33274, L38809): FDA-labeled and listed off-label uses only; AAPC coding guidance: 20552/20553 with a toxin J-code is often denied",
+            "Medicare botulinum toxin LCDs (e.g. L33274 Botulinum Toxins, CMS MCD: effective 1 October 2015, revision effective 21 March 2021; L38809): FDA-labeled and listed off-label uses only; AAPC coding guidance: 20552/20553 with a toxin J-code is often denied. Noridian announces a new LCD L35172 (Botulinum Toxin Types A and B) effective 22 February 2026, not yet reviewed by Taut",
         ));
     }
 }
