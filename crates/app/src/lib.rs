@@ -30,15 +30,17 @@ pub use followup::{
 pub use import::{NewPatient, NewVisit};
 pub use records::{EncounterDetail, Timeline};
 pub use sealer::spawn_sealer;
-pub use sessions::{ConsentInput, PlanRequest, ProcedureDetail, ProcedureInput, SignRequest, SiteInput};
+pub use sessions::{
+    AmendmentRequest, ConsentInput, PlanRequest, ProcedureDetail, ProcedureInput, SignRequest, SiteInput,
+};
 pub use support::Support;
 pub use taut_store::StoreConfig as DatabaseConfig;
 pub use taut_store::{AdverseEventRecord, FollowupRecord};
+pub use taut_store::{AmendmentRecord, Consent, PlanRecord, PlanVersion, ProcedureRecord, SiteRecord};
 pub use taut_store::{
     AuditEntry, AuditKey, ChainBreak, EncounterRecord, FindingRecord, OutcomeRecord, PainMarkRecord, PatientPage,
     PatientRecord, PatientVersion, UserRecord, redact,
 };
-pub use taut_store::{Consent, PlanRecord, PlanVersion, ProcedureRecord, SiteRecord};
 pub use web_sessions::{SessionPolicy, WebSession};
 
 /// Why an operation failed, in terms an interface maps to a status code.

@@ -4,11 +4,13 @@
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 use taut_core::plan::{
-    Catalog, Code, Dose, ItemInput, Kind, PastProcedure, PatientContext, PlanInput, PlanInputError, ProcedureKind,
-    Reconstitution, Report, Severity, check, from_template,
+    Catalog, Code, Dose, Finding, FindingCode, ItemInput, Kind, PastProcedure, PatientContext, PlanInput,
+    PlanInputError, ProcedureKind, Reconstitution, Report, Severity, check, from_template,
 };
 use taut_core::records::{format_utc, timestamp};
-use taut_store::{Consent, PatientRecord, PlanRecord, PlanVersion, ProcedureRecord, SiteRecord, StoreError, Tx};
+use taut_store::{
+    AmendmentRecord, Consent, PatientRecord, PlanRecord, PlanVersion, ProcedureRecord, SiteRecord, StoreError, Tx,
+};
 use time::{Date, Month};
 
 use crate::access::{Actor, Permission};
@@ -109,6 +111,22 @@ pub struct ProcedureInput {
     pub diagnoses: Vec<String>,
     #[serde(default)]
     pub notes: Option<String>,
+}
+
+/// A correction of a recorded procedure (`POST /procedures/{id}/amendments`): the procedure is never edited;
+/// the amendment is appended with its reason and shows in the note.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AmendmentRequest {
+    /// Why the record is corrected (required: a missing one is refused naming the field).
+    #[serde(default)]
+    pub reason: String,
+    /// What the correct record is, in the clinician's words (required).
+    #[serde(default)]
+    pub correction: String,
+    /// The version amended (or `If-Match`); the current one when neither is given.
+    #[serde(default)]
+    pub version: Option<i64>,
 }
 
 /// A recorded procedure with the diagnoses Taut suggests from the treated muscles (the clinician chooses).
@@ -323,6 +341,40 @@ fn icd10cm(field: &str, value: &str) -> Result<String, AppError> {
     }
 }
 
+/// A recorded code checked against the catalog's cited ICD-10-CM list: a category that is not billable
+/// (`M79.1`) is refused naming the codes under it; a listed or unlisted code is kept (see [`unverified_diagnoses`]).
+fn known_diagnosis(field: &str, code: String) -> Result<String, AppError> {
+    match catalog()?.diagnosis(&code) {
+        Some(d) if !d.billable => Err(AppError::invalid(
+            field,
+            format!(
+                "{} ({}) is not billable: record one of {}",
+                d.code,
+                d.title,
+                d.use_instead.join(", ")
+            ),
+        )),
+        _ => Ok(code),
+    }
+}
+
+/// An info finding for each recorded code that is not in the catalog's cited list: kept, never refused, but
+/// the clinician is told Taut could not verify it.
+fn unverified_diagnoses(catalog: &Catalog, diagnoses: &[String]) -> Vec<Finding> {
+    diagnoses
+        .iter()
+        .filter(|code| catalog.diagnosis(code).is_none())
+        .map(|code| Finding {
+            severity: Severity::Info,
+            code: FindingCode::DiagnosisUnverified,
+            message: format!(
+                "{code} is not among the ICD-10-CM codes Taut knows; it is kept as recorded: check it against the current ICD-10-CM release"
+            ),
+            source: "catalog/agents.toml [[diagnosis]]: the cited codes Taut suggests or knows (not the full ICD-10-CM code set)".into(),
+        })
+        .collect()
+}
+
 fn not_future(clock: &Clock, field: &str, stamp: String) -> Result<String, AppError> {
     if stamp > format_utc(clock.now() + time::Duration::days(1)) {
         return Err(AppError::invalid(field, "lies in the future"));
@@ -361,7 +413,7 @@ fn validate_procedure(clock: &Clock, input: &ProcedureInput) -> Result<Procedure
     }
     let mut diagnoses: Vec<String> = Vec::new();
     for (i, d) in input.diagnoses.iter().enumerate() {
-        let code = icd10cm(&format!("diagnoses[{i}]"), d)?;
+        let code = known_diagnosis(&format!("diagnoses[{i}]"), icd10cm(&format!("diagnoses[{i}]"), d)?)?;
         if !diagnoses.contains(&code) {
             diagnoses.push(code);
         }
@@ -907,6 +959,8 @@ impl App {
             .map(|(i, (site, item))| site_record(i, site, item, date))
             .collect::<Result<Vec<_>, _>>()?;
         let (codes, suggested_diagnoses) = procedure_codes(&report, &fields.diagnoses);
+        let mut findings = report.findings.clone();
+        findings.extend(unverified_diagnoses(catalog, &fields.diagnoses));
         let procedure = ProcedureRecord {
             id: new_id(),
             patient_id: patient.id.clone(),
@@ -924,10 +978,11 @@ impl App {
             complications: fields.complications,
             diagnoses: fields.diagnoses,
             codes: to_json(&codes)?,
-            findings: to_json(&report.findings)?,
+            findings: to_json(&findings)?,
             notes: fields.notes,
             version: 1,
             created_at: self.clock.text(),
+            amendments: Vec::new(),
         };
         tx.insert_procedure(&procedure).await?;
         crate::followup::schedule_checks(&self.clock, &mut tx, catalog, &procedure).await?;
@@ -968,5 +1023,51 @@ impl App {
         .await?;
         tx.commit().await?;
         Ok(procedure)
+    }
+    /// Corrects a recorded procedure by appending an amendment (reason and correction required); the recorded
+    /// sites, codes and findings are never edited. Raises the procedure's version; audited with the reason.
+    pub async fn amend_procedure(
+        &self,
+        actor: &Actor,
+        id: &str,
+        request: AmendmentRequest,
+        if_match: Option<i64>,
+    ) -> Result<ProcedureRecord, AppError> {
+        self.require(actor, Permission::WriteProcedure).await?;
+        let reason = text("reason", &request.reason, limits::LONG)?;
+        let correction = text("correction", &request.correction, limits::LONG)?;
+        let mut tx = self.store.begin().await?;
+        let current = tx.procedure(id).await.map_err(AppError::store("procedure"))?;
+        if let Err(AppError::NotFound(_)) = live_patient(&mut tx, &current.patient_id).await {
+            return Err(AppError::NotFound(format!("procedure {id}")));
+        }
+        let version = match (if_match, request.version) {
+            (None, None) => current.version,
+            (header, body) => edited_version(header, body, "are amending")?,
+        };
+        let amendment = AmendmentRecord {
+            id: new_id(),
+            procedure_id: current.id.clone(),
+            number: version,
+            reason: reason.clone(),
+            correction,
+            amended_by: actor.author()?.to_owned(),
+            amended_at: self.clock.text(),
+        };
+        tx.amend_procedure(&amendment).await?;
+        audit_with(
+            &self.clock,
+            &mut tx,
+            Some(actor),
+            "procedure.amend",
+            Some(&current.patient_id),
+            "procedure",
+            Some(id),
+            Some(json!({"amendment": amendment.number, "reason": reason})),
+        )
+        .await?;
+        let amended = tx.procedure(id).await?;
+        tx.commit().await?;
+        Ok(amended)
     }
 }

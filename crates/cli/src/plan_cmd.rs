@@ -311,6 +311,7 @@ fn print_catalog(catalog: &Catalog, json: bool) -> Result<(), Failure> {
             "limits": catalog.limits,
             "drug_classes": catalog.drug_classes,
             "conditions": catalog.conditions,
+            "diagnoses": catalog.diagnoses,
             "protocols": catalog.protocols,
         }));
     }
@@ -375,6 +376,21 @@ fn print_catalog(catalog: &Catalog, json: bool) -> Result<(), Failure> {
             c.confidence,
             dated(&c.effective_date, &c.verified),
             c.source
+        );
+    }
+    for d in &catalog.diagnoses {
+        let billable = if d.billable {
+            String::new()
+        } else {
+            format!(" (not billable: use {})", d.use_instead.join(", "))
+        };
+        println!(
+            "  diagnosis ICD-10-CM {} {}{billable}  [{}; {}] {}",
+            d.code,
+            d.title,
+            d.confidence,
+            dated(&d.effective_date, &d.verified),
+            d.source
         );
     }
     for p in &catalog.protocols {

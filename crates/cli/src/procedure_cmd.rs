@@ -18,7 +18,7 @@ pub struct ProcedureArgs {
 #[derive(Subcommand)]
 enum ProcedureCommand {
     /// Print a procedure note: patient, time, consent, each site with agent, dose, lot and guidance,
-    /// complications, diagnoses and codes.
+    /// complications, diagnoses, codes and any amendments (with their reasons).
     Show {
         id: String,
         #[arg(long)]
@@ -178,6 +178,17 @@ pub fn note(p: &ProcedureRecord, patient: &PatientRecord) -> String {
     }
     if let Some(notes) = &p.notes {
         let _ = writeln!(out, "Notes: {notes}");
+    }
+    // The record above is as it was signed; corrections follow it, never replace it.
+    if !p.amendments.is_empty() {
+        let _ = writeln!(out, "Amendments (the record above is as first recorded)");
+        for a in &p.amendments {
+            let _ = writeln!(
+                out,
+                "  {}. {} by user {}: {}\n     reason: {}",
+                a.number, a.amended_at, a.amended_by, a.correction, a.reason
+            );
+        }
     }
     out
 }

@@ -25,6 +25,9 @@ async fn a_procedure_note_prints_and_a_plan_is_checked_against_the_record() {
             "Diagnoses (ICD-10-CM): M79.11",
             "CPT 20552 x 1",
             "HCPCS J0588 x 15",
+            "Amendments (the record above is as first recorded)",
+            "30 G 13 mm needle",
+            "reason: needle size not recorded",
         ] {
             assert!(note.contains(expected), "missing {expected:?} in\n{note}");
         }

@@ -92,6 +92,7 @@ pub struct Marks {
         crate::sessions::withdraw_plan,
         crate::sessions::record_procedure,
         crate::sessions::read_procedure,
+        crate::sessions::amend_procedure,
         crate::followup::record_adverse_event,
         crate::followup::list_adverse_events,
         crate::followup::update_adverse_event,

@@ -52,6 +52,7 @@ pub fn routes(state: Arc<State>, limits: &Limits) -> Router {
         .route("/plans/{id}/withdraw", post(crate::sessions::withdraw_plan))
         .route("/encounters/{id}/procedures", post(crate::sessions::record_procedure))
         .route("/procedures/{id}", get(crate::sessions::read_procedure))
+        .route("/procedures/{id}/amendments", post(crate::sessions::amend_procedure))
         .route(
             "/procedures/{id}/adverse-events",
             post(crate::followup::record_adverse_event).get(crate::followup::list_adverse_events),

@@ -9,7 +9,7 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 use serde_json::json;
-use taut_app::{PlanRecord, PlanRequest, ProcedureInput, SignRequest};
+use taut_app::{AmendmentRequest, PlanRecord, PlanRequest, ProcedureInput, SignRequest};
 
 use crate::State;
 use crate::error::ApiError;
@@ -190,4 +190,26 @@ pub async fn record_procedure(
 pub async fn read_procedure(Shared(state): Shared<Arc<State>>, Authed(actor): Authed, Id(id): Id) -> Result<Response> {
     let procedure = state.app.procedure(&actor, &id).await?;
     Ok(versioned(StatusCode::OK, &procedure, procedure.version, None))
+}
+
+#[utoipa::path(
+    post,
+    path = "/procedures/{id}/amendments",
+    context_path = "/api/v1",
+    tag = "plans",
+    description = "Corrects a recorded procedure by appending an amendment with its reason (audited); the recorded procedure is never edited. Raises its version.",
+    params(("id" = String, Path, description = "Procedure id"), ("If-Match" = Option<String>, Header, description = "The version amended, as its ETag (the current one when absent)")),
+    request_body(content = serde_json::Value, content_type = "application/json", description = "AmendmentRequest: reason and correction (both required), optional version"),
+    responses((status = 201, description = "The procedure with its amendments, its new version as ETag", body = serde_json::Value), (status = 404, description = "No procedure with that id", body = crate::openapi::ErrorBody), (status = 409, description = "The record changed since that version, or conflicts with another record", body = crate::openapi::ErrorBody))
+)]
+pub async fn amend_procedure(
+    Shared(state): Shared<Arc<State>>,
+    Authed(actor): Authed,
+    Id(id): Id,
+    headers: HeaderMap,
+    ApiJson(request): ApiJson<AmendmentRequest>,
+) -> Result<Response> {
+    let version = if_match(&headers)?;
+    let procedure = state.app.amend_procedure(&actor, &id, request, version).await?;
+    Ok(versioned(StatusCode::CREATED, &procedure, procedure.version, None))
 }

@@ -488,3 +488,155 @@ async fn stored_sessions_drive_the_tpi_frequency_rule() {
         );
     }
 }
+
+/// A recorded procedure is corrected only by an amendment: reason and correction required, the version raised,
+/// the recorded sites and codes unchanged, the amendment audited and shown with the procedure.
+#[tokio::test]
+async fn a_procedure_is_corrected_by_an_amendment_never_edited() {
+    for s in servers().await {
+        let doc = s.user("doc", "clinician", "physician").await;
+        let auditor = s.user("aud", "auditor", "other").await;
+        let patient = s.patient(&doc, "MRN-S5").await;
+        let encounter = s.encounter(&doc, &patient, "2026-10-01").await;
+        let (status, done) = s
+            .call(
+                "POST",
+                &format!("/encounters/{encounter}/procedures"),
+                &doc,
+                Some(procedure(
+                    None,
+                    "2026-10-01",
+                    vec![xeomin_site("masseter", 15.0, "2027-06-30")],
+                )),
+                None,
+            )
+            .await;
+        assert_eq!(status, StatusCode::CREATED, "{done}");
+        let id = done["id"].as_str().expect("id").to_owned();
+        let path = format!("/procedures/{id}/amendments");
+        for (body, field) in [
+            (json!({"correction": "10 U, not 15 U"}), "reason"),
+            (json!({"reason": "  ", "correction": "10 U, not 15 U"}), "reason"),
+            (json!({"reason": "dose mistyped", "correction": ""}), "correction"),
+            (json!({"reason": "dose\u{7}mistyped", "correction": "10 U"}), "reason"),
+        ] {
+            let (status, refused) = s.call("POST", &path, &doc, Some(body), None).await;
+            assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{refused}");
+            assert_eq!(error(&refused).1, field, "{refused}");
+        }
+        let correction = "the left masseter received 10 U, not 15 U";
+        let (status, amended) = s
+            .call(
+                "POST",
+                &path,
+                &doc,
+                Some(json!({"reason": "dose mistyped", "correction": correction})),
+                Some("\"1\""),
+            )
+            .await;
+        assert_eq!(status, StatusCode::CREATED, "{amended}");
+        assert_eq!(amended["version"], 2);
+        assert_eq!(amended["amendments"][0]["number"], 1);
+        assert_eq!(amended["amendments"][0]["correction"], correction);
+        assert_eq!(amended["amendments"][0]["reason"], "dose mistyped");
+        assert_eq!(
+            (&amended["sites"], &amended["codes"]),
+            (&done["sites"], &done["codes"]),
+            "what was recorded stays as recorded"
+        );
+        // A stale version is refused; an unknown procedure is 404.
+        let (status, _) = s
+            .call(
+                "POST",
+                &path,
+                &doc,
+                Some(json!({"reason": "again", "correction": "x"})),
+                Some("\"1\""),
+            )
+            .await;
+        assert_eq!(status, StatusCode::CONFLICT);
+        let (status, _) = s
+            .call(
+                "POST",
+                "/procedures/00000000-0000-4000-8000-000000000000/amendments",
+                &doc,
+                Some(json!({"reason": "r", "correction": "c"})),
+                None,
+            )
+            .await;
+        assert_eq!(status, StatusCode::NOT_FOUND);
+        // Read back with the amendment; an auditor may not amend; the amendment is audited with its reason.
+        let (_, read) = s.call("GET", &format!("/procedures/{id}"), &doc, None, None).await;
+        assert_eq!(read["amendments"], amended["amendments"]);
+        let (status, _) = s
+            .call(
+                "POST",
+                &path,
+                &auditor,
+                Some(json!({"reason": "r", "correction": "c"})),
+                None,
+            )
+            .await;
+        assert_eq!(status, StatusCode::FORBIDDEN);
+        let (_, log) = s.call("GET", "/audit?limit=1000", &auditor, None, None).await;
+        let event = log["items"]
+            .as_array()
+            .expect("items")
+            .iter()
+            .find(|e| e["action"] == "procedure.amend" && e["record_id"] == id.as_str())
+            .cloned()
+            .expect("the amendment is audited");
+        assert_eq!(event["details"]["reason"], "dose mistyped");
+    }
+}
+
+/// Recorded diagnoses are checked against the catalog's cited ICD-10-CM list; vials and JW come from the vial
+/// the site records as opened.
+#[tokio::test]
+async fn diagnoses_and_waste_follow_what_was_recorded() {
+    for s in servers().await {
+        let doc = s.user("doc", "clinician", "physician").await;
+        let patient = s.patient(&doc, "MRN-S6").await;
+        let encounter = s.encounter(&doc, &patient, "2026-10-01").await;
+        let path = format!("/encounters/{encounter}/procedures");
+        let with = |diagnoses: Value, vial: u32| {
+            let mut site = xeomin_site("masseter", 15.0, "2027-06-30");
+            site["vial_units"] = json!(vial);
+            site["reconstitution_ml"] = json!(f64::from(vial) / 40.0);
+            let mut body = procedure(None, "2026-10-01", vec![site]);
+            body["diagnoses"] = diagnoses;
+            body
+        };
+        // A category that is not billable is refused, naming the codes under it.
+        let (status, body) = s
+            .call("POST", &path, &doc, Some(with(json!(["M79.1"]), 100)), None)
+            .await;
+        assert_eq!(
+            (status, error(&body)),
+            (StatusCode::UNPROCESSABLE_ENTITY, ("invalid", "diagnoses[0]"))
+        );
+        assert!(
+            body["error"]["message"].as_str().is_some_and(|m| m.contains("M79.11")),
+            "{body}"
+        );
+        // A code outside the list is kept and reported as not verified; a listed one is not.
+        let (status, kept) = s
+            .call("POST", &path, &doc, Some(with(json!(["M54.2", "M79.11"]), 200)), None)
+            .await;
+        assert_eq!(status, StatusCode::CREATED, "{kept}");
+        assert_eq!(kept["diagnoses"], json!(["M54.2", "M79.11"]));
+        let unverified: Vec<&str> = kept["findings"]
+            .as_array()
+            .expect("findings")
+            .iter()
+            .filter(|f| f["code"] == "diagnosis-unverified")
+            .filter_map(|f| f["message"].as_str())
+            .collect();
+        assert_eq!(unverified.len(), 1, "{unverified:?}");
+        assert!(unverified[0].starts_with("M54.2"), "{unverified:?}");
+        // 15 U from the 200 U vial recorded as opened: 185 U discarded (JW), not the catalog's least-waste 100 U vial.
+        let billed = codes(&kept);
+        assert!(billed.contains(&"HCPCS J0588 x15".to_owned()), "{billed:?}");
+        assert!(billed.contains(&"HCPCS J0588-JW x185".to_owned()), "{billed:?}");
+    }
+}

@@ -38,7 +38,7 @@ pub use error::StoreError;
 pub use followup::{AdverseEventRecord, FollowupRecord};
 pub use patients::{PatientCursor, PatientPage, PatientRecord, PatientVersion};
 pub use redact::redact;
-pub use sessions::{Consent, PlanRecord, PlanVersion, ProcedureRecord, SiteRecord};
+pub use sessions::{AmendmentRecord, Consent, PlanRecord, PlanVersion, ProcedureRecord, SiteRecord};
 pub use users::{TokenOwner, UserRecord};
 pub use web_sessions::{NewSession, SessionRecord};
 

@@ -99,6 +99,46 @@ pub struct ProcedureRecord {
     pub notes: Option<String>,
     pub version: i64,
     pub created_at: String,
+    /// Corrections appended after the procedure was recorded, oldest first; the record itself is never edited.
+    pub amendments: Vec<AmendmentRecord>,
+}
+
+/// A correction of a recorded procedure: what is corrected and why, by whom and when. Amendment `number` n
+/// raised the procedure to version n + 1.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct AmendmentRecord {
+    pub id: String,
+    pub procedure_id: String,
+    pub number: i64,
+    pub reason: String,
+    pub correction: String,
+    pub amended_by: String,
+    pub amended_at: String,
+}
+
+#[derive(sqlx::FromRow)]
+struct AmendmentRow {
+    id: Uuid,
+    procedure_id: Uuid,
+    number: i64,
+    reason: String,
+    correction: String,
+    amended_by: Uuid,
+    amended_at: Stamp,
+}
+
+impl From<AmendmentRow> for AmendmentRecord {
+    fn from(r: AmendmentRow) -> AmendmentRecord {
+        AmendmentRecord {
+            id: r.id.to_string(),
+            procedure_id: r.procedure_id.to_string(),
+            number: r.number,
+            reason: r.reason,
+            correction: r.correction,
+            amended_by: r.amended_by.to_string(),
+            amended_at: r.amended_at.0,
+        }
+    }
 }
 
 #[derive(sqlx::FromRow)]
@@ -173,7 +213,7 @@ struct ProcedureRow {
 }
 
 impl ProcedureRow {
-    fn record(self, sites: Vec<SiteRecord>) -> ProcedureRecord {
+    fn record(self, sites: Vec<SiteRecord>, amendments: Vec<AmendmentRecord>) -> ProcedureRecord {
         ProcedureRecord {
             id: self.id.to_string(),
             patient_id: self.patient_id.to_string(),
@@ -191,6 +231,7 @@ impl ProcedureRow {
             notes: self.notes,
             version: self.version,
             created_at: self.created_at.0,
+            amendments,
         }
     }
 }
@@ -249,6 +290,8 @@ const PROCEDURE: &str = "SELECT p.id, p.patient_id, p.encounter_id, p.plan_id, p
 const SITE: &str = "SELECT s.procedure_id, s.muscle, s.side, s.site, s.kind, s.agent, s.amount, s.amount_unit, \
      s.volume_ml, s.concentration_percent, s.points, s.needle, s.guidance, s.technique, s.lot, s.expiry, \
      s.reconstitution_ml, s.vial_units FROM procedure_sites s";
+const AMENDMENT: &str = "SELECT a.id, a.procedure_id, a.number, a.reason, a.correction, a.amended_by, a.amended_at \
+     FROM procedure_amendments a";
 
 impl Tx {
     pub async fn insert_plan(&mut self, p: &PlanRecord) -> Result<(), StoreError> {
@@ -453,7 +496,53 @@ impl Tx {
         let row = row.ok_or(StoreError::NotFound)?;
         let sql = sqlx::AssertSqlSafe(format!("{SITE} WHERE s.procedure_id = $1 ORDER BY s.position"));
         let sites: Vec<SiteRow> = on_tx!(self, conn => sqlx::query_as(sql).bind(pid).fetch_all(conn).await)?;
-        Ok(row.record(sites.into_iter().map(Into::into).collect()))
+        let sql = sqlx::AssertSqlSafe(format!("{AMENDMENT} WHERE a.procedure_id = $1 ORDER BY a.number"));
+        let amendments: Vec<AmendmentRow> = on_tx!(self, conn => sqlx::query_as(sql).bind(pid).fetch_all(conn).await)?;
+        Ok(row.record(
+            sites.into_iter().map(Into::into).collect(),
+            amendments.into_iter().map(Into::into).collect(),
+        ))
+    }
+
+    /// Appends an amendment to a procedure and raises the procedure's version from `amendment.number` to
+    /// `amendment.number + 1`, if that is still its version (a stale version is a conflict). Nothing recorded
+    /// before is changed.
+    pub async fn amend_procedure(&mut self, amendment: &AmendmentRecord) -> Result<(), StoreError> {
+        let (aid, pid, by) = (
+            id(&amendment.id)?,
+            id(&amendment.procedure_id)?,
+            id(&amendment.amended_by)?,
+        );
+        let at = Stamp::from(&amendment.amended_at);
+        const RAISE: &str = "UPDATE procedures SET version = $1 WHERE id = $2 AND version = $3";
+        let rows = on_tx!(self, conn => sqlx::query(RAISE)
+            .bind(amendment.number + 1)
+            .bind(pid)
+            .bind(amendment.number)
+            .execute(conn)
+            .await
+            .map(|r| r.rows_affected()))?;
+        if rows == 0 {
+            let current = self.procedure(&amendment.procedure_id).await?;
+            return Err(StoreError::Conflict(format!(
+                "the procedure was amended meanwhile: you amended version {}, the current version is {}",
+                amendment.number, current.version
+            )));
+        }
+        const SQL: &str = "INSERT INTO procedure_amendments (id, procedure_id, number, reason, correction, \
+             amended_by, amended_at) VALUES ($1, $2, $3, $4, $5, $6, $7)";
+        on_tx!(self, conn => sqlx::query(SQL)
+            .bind(aid)
+            .bind(pid)
+            .bind(amendment.number)
+            .bind(&amendment.reason)
+            .bind(&amendment.correction)
+            .bind(by)
+            .bind(&at)
+            .execute(conn)
+            .await
+            .map(drop))?;
+        Ok(())
     }
 
     /// A patient's procedures with their sites, oldest first, in two queries.
@@ -468,6 +557,12 @@ impl Tx {
              ORDER BY s.procedure_id, s.position"
         ));
         let mut sites: Vec<SiteRow> = on_tx!(self, conn => sqlx::query_as(sql).bind(pid).fetch_all(conn).await)?;
+        let sql = sqlx::AssertSqlSafe(format!(
+            "{AMENDMENT} JOIN procedures p ON p.id = a.procedure_id WHERE p.patient_id = $1 \
+             ORDER BY a.procedure_id, a.number"
+        ));
+        let mut amendments: Vec<AmendmentRow> =
+            on_tx!(self, conn => sqlx::query_as(sql).bind(pid).fetch_all(conn).await)?;
         Ok(rows
             .into_iter()
             .map(|row| {
@@ -475,7 +570,11 @@ impl Tx {
                     .extract_if(.., |s| s.procedure_id == row.id)
                     .map(Into::into)
                     .collect();
-                row.record(own)
+                let amended = amendments
+                    .extract_if(.., |a| a.procedure_id == row.id)
+                    .map(Into::into)
+                    .collect();
+                row.record(own, amended)
             })
             .collect())
     }

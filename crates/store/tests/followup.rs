@@ -33,6 +33,7 @@ async fn procedure(store: &Store, user: &UserRecord, encounter: &EncounterRecord
         notes: None,
         version: 1,
         created_at: AT.into(),
+        amendments: Vec::new(),
     };
     let mut tx = store.begin().await.expect("begin");
     tx.insert_procedure(&p).await.expect("procedure");

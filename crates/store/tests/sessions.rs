@@ -2,7 +2,9 @@
 
 use serde_json::json;
 use taut_store::testing::backends;
-use taut_store::{Consent, EncounterRecord, PlanRecord, ProcedureRecord, SiteRecord, StoreError, UserRecord};
+use taut_store::{
+    AmendmentRecord, Consent, EncounterRecord, PlanRecord, ProcedureRecord, SiteRecord, StoreError, UserRecord,
+};
 
 mod visit_support;
 
@@ -118,6 +120,7 @@ async fn procedures_read_back_with_their_sites_in_order() {
             notes: None,
             version: 1,
             created_at: AT.into(),
+            amendments: Vec::new(),
         };
         let later = procedure(
             "2026-12-01T10:00:00.000000Z",
@@ -144,6 +147,38 @@ async fn procedures_read_back_with_their_sites_in_order() {
             "oldest first, each with its own sites"
         );
         assert!(matches!(tx.procedure(&id()).await, Err(StoreError::NotFound)));
+        drop(tx);
+
+        // A correction is appended, never written over the record: numbered per procedure, the version raised
+        // from n to n + 1, a stale version refused, and every read carries the amendments.
+        let amendment = |number: i64, reason: &str| AmendmentRecord {
+            id: id(),
+            procedure_id: later.id.clone(),
+            number,
+            reason: reason.into(),
+            correction: "the left masseter received 10 U, not 15 U".into(),
+            amended_by: user.id.clone(),
+            amended_at: AT.into(),
+        };
+        let first = amendment(1, "dose mistyped");
+        let mut tx = store.begin().await.expect("begin");
+        tx.amend_procedure(&first).await.expect("amend");
+        tx.commit().await.expect("commit");
+        let mut tx = store.begin().await.expect("begin");
+        assert!(
+            matches!(
+                tx.amend_procedure(&amendment(1, "stale")).await,
+                Err(StoreError::Conflict(_))
+            ),
+            "version 1 was amended already"
+        );
+        drop(tx);
+        let mut tx = store.begin_read().await.expect("begin");
+        let read = tx.procedure(&later.id).await.expect("read");
+        assert_eq!((read.version, read.amendments.clone()), (2, vec![first.clone()]));
+        assert_eq!(read.sites, later.sites, "the recorded sites are unchanged");
+        let all = tx.patient_procedures(&patient.id).await.expect("list");
+        assert_eq!((all[0].amendments.len(), all[1].amendments.clone()), (0, vec![first]));
         drop(tx);
 
         // The database itself refuses an end before the start.

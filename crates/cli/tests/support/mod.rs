@@ -4,7 +4,7 @@
 
 use std::process::{Command, Output};
 
-use taut_app::{Actor, App, AuditKey, Database, DatabaseConfig, Policy, ProcedureInput};
+use taut_app::{Actor, AmendmentRequest, App, AuditKey, Database, DatabaseConfig, Policy, ProcedureInput};
 use taut_atlas::Atlas;
 
 pub fn key_file() -> &'static std::path::Path {
@@ -74,5 +74,12 @@ pub async fn recorded(url: &str) -> (String, String) {
         .record_procedure(&doc, &encounter.id, input)
         .await
         .expect("procedure");
+    // A correction is appended, never written over the record; the note shows it.
+    let correction: AmendmentRequest = serde_json::from_value(serde_json::json!({
+        "reason": "needle size not recorded", "correction": "30 G 13 mm needle"}))
+    .expect("amendment");
+    app.amend_procedure(&doc, &done.procedure.id, correction, None)
+        .await
+        .expect("amendment");
     (token, done.procedure.id)
 }

@@ -209,6 +209,28 @@ pub struct ClassNames {
     pub confidence: Confidence,
 }
 
+/// An ICD-10-CM code Taut suggests or knows, with its source. Codes the clinician records are checked against
+/// this list: a category that is not billable (`billable = false`) is refused and names the codes to use
+/// instead; a code not listed is kept and reported as not verified, never refused.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Diagnosis {
+    pub code: String,
+    pub title: String,
+    pub billable: bool,
+    /// For a category that is not billable: the billable codes under it.
+    #[serde(default)]
+    pub use_instead: Vec<String>,
+    pub source: String,
+    /// The date the source took effect (the code set release that holds the code).
+    pub effective_date: String,
+    /// The date Taut last checked the value against the source; never before `effective_date`.
+    pub verified: String,
+    /// How `effective_date` was obtained, or why it is undated.
+    pub date_note: Option<String>,
+    pub confidence: Confidence,
+}
+
 /// Other ways clinicians write a condition the planner checks.
 #[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
@@ -268,6 +290,8 @@ struct AgentFile {
     limit: Vec<Limit>,
     drug_class: Vec<ClassNames>,
     condition: Vec<ConditionNames>,
+    #[serde(default)]
+    diagnosis: Vec<Diagnosis>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -294,6 +318,7 @@ pub struct Catalog {
     pub limits: Vec<Limit>,
     pub drug_classes: Vec<ClassNames>,
     pub conditions: Vec<ConditionNames>,
+    pub diagnoses: Vec<Diagnosis>,
     pub protocols: Vec<Protocol>,
 }
 
@@ -352,6 +377,7 @@ impl Catalog {
             limits: agents.limit,
             drug_classes: agents.drug_class,
             conditions: agents.condition,
+            diagnoses: agents.diagnosis,
             protocols: protocols.protocol,
         };
         catalog.check_references()?;
@@ -407,6 +433,22 @@ impl Catalog {
                 format!("drug_class {}", c.class),
                 Dates::of(&c.effective_date, &c.verified, &c.date_note),
             )?;
+        }
+        for d in &self.diagnoses {
+            let entry = format!("diagnosis {}", d.code);
+            dated(entry.clone(), Dates::of(&d.effective_date, &d.verified, &d.date_note))?;
+            if d.billable != d.use_instead.is_empty() {
+                return Err(bad(format!(
+                    "{entry}: a billable code has no use_instead; a category that is not billable lists its codes"
+                )));
+            }
+            for other in &d.use_instead {
+                if !self.diagnosis(other).is_some_and(|o| o.billable) {
+                    return Err(bad(format!(
+                        "{entry}: use_instead '{other}' is not a billable code of the list"
+                    )));
+                }
+            }
         }
         for (i, l) in self.limits.iter().enumerate() {
             let entry = format!("limit[{i}] ({} {})", l.agent, l.kind);
@@ -547,6 +589,12 @@ impl Catalog {
     /// The first limit of a kind for an agent.
     pub fn limit(&self, agent: &str, kind: LimitKind) -> Option<&Limit> {
         self.limits(agent, kind).next()
+    }
+
+    /// The listed ICD-10-CM code, ignoring case and surrounding space.
+    pub fn diagnosis(&self, code: &str) -> Option<&Diagnosis> {
+        let code = code.trim();
+        self.diagnoses.iter().find(|d| d.code.eq_ignore_ascii_case(code))
     }
 
     pub fn protocol(&self, id: &str) -> Option<&Protocol> {

@@ -92,6 +92,8 @@ pub enum FindingCode {
     ReconstitutionUnverified,
     AnestheticNotBilled,
     UnrecognisedEntries,
+    /// A recorded ICD-10-CM code that is not in Taut's cited list: kept, to be checked by the clinician.
+    DiagnosisUnverified,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -250,7 +252,7 @@ pub fn check(plan: &Plan<'_>, catalog: &Catalog) -> Report {
         .collect();
     for toxin in &toxins {
         let total = totals.iter().find(|t| t.agent == toxin.id).map_or(0.0, |t| t.value);
-        let chosen = choose_vials(total, &toxin.vial_units);
+        let chosen = choose_vials(total, plan.vial_sizes(toxin));
         let opened: u64 = chosen.iter().map(|(s, c)| u64::from(*s) * u64::from(*c)).sum();
         vials.extend(chosen.iter().map(|(size, count)| Vials {
             agent: toxin.id.clone(),
@@ -410,7 +412,7 @@ fn toxin_limits(plan: &Plan<'_>, catalog: &Catalog, totals: &[Total], findings: 
             Severity::Info,
             FindingCode::ToxinCoverage,
             "payers may not cover botulinum toxin for myofascial pain: it is off-label, and Medicare toxin LCDs list covered uses that do not include it; check coverage before treating".into(),
-            "Medicare botulinum toxin LCDs (e.g. L33274, L38809): FDA-labeled and listed off-label uses only; AAPC coding guidance: 20552/20553 with a toxin J-code is often denied",
+            "Medicare botulinum toxin LCDs (e.g. L33274 Botulinum Toxins, CMS MCD: effective 1 October 2015, revision effective 21 March 2021; L38809): FDA-labeled and listed off-label uses only; AAPC coding guidance: 20552/20553 with a toxin J-code is often denied. Noridian announces a new LCD L35172 (Botulinum Toxin Types A and B) effective 22 February 2026, not yet reviewed by Taut",
         ));
     }
 }

@@ -191,10 +191,21 @@ pub struct Plan<'a> {
     pub history: Vec<Past>,
     /// Units per 0.1 mL by toxin id, from the plan's reconstitution.
     pub strengths: Vec<(String, f64)>,
+    /// Vial sizes by toxin id that the reconstitution names: the vials actually opened (a procedure records
+    /// them per site). Vials are chosen among these, least waste first; without any, among the catalog's.
+    pub vial_sizes: Vec<(String, Vec<u32>)>,
     pub items: Vec<Item<'a>>,
 }
 
 impl Plan<'_> {
+    /// The vial sizes to open for a toxin: those the reconstitution names, else the catalog's.
+    pub fn vial_sizes<'t>(&'t self, toxin: &'t Toxin) -> &'t [u32] {
+        self.vial_sizes
+            .iter()
+            .find(|(id, _)| *id == toxin.id)
+            .map_or(toxin.vial_units.as_slice(), |(_, sizes)| sizes.as_slice())
+    }
+
     /// Units per 0.1 mL of a toxin: the clinic's reconstitution, else the catalog's.
     pub fn units_per_0_1_ml(&self, toxin: &Toxin) -> Option<f64> {
         self.strengths
@@ -308,6 +319,7 @@ impl PlanInput {
             .map(|(i, h)| h.resolve(&format!("patient.history[{i}]"), atlas, catalog))
             .collect::<Result<Vec<_>, _>>()?;
         let mut strengths = Vec::new();
+        let mut vial_sizes: Vec<(String, Vec<u32>)> = Vec::new();
         for (i, r) in self.reconstitution.iter().enumerate() {
             let field = format!("reconstitution[{i}]");
             let toxin = match catalog.agent(&r.agent) {
@@ -327,9 +339,22 @@ impl PlanInput {
                 ));
             }
             let vial = bounded(&format!("{field}.vial_units"), r.vial_units, MAX_UNITS, "U")?;
+            if vial.fract() != 0.0 {
+                return Err(bad(
+                    format!("{field}.vial_units"),
+                    format!("a vial holds a whole number of units, not {vial}"),
+                ));
+            }
             let ml = bounded(&format!("{field}.diluent_ml"), r.diluent_ml, MAX_ML, "mL")?;
             strengths.retain(|(id, _): &(String, f64)| *id != toxin.id);
             strengths.push((toxin.id.clone(), vial * 0.1 / ml));
+            // Bounded above by MAX_UNITS, so the whole number fits.
+            let size = vial as u32;
+            match vial_sizes.iter_mut().find(|(id, _)| *id == toxin.id) {
+                Some((_, sizes)) if !sizes.contains(&size) => sizes.push(size),
+                Some(_) => {}
+                None => vial_sizes.push((toxin.id.clone(), vec![size])),
+            }
         }
         if self.items.is_empty() {
             return Err(bad("items", "a plan needs at least one item"));
@@ -353,6 +378,7 @@ impl PlanInput {
             unrecognised,
             history,
             strengths,
+            vial_sizes,
             items,
         })
     }

@@ -6,7 +6,7 @@ mod check;
 mod input;
 mod template;
 
-pub use catalog::{AgentRef, Catalog, CatalogError, Confidence, DrugClass, LimitKind, METHODS, Protocol};
+pub use catalog::{AgentRef, Catalog, CatalogError, Confidence, Diagnosis, DrugClass, LimitKind, METHODS, Protocol};
 pub use check::{Code, Finding, FindingCode, ItemOut, Report, Severity, Total, Vials, check, choose_vials};
 pub(crate) use input::whole_years;
 pub use input::{

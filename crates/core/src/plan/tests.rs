@@ -958,6 +958,87 @@ fn the_clinics_reconstitution() {
     assert!(!has(&daxxify, Severity::Info, "reconstitution-unverified"));
 }
 
+/// JW/JZ follow the vials actually opened: the sizes the reconstitution names (a procedure records the vial of
+/// each site), least waste among them; without any, the catalog's sizes (CMS JW/JZ policy, Noridian: the
+/// discarded amount of the single-dose container used, billed on its own JW line; JZ when none is discarded).
+#[test]
+fn vials_and_waste_come_from_the_vials_opened() {
+    type Case = (&'static [u32], f64, &'static [(u32, u32)], f64, &'static [&'static str]);
+    let cases: [Case; 5] = [
+        (&[], 55.0, &[(100, 1)], 45.0, &["J0588x55", "J0588-JWx45"]),
+        (&[200], 55.0, &[(200, 1)], 145.0, &["J0588x55", "J0588-JWx145"]),
+        (&[50], 55.0, &[(50, 2)], 45.0, &["J0588x55", "J0588-JWx45"]),
+        (&[100], 150.0, &[(100, 2)], 50.0, &["J0588x150", "J0588-JWx50"]),
+        (&[50, 100], 150.0, &[(100, 1), (50, 1)], 0.0, &["J0588-JZx150"]),
+    ];
+    for (opened, units, vials, waste, billed) in cases {
+        let reconstitution: Vec<serde_json::Value> = opened
+            .iter()
+            .map(|size| json!({"agent": "Xeomin", "vial_units": size, "diluent_ml": f64::from(*size) / 50.0}))
+            .collect();
+        let r = report(json!({"date": "2026-11-26", "reconstitution": reconstitution,
+                              "items": [toxin("gluteus-medius", "left", "Xeomin", units, 3)]}));
+        let chosen: Vec<(u32, u32)> = r.vials.iter().map(|v| (v.size, v.count)).collect();
+        assert_eq!(chosen, vials, "{units} U from {opened:?}");
+        assert_eq!(r.waste[0].value, waste, "{units} U from {opened:?}");
+        let found: Vec<String> = codes(&r).into_iter().filter(|c| c.starts_with('J')).collect();
+        assert_eq!(found, billed, "{units} U from {opened:?}");
+    }
+    let fraction = input_error(json!({"date": "2026-11-26",
+        "reconstitution": [{"agent": "Xeomin", "vial_units": 100.5, "diluent_ml": 2}],
+        "items": [toxin("trapezius", "left", "Xeomin", 10.0, 1)]}));
+    assert_eq!(fraction.field, "reconstitution[0].vial_units");
+}
+
+/// The ICD-10-CM list: every code Taut suggests is a listed billable code; a category that is not billable names
+/// the codes under it (M79.1 into M79.10-M79.18; M62.83 into M62.830/M62.831/M62.838; M26.62- by side).
+#[test]
+fn diagnosis_codes_from_the_cited_list() {
+    let c = catalog();
+    type Case = (&'static str, Option<bool>, &'static [&'static str]);
+    let cases: [Case; 8] = [
+        ("M79.11", Some(true), &[]),
+        ("m79.12", Some(true), &[]),
+        (" M79.18 ", Some(true), &[]),
+        ("M79.1", Some(false), &["M79.10", "M79.11", "M79.12", "M79.18"]),
+        ("M62.83", Some(false), &["M62.830", "M62.831", "M62.838"]),
+        ("M26.62", Some(false), &["M26.621", "M26.622", "M26.623", "M26.629"]),
+        ("G24.3", Some(true), &[]),
+        ("M54.2", None, &[]),
+    ];
+    for (code, billable, instead) in cases {
+        let found = c.diagnosis(code);
+        assert_eq!(found.map(|d| d.billable), billable, "{code}");
+        let listed: Vec<&str> = found
+            .map(|d| d.use_instead.iter().map(String::as_str).collect())
+            .unwrap_or_default();
+        assert_eq!(listed, instead, "{code}");
+    }
+    let suggested = report(json!({"date": "2026-11-26", "items": [
+        toxin("masseter", "left", "Xeomin", 10.0, 1),
+        toxin("frontalis", "left", "Xeomin", 10.0, 1),
+        toxin("trapezius", "left", "Xeomin", 10.0, 1),
+        toxin("gluteus-medius", "left", "Xeomin", 10.0, 1),
+    ]}));
+    let icd: Vec<&str> = suggested
+        .codes
+        .iter()
+        .filter(|c| c.system == "ICD-10-CM")
+        .map(|c| c.code.as_str())
+        .collect();
+    assert_eq!(icd, ["M79.11", "M79.12", "M79.18"]);
+    for code in icd {
+        assert!(
+            c.diagnosis(code).is_some_and(|d| d.billable),
+            "{code} is suggested but not listed"
+        );
+    }
+    let (agents, protocols) = Catalog::embedded_text();
+    let broken = agents.replacen("use_instead = [\"M79.10\",", "use_instead = [\"M79.19\",", 1);
+    let err = Catalog::parse(&broken, protocols).expect_err("unknown replacement");
+    assert!(err.to_string().contains("M79.19"), "{err}");
+}
+
 /// Free-text allergies, conditions and medications: brand and generic names are recognised, the rest reported.
 #[test]
 fn free_text_patient_entries() {
@@ -1169,6 +1250,15 @@ fn every_catalog_entry_has_a_source_and_an_effective_date_not_in_the_future() {
             d.date_note.as_deref(),
         ));
     }
+    for d in &c.diagnoses {
+        entries.push((
+            d.code.clone(),
+            &d.source,
+            &d.effective_date,
+            &d.verified,
+            d.date_note.as_deref(),
+        ));
+    }
     assert!(entries.len() > 40, "{}", entries.len());
     for (name, source, effective, verified, note) in &entries {
         assert!(!source.trim().is_empty(), "{name}: no source");
@@ -1191,7 +1281,16 @@ fn every_catalog_entry_has_a_source_and_an_effective_date_not_in_the_future() {
         .filter(|(_, _, effective, verified, _)| effective != verified)
         .map(|(_, _, effective, _, _)| *effective)
         .collect();
-    for expected in ["2019-06-20", "2019-09-25", "2020-08-19", "2021-02-01", "2024-04-01"] {
+    for expected in [
+        "2019-06-20",
+        "2019-08-01",
+        "2019-09-25",
+        "2020-08-19",
+        "2020-12-21",
+        "2021-02-01",
+        "2022-09-07",
+        "2024-04-01",
+    ] {
         assert!(dated.contains(expected), "{expected} missing from {dated:?}");
     }
 }
