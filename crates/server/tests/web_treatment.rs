@@ -392,3 +392,44 @@ async fn roles_professions_and_forged_posts_are_refused() {
         assert_eq!(server.procedures("alice", &patient).await, 0);
     }
 }
+
+#[tokio::test]
+async fn a_signed_plan_prints_and_fills_the_procedure_form() {
+    for server in servers().await {
+        let cookie = server.user("alice", "clinician", "physician").await;
+        let (_, encounter) = server.patient("alice").await;
+        let actor = server.app.local_user("alice").await.expect("actor");
+        let request: taut_app::PlanRequest = serde_json::from_value(serde_json::json!({
+            "items": [{"muscle": "masseter", "side": "right", "agent": "Xeomin", "dose": {"value": 15, "unit": "U"}, "points": 1}],
+            "reconstitution": [{"agent": "Xeomin", "vial_units": 100, "diluent_ml": 2.5}]
+        }))
+        .expect("request");
+        let draft = server.app.create_plan(&actor, &encounter, request).await.expect("plan");
+        let (status, page) = server.get(&format!("/plans/{}/print", draft.id), &cookie).await;
+        assert_eq!(status, StatusCode::OK);
+        assert!(
+            page.contains("not signed: it is not an order to treat"),
+            "a draft says so"
+        );
+        assert!(!page.contains("procedures/new?plan="), "no procedure from a draft");
+        let signed = server
+            .app
+            .sign_plan(&actor, &draft.id, taut_app::SignRequest::default(), Some(draft.version))
+            .await
+            .expect("sign");
+        let (_, page) = server.get(&format!("/plans/{}/print", signed.id), &cookie).await;
+        assert!(page.contains(r#"id="plan-status">signed"#) && page.contains("Masseter"));
+        assert!(page.contains("tp-mark"), "the planned muscle's points on the body map");
+        assert!(page.contains(r#"id="plan-nrs""#), "the pain chart");
+        let form_link = format!("/encounters/{encounter}/procedures/new?plan={}", signed.id);
+        assert!(page.contains(&form_link.replace('&', "&amp;")) || page.contains(&form_link));
+        let (status, form) = server.get(&form_link, &cookie).await;
+        assert_eq!(status, StatusCode::OK);
+        assert!(form.contains(&format!(r#"name="plan_id" value="{}""#, signed.id)));
+        assert!(
+            form.contains(r#"id="s0-muscle" name="sites[0].muscle" value="masseter""#),
+            "filled from the plan"
+        );
+        assert!(form.contains(r#"id="s0-reconstitution_ml" name="sites[0].reconstitution_ml" value="2.5""#));
+    }
+}

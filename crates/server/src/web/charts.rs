@@ -12,10 +12,10 @@ use time::format_description::well_known::Rfc3339;
 
 const WIDTH: f64 = 760.0;
 const HEIGHT: f64 = 280.0;
-const LEFT: f64 = 58.0;
+const LEFT: f64 = 64.0;
 const RIGHT: f64 = 20.0;
 const TOP: f64 = 18.0;
-const BOTTOM: f64 = 52.0;
+const BOTTOM: f64 = 56.0;
 const DAY: f64 = 86_400.0;
 
 /// One measured value.
@@ -154,8 +154,8 @@ pub fn render(chart: &Chart<'_>) -> Option<String> {
         );
         v += step;
     }
-    // Time ticks: up to six evenly spaced days.
-    let ticks = 6;
+    // Time ticks: up to five evenly spaced days.
+    let ticks = 5;
     let mut last_label = String::new();
     for i in 0..ticks {
         let t = t0 + pad + (t1 - t0 - 2.0 * pad) * f64::from(i) / f64::from(ticks - 1);
@@ -172,7 +172,7 @@ pub fn render(chart: &Chart<'_>) -> Option<String> {
             r#"<line class="axis-tick" x1="{xx:.1}" x2="{xx:.1}" y1="{:.1}" y2="{:.1}"/><text class="tick" x="{xx:.1}" y="{:.1}" text-anchor="middle">{label}</text>"#,
             TOP + plot_h,
             TOP + plot_h + 5.0,
-            TOP + plot_h + 18.0
+            TOP + plot_h + 20.0
         );
         last_label = label;
     }
@@ -220,7 +220,7 @@ pub fn render(chart: &Chart<'_>) -> Option<String> {
             let (xx, yy) = (x(p.at), y(p.value));
             let title = format!("{}: {} on {}", s.label, number(p.value), day(p.at));
             let shape = match style {
-                0 => format!(r#"<circle cx="{xx:.1}" cy="{yy:.1}" r="4.5"/>"#),
+                0 => format!(r#"<circle cx="{xx:.1}" cy="{yy:.1}" r="5.5"/>"#),
                 1 => format!(
                     r#"<rect x="{:.1}" y="{:.1}" width="8" height="8"/>"#,
                     xx - 4.0,

@@ -52,6 +52,7 @@ pub fn routes() -> Router<Arc<State>> {
         .route("/encounters/{id}/procedures/new", get(treatment::new_procedure))
         .route("/encounters/{id}/procedures", post(treatment::create_procedure))
         .route("/procedures/{id}", get(treatment::procedure))
+        .route("/plans/{id}/print", get(treatment::plan_print))
         .route("/procedures/{id}/side-effects", post(treatment::record_event))
         .route("/side-effects/{id}", post(treatment::update_event))
         .route("/followups/{id}/complete", post(treatment::complete_followup))

@@ -62,14 +62,8 @@ impl SiteRow {
     pub fn fields(&self) -> Vec<(&'static str, &'static str, &'static str, &str, &'static str)> {
         vec![
             ("muscle", "Muscle", "muscle", &self.muscle, "atlas id, e.g. trapezius"),
-            (
-                "agent",
-                "Agent",
-                "agent",
-                &self.agent,
-                "drug, brand, dry-needling or manual-pressure",
-            ),
             ("site", "Site within the muscle", "text", &self.site, ""),
+            ("agent", "Agent", "agent", &self.agent, "drug, brand or method"),
             ("dose", "Dose", "number", &self.dose, ""),
             ("volume_ml", "Volume (mL)", "number", &self.volume_ml, ""),
             (
@@ -89,9 +83,9 @@ impl SiteRow {
                 "Reconstitution saline (mL)",
                 "number",
                 &self.reconstitution_ml,
-                "toxin only",
+                "toxin",
             ),
-            ("vial_units", "Vial size (U)", "number", &self.vial_units, "toxin only"),
+            ("vial_units", "Vial size (U)", "number", &self.vial_units, "toxin"),
         ]
     }
 
@@ -667,7 +661,12 @@ fn event_view(e: &AdverseEventDetail) -> EventView {
 }
 
 fn codes(p: &ProcedureRecord) -> Vec<CodeView> {
-    p.codes
+    codes_of(&p.codes)
+}
+
+/// Billing and diagnosis codes as stored (`system`, `code`, `modifier`, `units`).
+fn codes_of(codes: &Value) -> Vec<CodeView> {
+    codes
         .as_array()
         .into_iter()
         .flatten()
@@ -1256,4 +1255,184 @@ pub fn sites_summary(p: &ProcedureRecord, atlas: &taut_atlas::Atlas) -> String {
         })
         .collect::<Vec<_>>()
         .join("; ")
+}
+
+// ---- The plan, printable ----
+
+pub struct PlanItemView {
+    pub muscle: String,
+    pub side: String,
+    pub site: String,
+    pub agent: String,
+    pub dose: String,
+    pub volume: String,
+    pub points: String,
+}
+
+#[derive(Template)]
+#[template(path = "plan_print.html")]
+struct PlanPrintPage {
+    chrome: Chrome,
+    id: String,
+    patient_id: String,
+    patient_name: String,
+    mrn: String,
+    birth_date: String,
+    status: String,
+    signed_at: String,
+    override_reason: String,
+    items: Vec<PlanItemView>,
+    totals: Vec<String>,
+    vials: Vec<String>,
+    waste: Vec<String>,
+    findings: Vec<(String, String, String, String)>,
+    codes: Vec<CodeView>,
+    maps: Vec<(&'static str, String)>,
+    chart: Option<String>,
+    procedure_link: String,
+}
+
+fn number_text(value: &Value) -> String {
+    value.as_f64().map_or_else(String::new, |v| format!("{v}"))
+}
+
+fn amounts(list: &Value) -> Vec<String> {
+    list.as_array()
+        .into_iter()
+        .flatten()
+        .map(|t| {
+            format!(
+                "{}: {} {}",
+                text_of(&t["agent"]),
+                number_text(&t["value"]),
+                text_of(&t["unit"])
+            )
+        })
+        .collect()
+}
+
+/// The trigger points of the planned (or treated) muscles on the views that show them.
+fn muscle_maps(muscles: &[(String, Option<String>)], atlas: &taut_atlas::Atlas) -> Vec<(&'static str, String)> {
+    let mut marks = Vec::new();
+    for (muscle, side) in muscles {
+        let Ok(muscle) = atlas.muscle(muscle) else {
+            continue;
+        };
+        let side = match side.as_deref() {
+            Some("left") => Some(Side::Left),
+            Some("right") => Some(Side::Right),
+            _ => None,
+        };
+        for tp in &muscle.trigger_points {
+            marks.extend(pages::marks(tp, side));
+        }
+    }
+    let overlay = Overlay {
+        fills: HashMap::new(),
+        marks,
+        interactive: false,
+    };
+    [View::Anterior, View::Posterior, View::HeadLateral]
+        .into_iter()
+        .filter(|v| overlay.marks.iter().any(|m| m.0 == *v))
+        .map(|v| (bodymap::title(v), bodymap::render(v, &overlay)))
+        .collect()
+}
+
+pub async fn plan_print(viewer: Viewer, Shared(state): Shared<Arc<State>>, Path(id): Path<String>) -> Response {
+    let app = &state.app;
+    let plan = match app.plan(&viewer.actor, &id).await {
+        Ok(plan) => plan,
+        Err(e) => return app_error_page(e),
+    };
+    let patient = match app.patient(&viewer.actor, &plan.patient_id).await {
+        Ok(p) => p,
+        Err(e) => return app_error_page(e),
+    };
+    let timeline = match app.timeline(&viewer.actor, &plan.patient_id).await {
+        Ok(t) => t,
+        Err(e) => return app_error_page(e),
+    };
+    let out = &plan.output;
+    let items: Vec<PlanItemView> = out["items"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|i| {
+            let strength = number_text(&i["concentration_percent"]);
+            PlanItemView {
+                muscle: text_of(&i["muscle_name"]),
+                side: i["side"].as_str().unwrap_or("midline").to_owned(),
+                site: text_of(&i["site"]),
+                agent: text_of(&i["agent"]),
+                dose: if i["dose"].is_object() {
+                    format!("{} {}", number_text(&i["dose"]["value"]), text_of(&i["dose"]["unit"]))
+                } else {
+                    String::new()
+                },
+                volume: match (number_text(&i["volume_ml"]), strength.is_empty()) {
+                    (v, _) if v.is_empty() => String::new(),
+                    (v, true) => format!("{v} mL"),
+                    (v, false) => format!("{v} mL ({strength} %)"),
+                },
+                points: number_text(&i["points"]),
+            }
+        })
+        .collect();
+    let muscles: Vec<(String, Option<String>)> = out["items"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|i| (text_of(&i["muscle"]), i["side"].as_str().map(str::to_owned)))
+        .collect();
+    let d = &patient.demographics;
+    let signed = plan.status == "signed";
+    render(&PlanPrintPage {
+        chrome: Chrome::for_actor(&viewer.actor, "/patients"),
+        id: plan.id.clone(),
+        patient_id: patient.id.clone(),
+        patient_name: format!("{}, {}", d.family_name, d.given_name),
+        mrn: d.mrn.clone(),
+        birth_date: d.birth_date.clone(),
+        status: plan.status.clone(),
+        signed_at: plan.signed_at.as_deref().map(pages::day_and_time).unwrap_or_default(),
+        override_reason: plan.override_reason.clone().unwrap_or_default(),
+        items,
+        totals: amounts(&out["totals"]),
+        vials: out["vials"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .map(|v| {
+                format!(
+                    "{}: {} × {} U",
+                    text_of(&v["agent"]),
+                    number_text(&v["count"]),
+                    number_text(&v["size"])
+                )
+            })
+            .collect(),
+        waste: amounts(&out["waste"]),
+        findings: out["findings"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .map(|f| {
+                (
+                    text_of(&f["severity"]),
+                    text_of(&f["code"]),
+                    text_of(&f["message"]),
+                    text_of(&f["source"]),
+                )
+            })
+            .collect(),
+        codes: codes_of(&out["codes"]),
+        maps: muscle_maps(&muscles, app.atlas()),
+        chart: nrs_chart(&timeline, "plan-nrs"),
+        procedure_link: if signed && taut_app::allows(viewer.actor.role, Permission::WriteProcedure) {
+            format!("/encounters/{}/procedures/new?plan={}", plan.encounter_id, plan.id)
+        } else {
+            String::new()
+        },
+    })
 }
