@@ -89,6 +89,37 @@ impl SiteRow {
         ]
     }
 
+    /// Whether a select shows `value` as chosen (`unit`, `side` or `guidance`).
+    pub fn chosen(&self, select: &str, value: &str) -> bool {
+        let current = match select {
+            "unit" => &self.dose_unit,
+            "side" => &self.side,
+            _ => &self.guidance,
+        };
+        current == value
+    }
+
+    /// What follows a field in the grid: the side after the muscle, the guidance after the agent, the unit
+    /// after the dose.
+    pub fn after(name: &str) -> &'static str {
+        match name {
+            "muscle" => "side",
+            "agent" => "guidance",
+            "dose" => "unit",
+            _ => "",
+        }
+    }
+
+    /// The input's extra attribute for its kind: a suggestion list or a numeric keyboard.
+    pub fn attribute(kind: &str) -> &'static str {
+        match kind {
+            "number" => "inputmode=decimal",
+            "muscle" => "list=muscles",
+            "agent" => "list=agents",
+            _ => "",
+        }
+    }
+
     fn blank(&self) -> bool {
         self.muscle.trim().is_empty() && self.agent.trim().is_empty()
     }
