@@ -131,6 +131,15 @@ impl Server {
             )
             .await
             .expect("encounter");
+        let finding: taut_core::records::FindingInput = serde_json::from_value(serde_json::json!({
+            "trigger_point": "masseter-superficial-upper", "side": "left", "spot_tenderness": "yes",
+            "pressure_threshold_kg_cm2": 1.8
+        }))
+        .expect("finding");
+        self.app
+            .add_finding(&actor, &encounter.id, finding)
+            .await
+            .expect("finding");
         for (value, at) in [(7.0, "2026-11-20T09:00:00Z"), (4.0, "2026-11-26T11:30:00Z")] {
             self.app
                 .add_outcome(
@@ -253,6 +262,9 @@ async fn a_procedure_recorded_on_the_form_shows_on_its_note_the_timeline_the_cha
         assert!(page.contains(r#"class="marker" data-at="2026-11-26""#));
         assert!(page.contains(r#"<title id="nrs-title">Pain NRS over time, procedures marked</title>"#));
         assert_eq!(server.procedures("alice", &patient).await, 1);
+        // The threshold chart: the visit's measurement on its trigger point, named by muscle, point and side.
+        assert!(page.contains(r#"<g class="series s0" data-series="Masseter: superficial layer, upper part, left">"#));
+        assert!(page.contains(r#"data-value="1.8" data-at="2026-11-26""#));
 
         // A side effect recorded, shown open on the patient page, then resolved.
         let response = server

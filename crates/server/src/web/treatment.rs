@@ -1122,13 +1122,7 @@ pub fn threshold_chart(timeline: &taut_app::Timeline, atlas: &taut_atlas::Atlas)
             let Some(value) = f.fields.pressure_threshold_kg_cm2 else {
                 continue;
             };
-            let name = atlas
-                .trigger_point(&f.fields.trigger_point)
-                .map_or_else(|| f.fields.trigger_point.clone(), |(_, tp)| tp.name.clone());
-            let label = match &f.fields.side {
-                Some(side) => format!("{name}, {side}"),
-                None => name,
-            };
+            let label = point_label(f, atlas);
             match series.iter_mut().find(|s| s.label == label) {
                 Some(s) => s.points.push(charts::Point { at, value }),
                 None => series.push(charts::Series {
@@ -1148,6 +1142,19 @@ pub fn threshold_chart(timeline: &taut_app::Timeline, atlas: &taut_atlas::Atlas)
     })
 }
 
+/// A finding's trigger point as the chart names it: muscle, point and side.
+fn point_label(f: &taut_app::FindingRecord, atlas: &taut_atlas::Atlas) -> String {
+    let name = match atlas.trigger_point(&f.fields.trigger_point) {
+        Some((muscle, tp)) if tp.name.starts_with(&muscle.name) => tp.name.clone(),
+        Some((muscle, tp)) => format!("{}: {}", muscle.name, tp.name.to_lowercase()),
+        None => f.fields.trigger_point.clone(),
+    };
+    match &f.fields.side {
+        Some(side) => format!("{name}, {side}"),
+        None => name,
+    }
+}
+
 /// The legend of the threshold chart: each series' label with its style number.
 pub fn threshold_legend(timeline: &taut_app::Timeline, atlas: &taut_atlas::Atlas) -> Vec<(usize, String)> {
     let mut labels: Vec<String> = Vec::new();
@@ -1157,13 +1164,7 @@ pub fn threshold_legend(timeline: &taut_app::Timeline, atlas: &taut_atlas::Atlas
             .iter()
             .filter(|f| f.fields.pressure_threshold_kg_cm2.is_some())
         {
-            let name = atlas
-                .trigger_point(&f.fields.trigger_point)
-                .map_or_else(|| f.fields.trigger_point.clone(), |(_, tp)| tp.name.clone());
-            let label = match &f.fields.side {
-                Some(side) => format!("{name}, {side}"),
-                None => name,
-            };
+            let label = point_label(f, atlas);
             if !labels.contains(&label) {
                 labels.push(label);
             }
