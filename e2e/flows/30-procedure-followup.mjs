@@ -73,6 +73,18 @@ export default async function ({ check, assert, base, context, shots }) {
       await page.emulateMedia({ media: 'screen' });
     });
 
+    await check('the self-care sheet prints with the treated points and the pain chart', async () => {
+      const id = noteUrl.split('/').pop();
+      await page.goto(`${patientUrl}/selfcare?procedure=${id}&contact=${encodeURIComponent('Pain clinic, telephone 555-0100 (weekdays 8-17)')}`);
+      assert(await page.locator('#care-points tbody tr').count() >= 1, 'no points to press');
+      assert(await page.locator('.care-maps .tp-mark').count() >= 1, 'no treated point on the body map');
+      assert(await page.locator('svg#selfcare-nrs').count() === 1, 'no pain chart');
+      await page.emulateMedia({ media: 'print' });
+      assert(!(await page.isVisible('.contact-form')), 'the contact form printed');
+      await page.screenshot({ path: join(shots, 'print-selfcare.png'), fullPage: true });
+      await page.emulateMedia({ media: 'screen' });
+    });
+
     await check('the procedure form fits a 768 px tablet without sideways scrolling', async () => {
       await page.setViewportSize({ width: 768, height: 1000 });
       await page.goto(patientUrl);

@@ -956,6 +956,8 @@ struct SelfCarePage {
     procedure_day: String,
     contact: String,
     sheet: Option<taut_core::followup::SelfCareSheet>,
+    /// Each point to press: where (muscle, point, side), how to press, how to stretch.
+    points: Vec<(String, String, String)>,
     maps: Vec<(&'static str, String)>,
     chart: Option<String>,
     message: String,
@@ -1041,8 +1043,26 @@ pub async fn self_care(
         }
     };
     let maps = sheet.as_ref().map(|s| treated_maps(s, app.atlas())).unwrap_or_default();
+    let points = sheet
+        .as_ref()
+        .map(|s| {
+            s.points
+                .iter()
+                .map(|p| {
+                    let point = app
+                        .atlas()
+                        .trigger_point(&p.trigger_point)
+                        .map(|(_, tp)| format!(", {}", tp.name.to_lowercase()))
+                        .unwrap_or_default();
+                    let side = p.side.as_deref().map(|s| format!(" ({s})")).unwrap_or_default();
+                    (format!("{}{point}{side}", p.muscle), p.press.clone(), p.stretch.clone())
+                })
+                .collect()
+        })
+        .unwrap_or_default();
     let d = &patient.demographics;
     render(&SelfCarePage {
+        points,
         chrome: Chrome::for_actor(&viewer.actor, "/patients"),
         patient_id: patient.id.clone(),
         patient_name: format!("{} {}", d.given_name, d.family_name),
