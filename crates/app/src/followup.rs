@@ -177,7 +177,7 @@ pub struct AdverseEventDetail {
     pub flags: EventFlags,
 }
 
-fn flags(event: &AdverseEventRecord, day: Date) -> Result<EventFlags, AppError> {
+pub(crate) fn flags(event: &AdverseEventRecord, day: Date) -> Result<EventFlags, AppError> {
     let core = AdverseEvent {
         effect: event.effect.clone(),
         onset: parse_day("onset", &event.onset)?,
@@ -712,7 +712,7 @@ impl App {
     }
 }
 
-fn as_due_check(f: &FollowupRecord) -> Result<DueCheck, AppError> {
+pub(crate) fn as_due_check(f: &FollowupRecord) -> Result<DueCheck, AppError> {
     Ok(DueCheck {
         procedure_id: f.id.clone(),
         check: f.check_id.clone(),

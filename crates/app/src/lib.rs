@@ -3,6 +3,7 @@
 //! nothing else writes patient data.
 
 mod access;
+mod alerts;
 mod clock;
 mod decision;
 mod fhir;
@@ -22,6 +23,7 @@ use taut_core::records::Invalid;
 use taut_store::{NewAudit, Store, StoreConfig, StoreError, Tx};
 
 pub use access::{Actor, Permission, Policy, Profession, Role, allows, granted, parse_profession, parse_role};
+pub use alerts::PatientAlerts;
 pub use clock::Clock;
 pub use decision::VisitQuestion;
 pub use followup::{

@@ -416,6 +416,25 @@ impl App {
         Ok(encounters)
     }
 
+    /// One visit, for a page that works on it (the procedure form names the patient it is for).
+    pub async fn encounter(&self, actor: &Actor, id: &str) -> Result<EncounterRecord, AppError> {
+        self.require(actor, Permission::ReadClinical).await?;
+        let mut tx = self.store.begin().await?;
+        let encounter = live_encounter(&mut tx, id).await?;
+        audit(
+            &self.clock,
+            &mut tx,
+            actor,
+            "encounter.read",
+            Some(&encounter.patient_id),
+            "encounter",
+            Some(id),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(encounter)
+    }
+
     /// Records a pain drawing (all marks or none).
     pub async fn add_pain_drawing(
         &self,

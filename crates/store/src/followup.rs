@@ -202,6 +202,19 @@ impl Tx {
         Ok(rows.into_iter().map(Into::into).collect())
     }
 
+    /// A patient's adverse events not yet resolved, by onset: the patient page's open side effects.
+    pub async fn patient_open_adverse_events(
+        &mut self,
+        patient_id: &str,
+    ) -> Result<Vec<AdverseEventRecord>, StoreError> {
+        let pid = id(patient_id)?;
+        let sql = sqlx::AssertSqlSafe(format!(
+            "{EVENT} WHERE patient_id = $1 AND resolved_on IS NULL ORDER BY onset, id"
+        ));
+        let rows: Vec<EventRow> = on_tx!(self, conn => sqlx::query_as(sql).bind(pid).fetch_all(conn).await)?;
+        Ok(rows.into_iter().map(Into::into).collect())
+    }
+
     /// Writes `next` (its `version` already raised by one) if the stored version is still `next.version - 1`.
     pub async fn update_adverse_event(&mut self, next: &AdverseEventRecord) -> Result<(), StoreError> {
         let eid = id(&next.id)?;
@@ -299,6 +312,16 @@ impl Tx {
         ));
         let rows: Vec<FollowupRow> =
             on_tx!(self, conn => sqlx::query_as(sql).bind(&day).bind(clinician).fetch_all(conn).await)?;
+        Ok(rows.into_iter().map(Into::into).collect())
+    }
+
+    /// A patient's open checks whatever their dates, by deadline: the patient page's follow-ups.
+    pub async fn patient_open_followups(&mut self, patient_id: &str) -> Result<Vec<FollowupRecord>, StoreError> {
+        let pid = id(patient_id)?;
+        let sql = sqlx::AssertSqlSafe(format!(
+            "{FOLLOWUP} WHERE patient_id = $1 AND completed_at IS NULL ORDER BY due_by, id"
+        ));
+        let rows: Vec<FollowupRow> = on_tx!(self, conn => sqlx::query_as(sql).bind(pid).fetch_all(conn).await)?;
         Ok(rows.into_iter().map(Into::into).collect())
     }
 

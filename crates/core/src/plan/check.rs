@@ -492,9 +492,59 @@ fn weight_max(plan: &Plan<'_>, toxin: &Toxin, planned: f64, limit: &Limit, findi
     }
 }
 
+/// The fewest days between two treatments with a toxin, and where that number comes from: the catalog's
+/// `retreatment-days` limit, or the labels' 12 weeks when the catalog gives none for the toxin.
+fn retreatment_interval(catalog: &Catalog, toxin_id: &str) -> (i64, String) {
+    let interval = catalog.limit(toxin_id, LimitKind::RetreatmentDays);
+    (
+        interval.map_or(84, |l| l.value as i64),
+        interval.map_or_else(|| "Botulinum toxin labels".to_owned(), |l| l.source.clone()),
+    )
+}
+
+/// When a toxin given before may be given again: its last day and the first day the re-treatment interval
+/// allows (the same rule the plan check applies, so a plan dated then passes it).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RetreatmentDate {
+    /// The toxin's catalog id.
+    pub agent: String,
+    pub last_given: time::Date,
+    pub not_before: time::Date,
+    pub interval_days: i64,
+    pub source: String,
+}
+
+/// The re-treatment date of every toxin in a history of `(day, agent)` (agent ids or brand names; other
+/// agents are ignored), by toxin id.
+pub fn retreatment_dates(catalog: &Catalog, history: &[(time::Date, &str)]) -> Vec<RetreatmentDate> {
+    let mut last: Vec<(String, time::Date)> = Vec::new();
+    for (day, agent) in history {
+        let Some(AgentRef::Toxin(toxin)) = catalog.agent(agent) else {
+            continue;
+        };
+        match last.iter_mut().find(|(id, _)| *id == toxin.id) {
+            Some((_, seen)) => *seen = (*seen).max(*day),
+            None => last.push((toxin.id.clone(), *day)),
+        }
+    }
+    last.sort();
+    last.into_iter()
+        .map(|(agent, last_given)| {
+            let (interval_days, source) = retreatment_interval(catalog, &agent);
+            RetreatmentDate {
+                not_before: last_given + time::Duration::days(interval_days),
+                agent,
+                last_given,
+                interval_days,
+                source,
+            }
+        })
+        .collect()
+}
+
 fn retreatment(plan: &Plan<'_>, catalog: &Catalog, toxin: &Toxin, findings: &mut Vec<Finding>) {
     let interval = catalog.limit(&toxin.id, LimitKind::RetreatmentDays);
-    let min_days = interval.map_or(84, |l| l.value as i64);
+    let (min_days, _) = retreatment_interval(catalog, &toxin.id);
     for past in &plan.history {
         let Some(AgentRef::Toxin(other)) = past.agent.as_deref().and_then(|a| catalog.agent(a)) else {
             continue;

@@ -7,7 +7,10 @@ mod input;
 mod template;
 
 pub use catalog::{AgentRef, Catalog, CatalogError, Confidence, Diagnosis, DrugClass, LimitKind, METHODS, Protocol};
-pub use check::{Code, Finding, FindingCode, ItemOut, Report, Severity, Total, Vials, check, choose_vials};
+pub use check::{
+    Code, Finding, FindingCode, ItemOut, Report, RetreatmentDate, Severity, Total, Vials, check, choose_vials,
+    retreatment_dates,
+};
 pub(crate) use input::whole_years;
 pub use input::{
     Dose, ItemInput, Kind, PastProcedure, PatientContext, Plan, PlanInput, PlanInputError, ProcedureKind,

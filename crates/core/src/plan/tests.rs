@@ -1319,3 +1319,60 @@ fn catalog_dates_are_checked_when_loading() {
             .contains("verified '26.11.2026'")
     );
 }
+
+/// The re-treatment date is the last toxin day plus the catalog's interval (each toxin's label), latest day per
+/// toxin, brand names resolved, other agents ignored; a plan on that day passes the check, a day earlier fails.
+#[test]
+fn retreatment_dates_follow_the_catalog_interval() {
+    let day = |text: &str| time::Date::parse(text, time::macros::format_description!("[year]-[month]-[day]")).unwrap();
+    // (given as, toxin id): every toxin with a `retreatment-days` limit in catalog/agents.toml.
+    let table = [
+        ("Botox", "onabotulinumtoxinA"),
+        ("Xeomin", "incobotulinumtoxinA"),
+        ("abobotulinumtoxinA", "abobotulinumtoxinA"),
+        ("rimabotulinumtoxinB", "rimabotulinumtoxinB"),
+        ("daxibotulinumtoxinA", "daxibotulinumtoxinA"),
+    ];
+    for (given_as, id) in table {
+        let limit = catalog()
+            .limit(id, LimitKind::RetreatmentDays)
+            .expect("a cited interval");
+        let dates = retreatment_dates(
+            catalog(),
+            &[
+                (day("2026-03-02"), given_as),
+                (day("2026-06-01"), given_as),
+                (day("2026-07-01"), "lidocaine"),
+            ],
+        );
+        assert_eq!(dates.len(), 1, "{given_as}: {dates:?}");
+        let date = &dates[0];
+        assert_eq!(date.agent, id);
+        assert_eq!(date.last_given, day("2026-06-01"), "the latest day counts");
+        assert_eq!(date.interval_days, limit.value as i64);
+        assert_eq!(
+            date.not_before,
+            day("2026-06-01") + time::Duration::days(limit.value as i64)
+        );
+        assert_eq!(date.source, limit.source);
+    }
+    // Consistent with the plan check: Xeomin on 2026-06-01, re-treated on the date passes, a day earlier fails.
+    let dates = retreatment_dates(catalog(), &[(day("2026-06-01"), "Xeomin")]);
+    let not_before = dates[0].not_before;
+    let on = |d: time::Date| {
+        plan_on(
+            &d.to_string(),
+            history(
+                json!([{"performed_at": "2026-06-01", "agent": "Xeomin", "dose": {"value": 20, "unit": "U"}, "muscle": "masseter", "side": "left"}]),
+            ),
+            vec![toxin("masseter", "left", "incobotulinumtoxinA", 20.0, 1)],
+        )
+    };
+    assert!(!has(&on(not_before), Severity::Error, "toxin-retreatment-interval"));
+    assert!(has(
+        &on(not_before.previous_day().unwrap()),
+        Severity::Error,
+        "toxin-retreatment-interval"
+    ));
+    assert!(retreatment_dates(catalog(), &[(day("2026-06-01"), "dry-needling")]).is_empty());
+}

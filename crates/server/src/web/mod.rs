@@ -6,9 +6,11 @@
 //! Content-Security-Policy that allows only the project's own script and style files.
 
 pub mod bodymap;
+mod charts;
 mod geometry;
 mod pages;
 mod session;
+mod treatment;
 
 use std::sync::Arc;
 
@@ -45,6 +47,15 @@ pub fn routes() -> Router<Arc<State>> {
         .route("/map", get(pages::map))
         .route("/patients", get(pages::patients))
         .route("/patients/{id}", get(pages::patient))
+        .route("/patients/{id}/scores", post(treatment::record_score))
+        .route("/patients/{id}/selfcare", get(treatment::self_care))
+        .route("/encounters/{id}/procedures/new", get(treatment::new_procedure))
+        .route("/encounters/{id}/procedures", post(treatment::create_procedure))
+        .route("/procedures/{id}", get(treatment::procedure))
+        .route("/plans/{id}/print", get(treatment::plan_print))
+        .route("/procedures/{id}/side-effects", post(treatment::record_event))
+        .route("/side-effects/{id}", post(treatment::update_event))
+        .route("/followups/{id}/complete", post(treatment::complete_followup))
         .route("/assets/{file}", get(asset))
         .layer(CsrfLayer::new())
         .layer(map_response(security_headers))
@@ -70,6 +81,16 @@ const ASSETS: &[(&str, &str, &str)] = &[
         "app.css",
         "text/css; charset=utf-8",
         include_str!("../../assets/app.css"),
+    ),
+    (
+        "clinical.css",
+        "text/css; charset=utf-8",
+        include_str!("../../assets/clinical.css"),
+    ),
+    (
+        "print.js",
+        "text/javascript; charset=utf-8",
+        include_str!("../../assets/print.js"),
     ),
     (
         "bodymap.js",

@@ -36,7 +36,7 @@ impl Chrome {
     }
 
     /// Links to the sections the actor's role may open; the server still checks each page.
-    fn for_actor(actor: &Actor, current: &str) -> Chrome {
+    pub(super) fn for_actor(actor: &Actor, current: &str) -> Chrome {
         let mut nav = Vec::new();
         if taut_app::allows(actor.role, Permission::ReadClinical) {
             nav.push(("/patients", "Patients", current == "/patients"));
@@ -51,7 +51,7 @@ impl Chrome {
     }
 }
 
-fn render(template: &impl Template) -> Response {
+pub(super) fn render(template: &impl Template) -> Response {
     match template.render() {
         Ok(html) => Html(html).into_response(),
         Err(e) => {
@@ -61,7 +61,7 @@ fn render(template: &impl Template) -> Response {
     }
 }
 
-fn render_with(status: StatusCode, template: &impl Template) -> Response {
+pub(super) fn render_with(status: StatusCode, template: &impl Template) -> Response {
     let mut response = render(template);
     if response.status() == StatusCode::OK {
         *response.status_mut() = status;
@@ -432,7 +432,7 @@ pub fn zone_fills(tp: &TriggerPoint, side: Option<Side>) -> HashMap<String, Fill
 
 /// Where the X of a trigger point goes on each view: its atlas position (given for the right side), mirrored
 /// for the left; the lateral head view shows the right side only.
-fn marks(tp: &TriggerPoint, side: Option<Side>) -> Vec<(View, f64, f64)> {
+pub(super) fn marks(tp: &TriggerPoint, side: Option<Side>) -> Vec<(View, f64, f64)> {
     let p = &tp.position;
     match (p.view, side) {
         (View::HeadLateral, Some(Side::Left)) => Vec::new(),
@@ -788,7 +788,15 @@ struct FindingView {
     threshold: String,
 }
 
+struct ProcedureLine {
+    id: String,
+    at: String,
+    summary: String,
+}
+
 struct EncounterView {
+    id: String,
+    procedures: Vec<ProcedureLine>,
     kind: String,
     occurred_at: String,
     notes: String,
@@ -818,9 +826,18 @@ struct PatientPage {
     notes: String,
     encounters: Vec<EncounterView>,
     outcomes: Vec<OutcomeView>,
+    id: String,
+    alerts: super::treatment::AlertsView,
+    nrs_chart: Option<String>,
+    threshold_chart: Option<String>,
+    threshold_legend: Vec<(usize, String)>,
+    may_record_procedure: bool,
+    may_record_score: bool,
+    may_complete: bool,
+    now: String,
 }
 
-fn day_and_time(stamp: &str) -> String {
+pub(super) fn day_and_time(stamp: &str) -> String {
     stamp
         .get(..16)
         .map_or_else(|| stamp.to_owned(), |s| s.replace('T', " "))
@@ -889,6 +906,16 @@ pub async fn patient(viewer: Viewer, Shared(state): Shared<Arc<State>>, Path(id)
                 format!("{anterior}{posterior}")
             });
             EncounterView {
+                id: detail.encounter.id.clone(),
+                procedures: detail
+                    .procedures
+                    .iter()
+                    .map(|p| ProcedureLine {
+                        id: p.id.clone(),
+                        at: day_and_time(&p.started_at),
+                        summary: super::treatment::sites_summary(p, atlas),
+                    })
+                    .collect(),
                 kind: detail.encounter.fields.kind.clone(),
                 occurred_at: day_and_time(&detail.encounter.fields.occurred_at),
                 notes: detail.encounter.fields.notes.clone().unwrap_or_default(),
@@ -914,8 +941,25 @@ pub async fn patient(viewer: Viewer, Shared(state): Shared<Arc<State>>, Path(id)
         .collect();
     // Newest visit first.
     encounters.reverse();
+    let alerts = match state.app.patient_alerts(&viewer.actor, &id).await {
+        Ok(alerts) => super::treatment::alerts_view(&alerts, &timeline),
+        Err(e) => return app_error_page(e),
+    };
     let d = &record.demographics;
+    let role = viewer.actor.role;
     render(&PatientPage {
+        id: record.id.clone(),
+        alerts,
+        nrs_chart: super::treatment::nrs_chart(&timeline, "nrs"),
+        threshold_chart: super::treatment::threshold_chart(&timeline, atlas),
+        threshold_legend: super::treatment::threshold_legend(&timeline, atlas),
+        may_record_procedure: taut_app::allows(role, Permission::WriteProcedure),
+        may_record_score: taut_app::allows(role, Permission::WriteOutcome),
+        may_complete: taut_app::allows(role, Permission::WriteEncounter),
+        now: taut_core::records::format_utc(state.app.clock().now())
+            .chars()
+            .take(16)
+            .collect(),
         chrome: Chrome::for_actor(&viewer.actor, "/patients"),
         name: format!("{} {}", d.given_name, d.family_name),
         mrn: d.mrn.clone(),
