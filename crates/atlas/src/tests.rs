@@ -242,6 +242,8 @@ mod embedded {
             ),
             // First dorsal interosseous: the little finger (low confidence).
             ("dorsal-interossei-hand-first", "little-finger", Weight::Spillover),
+            // Second-reader pass (secondary descriptions, cited in the atlas): popliteus spills over the upper calf.
+            ("popliteus-main", "calf", Weight::Spillover),
         ];
         for (tp, region, weight) in cases {
             assert_eq!(zone(tp, region).map(|z| z.weight), Some(weight), "{tp} → {region}");

@@ -56,6 +56,19 @@ fn render(report: &Report, verbose: bool) -> String {
         rates(&report.ranker),
         rates(&report.baseline)
     );
+    for (kind, a) in &report.kinds {
+        let label = match kind {
+            eval::CaseKind::Pattern => "Manual patterns",
+            eval::CaseKind::Report => "case reports",
+        };
+        let _ = writeln!(
+            out,
+            "{:<24}{:<27}{}",
+            format!("{label} ({})", a.cases),
+            rates(&a.ranker),
+            rates(&a.baseline)
+        );
+    }
     for (area, a) in &report.areas {
         let _ = writeln!(
             out,

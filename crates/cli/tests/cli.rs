@@ -198,6 +198,14 @@ fn eval_reports_both_methods() {
             assert!(report[method][k].as_f64().is_some(), "{method}.{k}");
         }
     }
+    // The published case reports are reported apart from the drawings built from the Manual's patterns.
+    for kind in ["pattern", "report"] {
+        assert!(
+            report["kinds"][kind]["ranker"]["top1"].as_f64().is_some(),
+            "kinds.{kind}"
+        );
+    }
+    assert!(report["kinds"]["report"]["cases"].as_u64().is_some_and(|n| n >= 29));
 }
 
 #[test]
