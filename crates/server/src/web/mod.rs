@@ -8,7 +8,9 @@
 pub mod bodymap;
 mod geometry;
 mod pages;
+mod plan;
 mod session;
+mod visit;
 
 use std::sync::Arc;
 
@@ -45,6 +47,16 @@ pub fn routes() -> Router<Arc<State>> {
         .route("/map", get(pages::map))
         .route("/patients", get(pages::patients))
         .route("/patients/{id}", get(pages::patient))
+        .route("/patients/{id}/visits", post(visit::new_visit))
+        .route("/patients/{id}/visits/{visit}", get(visit::visit))
+        .route("/patients/{id}/visits/{visit}/drawing", post(visit::save_drawing))
+        .route("/patients/{id}/visits/{visit}/differential", post(visit::differential_fragment))
+        .route("/patients/{id}/visits/{visit}/classify", post(visit::classify_fragment))
+        .route("/patients/{id}/visits/{visit}/findings", post(visit::save_finding))
+        .route("/patients/{id}/visits/{visit}/plans", post(plan::create))
+        .route("/patients/{id}/visits/{visit}/plan-check", post(plan::check_fragment))
+        .route("/plans/{id}", get(plan::show).post(plan::update))
+        .route("/plans/{id}/sign", post(plan::sign))
         .route("/assets/{file}", get(asset))
         .layer(CsrfLayer::new())
         .layer(map_response(security_headers))
@@ -75,6 +87,16 @@ const ASSETS: &[(&str, &str, &str)] = &[
         "bodymap.js",
         "text/javascript; charset=utf-8",
         include_str!("../../assets/bodymap.js"),
+    ),
+    (
+        "visit.js",
+        "text/javascript; charset=utf-8",
+        include_str!("../../assets/visit.js"),
+    ),
+    (
+        "visit.css",
+        "text/css; charset=utf-8",
+        include_str!("../../assets/visit.css"),
     ),
 ];
 

@@ -36,7 +36,7 @@ impl Chrome {
     }
 
     /// Links to the sections the actor's role may open; the server still checks each page.
-    fn for_actor(actor: &Actor, current: &str) -> Chrome {
+    pub(super) fn for_actor(actor: &Actor, current: &str) -> Chrome {
         let mut nav = Vec::new();
         if taut_app::allows(actor.role, Permission::ReadClinical) {
             nav.push(("/patients", "Patients", current == "/patients"));
@@ -51,7 +51,7 @@ impl Chrome {
     }
 }
 
-fn render(template: &impl Template) -> Response {
+pub(super) fn render(template: &impl Template) -> Response {
     match template.render() {
         Ok(html) => Html(html).into_response(),
         Err(e) => {
@@ -61,7 +61,7 @@ fn render(template: &impl Template) -> Response {
     }
 }
 
-fn render_with(status: StatusCode, template: &impl Template) -> Response {
+pub(super) fn render_with(status: StatusCode, template: &impl Template) -> Response {
     let mut response = render(template);
     if response.status() == StatusCode::OK {
         *response.status_mut() = status;
@@ -139,7 +139,7 @@ fn local_path(next: Option<&str>) -> String {
     }
 }
 
-fn kebab<T: Serialize>(value: &T) -> String {
+pub(super) fn kebab<T: Serialize>(value: &T) -> String {
     serde_json::to_value(value)
         .ok()
         .and_then(|v| v.as_str().map(str::to_owned))
@@ -592,7 +592,7 @@ struct MapPage {
 }
 
 /// `/map?pain=temple:right:7&pain=sternum:4`: the marks of a drawing, region (with side) and intensity.
-fn parse_marks(query: &[(String, String)]) -> Result<Vec<(RegionRef, u8)>, String> {
+pub(super) fn parse_marks(query: &[(String, String)]) -> Result<Vec<(RegionRef, u8)>, String> {
     let mut marks = Vec::new();
     for (name, value) in query {
         if name != "pain" {
@@ -615,7 +615,7 @@ fn parse_marks(query: &[(String, String)]) -> Result<Vec<(RegionRef, u8)>, Strin
     Ok(marks)
 }
 
-fn region_key(region: &RegionRef) -> String {
+pub(super) fn region_key(region: &RegionRef) -> String {
     match region.side {
         Some(side) => format!("{}:{}", region.region.as_str(), side.as_str()),
         None => region.region.as_str().to_owned(),
@@ -789,6 +789,7 @@ struct FindingView {
 }
 
 struct EncounterView {
+    id: String,
     kind: String,
     occurred_at: String,
     notes: String,
@@ -807,6 +808,8 @@ struct OutcomeView {
 #[template(path = "patient.html")]
 struct PatientPage {
     chrome: Chrome,
+    id: String,
+    may_visit: bool,
     name: String,
     mrn: String,
     birth_date: String,
@@ -820,13 +823,13 @@ struct PatientPage {
     outcomes: Vec<OutcomeView>,
 }
 
-fn day_and_time(stamp: &str) -> String {
+pub(super) fn day_and_time(stamp: &str) -> String {
     stamp
         .get(..16)
         .map_or_else(|| stamp.to_owned(), |s| s.replace('T', " "))
 }
 
-fn list_or_none(items: &[String]) -> String {
+pub(super) fn list_or_none(items: &[String]) -> String {
     if items.is_empty() {
         "none recorded".into()
     } else {
@@ -889,6 +892,7 @@ pub async fn patient(viewer: Viewer, Shared(state): Shared<Arc<State>>, Path(id)
                 format!("{anterior}{posterior}")
             });
             EncounterView {
+                id: detail.encounter.id.clone(),
                 kind: detail.encounter.fields.kind.clone(),
                 occurred_at: day_and_time(&detail.encounter.fields.occurred_at),
                 notes: detail.encounter.fields.notes.clone().unwrap_or_default(),
@@ -917,6 +921,8 @@ pub async fn patient(viewer: Viewer, Shared(state): Shared<Arc<State>>, Path(id)
     let d = &record.demographics;
     render(&PatientPage {
         chrome: Chrome::for_actor(&viewer.actor, "/patients"),
+        id: record.id.clone(),
+        may_visit: taut_app::allows(viewer.actor.role, Permission::WriteEncounter),
         name: format!("{} {}", d.given_name, d.family_name),
         mrn: d.mrn.clone(),
         birth_date: d.birth_date.clone(),
