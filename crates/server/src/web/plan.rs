@@ -17,7 +17,7 @@ use taut_core::plan::{Catalog, Dose, ItemInput, METHODS, PlanInput};
 
 use super::pages::{Chrome, app_error_page, day_and_time, list_or_none, render, render_with};
 use super::session::Viewer;
-use super::visit::{Entered, visit_page, visit_url};
+use super::visit::{Entered, fragment_status, visit_page, visit_url};
 use crate::State;
 
 /// The most item rows one plan form is read with (a session rarely treats more than a few dozen sites).
@@ -274,7 +274,8 @@ pub struct ReportView {
 fn text_of(value: &Value, key: &str) -> String {
     match &value[key] {
         Value::String(s) => s.clone(),
-        Value::Number(n) => n.to_string(),
+        // 55.0 is shown as 55, as a clinician writes it.
+        Value::Number(n) => n.as_f64().map_or_else(|| n.to_string(), |f| format!("{f}")),
         _ => String::new(),
     }
 }
@@ -392,15 +393,23 @@ pub async fn check_fragment(
     Path((_patient, visit)): Path<(String, String)>,
     Form(form): Form<Vec<(String, String)>>,
 ) -> Response {
-    let report = match request_from_form(&form) {
-        Ok(request) => match state.app.preview_plan(&viewer.actor, &visit, &request).await {
-            Ok(report) => serde_json::to_value(&report)
-                .map_or_else(|e| ReportView::refused(e.to_string()), |v| ReportView::from_value(&v)),
-            Err(e) => ReportView::refused(refusal(&e)),
-        },
-        Err(e) => ReportView::refused(refusal(&e)),
+    let checked = match request_from_form(&form) {
+        Ok(request) => state.app.preview_plan(&viewer.actor, &visit, &request).await,
+        Err(e) => Err(e),
     };
-    render(&ReportFragment { report })
+    match checked.and_then(|report| {
+        serde_json::to_value(&report).map_err(|e| AppError::Reference(format!("plan report: {e}")))
+    }) {
+        Ok(value) => render(&ReportFragment {
+            report: ReportView::from_value(&value),
+        }),
+        Err(e) => render_with(
+            fragment_status(&e),
+            &ReportFragment {
+                report: ReportView::refused(refusal(&e)),
+            },
+        ),
+    }
 }
 
 fn refusal(e: &AppError) -> String {

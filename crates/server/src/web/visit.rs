@@ -180,11 +180,42 @@ pub async fn differential_fragment(
     Form(form): Form<Vec<(String, String)>>,
 ) -> Response {
     let url = visit_url(&patient, &visit);
-    let diff = match parse_marks(&form) {
-        Ok(marks) => draft_diff(&state, &viewer, &visit, &url, &marks).await,
-        Err(message) => DiffView::note(message, &url),
+    let marks = match parse_marks(&form) {
+        Ok(marks) => marks,
+        Err(message) => {
+            let diff = DiffView::note(message, &url);
+            return render_with(StatusCode::UNPROCESSABLE_ENTITY, &DiffFragment { diff });
+        }
     };
-    render(&DiffFragment { diff })
+    if marks.is_empty() {
+        let diff = DiffView::note("Mark the painful regions: the candidates appear here as you draw.", &url);
+        return render(&DiffFragment { diff });
+    }
+    match state
+        .app
+        .draft_differential(&viewer.actor, &visit, mark_inputs(&marks), VisitQuestion::default())
+        .await
+    {
+        Ok(d) => render(&DiffFragment {
+            diff: DiffView::from(&d, &url, false),
+        }),
+        Err(e) => render_with(
+            fragment_status(&e),
+            &DiffFragment {
+                diff: DiffView::note(error_text(&e), &url),
+            },
+        ),
+    }
+}
+
+/// The status of a fragment that reports a refusal in words (the page's script shows it in place).
+pub fn fragment_status(e: &AppError) -> StatusCode {
+    match e {
+        AppError::Forbidden(_) => StatusCode::FORBIDDEN,
+        AppError::NotFound(_) => StatusCode::NOT_FOUND,
+        AppError::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
+        _ => StatusCode::INTERNAL_SERVER_ERROR,
+    }
 }
 
 // ---- The classification of a finding being entered, as a fragment ----
@@ -311,14 +342,27 @@ pub async fn classify_fragment(
     Shared(state): Shared<Arc<State>>,
     Form(form): Form<FindingForm>,
 ) -> Response {
-    let (class, class_message) = match form.signs() {
-        Ok(signs) => match state.app.classify_signs(&viewer.actor, &signs).await {
-            Ok(c) => (Some(ClassView::of(c, &signs)), None),
-            Err(e) => (None, Some(error_text(&e))),
-        },
-        Err(e) => (None, Some(error_text(&e))),
+    let classified = match form.signs() {
+        Ok(signs) => state
+            .app
+            .classify_signs(&viewer.actor, &signs)
+            .await
+            .map(|c| ClassView::of(c, &signs)),
+        Err(e) => Err(e),
     };
-    render(&ClassFragment { class, class_message })
+    match classified {
+        Ok(class) => render(&ClassFragment {
+            class: Some(class),
+            class_message: None,
+        }),
+        Err(e) => render_with(
+            fragment_status(&e),
+            &ClassFragment {
+                class: None,
+                class_message: Some(error_text(&e)),
+            },
+        ),
+    }
 }
 
 // ---- The visit page ----
