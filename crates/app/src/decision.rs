@@ -85,12 +85,7 @@ impl App {
         let patient = live_patient(&mut tx, &encounter.patient_id).await?;
         let marks = match draft {
             Some(marks) => marks,
-            None => tx
-                .pain_marks(encounter_id)
-                .await?
-                .into_iter()
-                .map(|m| m.mark)
-                .collect(),
+            None => tx.pain_marks(encounter_id).await?.into_iter().map(|m| m.mark).collect(),
         };
         let findings = tx.findings(encounter_id).await?;
         audit(

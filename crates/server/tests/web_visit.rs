@@ -75,7 +75,10 @@ impl<'a> Browser<'a> {
             .await;
         assert_eq!(response.status(), StatusCode::SEE_OTHER);
         let location = response.headers()[LOCATION].to_str().expect("location").to_owned();
-        assert!(location.starts_with(&format!("/patients/{patient}/visits/")), "{location}");
+        assert!(
+            location.starts_with(&format!("/patients/{patient}/visits/")),
+            "{location}"
+        );
         location
     }
 }
@@ -111,7 +114,10 @@ async fn a_visit_records_the_drawing_and_nrs_and_the_differential_follows_the_dr
         assert_eq!(status, StatusCode::OK);
         assert!(fragment.contains("id=\"candidates\""), "{fragment}");
         assert!(fragment.contains("not a probability"));
-        assert!(fragment.contains("Trapezius"), "the upper trapezius refers to the temple");
+        assert!(
+            fragment.contains("Trapezius"),
+            "the upper trapezius refers to the temple"
+        );
         assert!(!fragment.contains("<html"), "a fragment, not a page");
 
         // Without the script: the form's preview button reloads the page with the drawing.
@@ -126,7 +132,10 @@ async fn a_visit_records_the_drawing_and_nrs_and_the_differential_follows_the_dr
         // An NRS out of range is refused before the drawing is written.
         let (status, page) = text(
             alice
-                .post(&format!("{visit}/drawing"), &[("pain", "temple:right:7"), ("nrs", "11")])
+                .post(
+                    &format!("{visit}/drawing"),
+                    &[("pain", "temple:right:7"), ("nrs", "11")],
+                )
                 .await,
         )
         .await;
@@ -136,13 +145,22 @@ async fn a_visit_records_the_drawing_and_nrs_and_the_differential_follows_the_dr
         let saved = alice
             .post(
                 &format!("{visit}/drawing"),
-                &[("intensity", "7"), ("pain", "temple:right:7"), ("pain", "neck-posterior:right:5"), ("nrs", "6")],
+                &[
+                    ("intensity", "7"),
+                    ("pain", "temple:right:7"),
+                    ("pain", "neck-posterior:right:5"),
+                    ("nrs", "6"),
+                ],
             )
             .await;
         assert_eq!(saved.status(), StatusCode::SEE_OTHER);
         let (_, page) = alice.get(&visit).await;
         assert!(page.contains("id=\"stored-marks\"") && !page.contains("id=\"drawing\""));
-        assert!(page.contains("temple, right: 7/10"), "the saved marks are listed: {}", &page[page.find("stored-marks").unwrap_or(0)..][..600]);
+        assert!(
+            page.contains("temple, right: 7/10"),
+            "the saved marks are listed: {}",
+            &page[page.find("stored-marks").unwrap_or(0)..][..600]
+        );
         assert!(page.contains("<span id=\"nrs-stored\">6/10</span>"));
         assert!(page.contains("id=\"candidates\"") && page.contains("saved drawing"));
 
@@ -179,10 +197,23 @@ async fn findings_show_the_consensus_classification_as_entered_and_after_saving(
             let bea = &bea;
             async move { text(bea.post(&path, fields).await).await }
         };
-        let (status, html) = classify(&[("taut_band", "yes"), ("spot_tenderness", "yes"), ("pain_recognised", "yes")]).await;
+        let (status, html) = classify(&[
+            ("taut_band", "yes"),
+            ("spot_tenderness", "yes"),
+            ("pain_recognised", "yes"),
+        ])
+        .await;
         assert_eq!(status, StatusCode::OK);
-        assert!(html.contains("Active trigger point") && html.contains("2 of 3 essential signs"), "{html}");
-        let (_, html) = classify(&[("taut_band", "yes"), ("spot_tenderness", "yes"), ("pain_recognised", "no")]).await;
+        assert!(
+            html.contains("Active trigger point") && html.contains("2 of 3 essential signs"),
+            "{html}"
+        );
+        let (_, html) = classify(&[
+            ("taut_band", "yes"),
+            ("spot_tenderness", "yes"),
+            ("pain_recognised", "no"),
+        ])
+        .await;
         assert!(html.contains("Latent trigger point"), "{html}");
         let (_, html) = classify(&[("taut_band", "yes"), ("spot_tenderness", "no"), ("referred_pain", "no")]).await;
         assert!(html.contains("Not a trigger point"), "{html}");
@@ -210,7 +241,10 @@ async fn findings_show_the_consensus_classification_as_entered_and_after_saving(
         let saved = bea.post(&format!("{visit}/findings"), &finding).await;
         assert_eq!(saved.status(), StatusCode::SEE_OTHER);
         let (_, page) = bea.get(&visit).await;
-        assert!(page.contains(r#"<span class="badge class-active">active</span>"#), "stored and shown");
+        assert!(
+            page.contains(r#"<span class="badge class-active">active</span>"#),
+            "stored and shown"
+        );
         assert!(page.contains("2.5 kg/cm²"));
 
         // A midline side on a paired muscle is refused with the field named; the form keeps what was typed.
@@ -218,7 +252,10 @@ async fn findings_show_the_consensus_classification_as_entered_and_after_saving(
         unsided[1] = ("side", "");
         let (status, page) = text(bea.post(&format!("{visit}/findings"), &unsided).await).await;
         assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
-        assert!(page.contains("The finding was not saved") && page.contains("side"), "{page}");
+        assert!(
+            page.contains("The finding was not saved") && page.contains("side"),
+            "{page}"
+        );
         assert!(page.contains(r#"<option value="trapezius-upper-trp1" selected>"#));
     }
 }
@@ -234,7 +271,10 @@ async fn cross_site_posts_to_the_visit_routes_are_refused() {
             (format!("/patients/{patient}/visits"), vec![("kind", "assessment")]),
             (format!("{visit}/drawing"), vec![("pain", "temple:right:7")]),
             (format!("{visit}/differential"), vec![("pain", "temple:right:7")]),
-            (format!("{visit}/findings"), vec![("trigger_point", "trapezius-upper-trp1")]),
+            (
+                format!("{visit}/findings"),
+                vec![("trigger_point", "trapezius-upper-trp1")],
+            ),
             (format!("{visit}/plans"), vec![("template", "xeomin-facial")]),
             (format!("{visit}/plan-check"), vec![("template", "xeomin-facial")]),
         ] {
@@ -263,7 +303,12 @@ async fn roles_that_may_not_are_refused_on_the_visit_routes() {
 
         let audrey = Browser::sign_in(&server, "audrey").await;
         assert_eq!(audrey.get(&visit).await.0, StatusCode::FORBIDDEN);
-        let (status, html) = text(audrey.post(&format!("{visit}/differential"), &[("pain", "temple:right:7")]).await).await;
+        let (status, html) = text(
+            audrey
+                .post(&format!("{visit}/differential"), &[("pain", "temple:right:7")])
+                .await,
+        )
+        .await;
         assert_eq!(status, StatusCode::FORBIDDEN);
         assert!(html.contains("Not allowed"));
         assert_eq!(
@@ -271,7 +316,10 @@ async fn roles_that_may_not_are_refused_on_the_visit_routes() {
             StatusCode::FORBIDDEN
         );
         assert_eq!(
-            audrey.post(&format!("{visit}/drawing"), &[("pain", "temple:right:7")]).await.status(),
+            audrey
+                .post(&format!("{visit}/drawing"), &[("pain", "temple:right:7")])
+                .await
+                .status(),
             StatusCode::FORBIDDEN
         );
 
@@ -281,7 +329,11 @@ async fn roles_that_may_not_are_refused_on_the_visit_routes() {
         assert_eq!(status, StatusCode::OK);
         assert!(page.contains("id=\"drawing\"") && !page.contains("id=\"finding-form\""));
         assert!(!page.contains("id=\"plan-editor\""));
-        let finding = [("trigger_point", "trapezius-upper-trp1"), ("side", "right"), ("taut_band", "yes")];
+        let finding = [
+            ("trigger_point", "trapezius-upper-trp1"),
+            ("side", "right"),
+            ("taut_band", "yes"),
+        ];
         assert_eq!(
             cara.post(&format!("{visit}/findings"), &finding).await.status(),
             StatusCode::FORBIDDEN
@@ -291,16 +343,25 @@ async fn roles_that_may_not_are_refused_on_the_visit_routes() {
             StatusCode::FORBIDDEN
         );
         assert_eq!(
-            cara.post(&format!("{visit}/plans"), &[("template", "xeomin-facial")]).await.status(),
+            cara.post(&format!("{visit}/plans"), &[("template", "xeomin-facial")])
+                .await
+                .status(),
             StatusCode::FORBIDDEN
         );
-        let created = dana.post(&format!("{visit}/plans"), &[("template", "xeomin-facial")]).await;
+        let created = dana
+            .post(&format!("{visit}/plans"), &[("template", "xeomin-facial")])
+            .await;
         let plan = created.headers()[LOCATION].to_str().expect("plan").to_owned();
         assert_eq!(
-            cara.post(&format!("{plan}/sign"), &[("override_reason", "x")]).await.status(),
+            cara.post(&format!("{plan}/sign"), &[("override_reason", "x")])
+                .await
+                .status(),
             StatusCode::FORBIDDEN
         );
-        assert!(dana.get(&plan).await.1.contains(r#"id="plan-status">draft<"#), "still a draft");
+        assert!(
+            dana.get(&plan).await.1.contains(r#"id="plan-status">draft<"#),
+            "still a draft"
+        );
     }
 }
 
@@ -313,14 +374,23 @@ async fn a_plan_that_trips_a_safety_finding_is_signed_only_with_a_written_reason
         let visit = erin.new_visit(&patient).await;
 
         // From the template: a draft at its stable address, its items in the editor.
-        let created = erin.post(&format!("{visit}/plans"), &[("template", "xeomin-facial"), ("muscles", "")]).await;
+        let created = erin
+            .post(
+                &format!("{visit}/plans"),
+                &[("template", "xeomin-facial"), ("muscles", "")],
+            )
+            .await;
         assert_eq!(created.status(), StatusCode::SEE_OTHER);
         let plan = created.headers()[LOCATION].to_str().expect("plan").to_owned();
         assert!(plan.starts_with("/plans/"), "{plan}");
         let (status, page) = erin.get(&plan).await;
         assert_eq!(status, StatusCode::OK);
         assert!(page.contains(r#"<option value="masseter" selected>"#) && page.contains("id=\"sign-form\""));
-        assert!(page.contains("incobotulinumtoxinA: 55 U"), "the template's total: {}", &page[page.find("plan-totals").unwrap_or(0)..][..400]);
+        assert!(
+            page.contains("incobotulinumtoxinA: 55 U"),
+            "the template's total: {}",
+            &page[page.find("plan-totals").unwrap_or(0)..][..400]
+        );
 
         // The items as the editor sends them: the template's five, the masseter raised to 400 U.
         let mut items: Vec<(&str, &str)> = Vec::new();
@@ -350,10 +420,21 @@ async fn a_plan_that_trips_a_safety_finding_is_signed_only_with_a_written_reason
         let (status, html) = text(erin.post(&format!("{visit}/plan-check"), &items).await).await;
         assert_eq!(status, StatusCode::OK);
         assert!(html.contains("incobotulinumtoxinA: 440 U"), "{html}");
-        assert!(html.contains("toxin-session-max") && html.contains("class=\"sev-error\""), "{html}");
+        assert!(
+            html.contains("toxin-session-max") && html.contains("class=\"sev-error\""),
+            "{html}"
+        );
         let (status, html) = text(
-            erin.post(&format!("{visit}/plan-check"), &[("muscle", "masseter"), ("agent", "incobotulinumtoxinA"), ("dose", "ten"), ("unit", "U")])
-                .await,
+            erin.post(
+                &format!("{visit}/plan-check"),
+                &[
+                    ("muscle", "masseter"),
+                    ("agent", "incobotulinumtoxinA"),
+                    ("dose", "ten"),
+                    ("unit", "U"),
+                ],
+            )
+            .await,
         )
         .await;
         assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
@@ -368,15 +449,25 @@ async fn a_plan_that_trips_a_safety_finding_is_signed_only_with_a_written_reason
         assert!(page.contains("The draft was not saved"));
 
         // Signing without a reason is refused and says why; the plan stays a draft.
-        let (status, page) = text(erin.post(&format!("{plan}/sign"), &[("version", "2"), ("override_reason", "  ")]).await).await;
+        let (status, page) = text(
+            erin.post(&format!("{plan}/sign"), &[("version", "2"), ("override_reason", "  ")])
+                .await,
+        )
+        .await;
         assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
-        assert!(page.contains("id=\"sign-error\"") && page.contains("toxin-session-max"), "{page}");
+        assert!(
+            page.contains("id=\"sign-error\"") && page.contains("toxin-session-max"),
+            "{page}"
+        );
         assert!(page.contains("aria-invalid=\"true\""));
         assert!(page.contains(r#"id="plan-status">draft<"#));
 
         let reason = "Masseter hypertrophy; dose agreed with the patient after discussion";
         let signed = erin
-            .post(&format!("{plan}/sign"), &[("version", "2"), ("override_reason", reason)])
+            .post(
+                &format!("{plan}/sign"),
+                &[("version", "2"), ("override_reason", reason)],
+            )
             .await;
         assert_eq!(signed.status(), StatusCode::SEE_OTHER);
         let (_, page) = erin.get(&plan).await;

@@ -50,7 +50,10 @@ pub fn routes() -> Router<Arc<State>> {
         .route("/patients/{id}/visits", post(visit::new_visit))
         .route("/patients/{id}/visits/{visit}", get(visit::visit))
         .route("/patients/{id}/visits/{visit}/drawing", post(visit::save_drawing))
-        .route("/patients/{id}/visits/{visit}/differential", post(visit::differential_fragment))
+        .route(
+            "/patients/{id}/visits/{visit}/differential",
+            post(visit::differential_fragment),
+        )
         .route("/patients/{id}/visits/{visit}/classify", post(visit::classify_fragment))
         .route("/patients/{id}/visits/{visit}/findings", post(visit::save_finding))
         .route("/patients/{id}/visits/{visit}/plans", post(plan::create))

@@ -185,17 +185,13 @@ pub fn editor_choices(atlas: &Atlas, catalog: &Catalog) -> Choices {
     let mut agents: Vec<(String, String)> = catalog
         .toxins
         .iter()
-        .map(|t| (t.id.clone(), format!("{} ({})", t.id, t.brand)))
+        .map(|t| (t.id.clone(), format!("{} · {}", t.brand, t.id)))
         .collect();
     agents.extend(catalog.anesthetics.iter().map(|a| (a.id.clone(), a.id.clone())));
     agents.extend(catalog.steroids.iter().map(|s| (s.id.clone(), s.id.clone())));
     agents.extend(METHODS.iter().map(|m| ((*m).to_owned(), m.replace('-', " "))));
     Choices {
-        muscles: atlas
-            .muscles()
-            .iter()
-            .map(|m| (m.id.clone(), m.name.clone()))
-            .collect(),
+        muscles: atlas.muscles().iter().map(|m| (m.id.clone(), m.name.clone())).collect(),
         agents,
     }
 }
@@ -281,7 +277,12 @@ fn text_of(value: &Value, key: &str) -> String {
 }
 
 fn amount(value: &Value) -> String {
-    format!("{}: {} {}", text_of(value, "agent"), text_of(value, "value"), text_of(value, "unit"))
+    format!(
+        "{}: {} {}",
+        text_of(value, "agent"),
+        text_of(value, "value"),
+        text_of(value, "unit")
+    )
 }
 
 fn list(value: &Value, key: &str) -> Vec<Value> {
@@ -397,9 +398,9 @@ pub async fn check_fragment(
         Ok(request) => state.app.preview_plan(&viewer.actor, &visit, &request).await,
         Err(e) => Err(e),
     };
-    match checked.and_then(|report| {
-        serde_json::to_value(&report).map_err(|e| AppError::Reference(format!("plan report: {e}")))
-    }) {
+    match checked
+        .and_then(|report| serde_json::to_value(&report).map_err(|e| AppError::Reference(format!("plan report: {e}"))))
+    {
         Ok(value) => render(&ReportFragment {
             report: ReportView::from_value(&value),
         }),
@@ -523,7 +524,10 @@ async fn plan_page(state: &State, viewer: &Viewer, id: &str, refused: Refused) -
         mrn: d.mrn.clone(),
         facts: vec![
             ("Born", d.birth_date.clone()),
-            ("Weight", d.weight_kg.map_or_else(|| "not recorded".into(), |w| format!("{w} kg"))),
+            (
+                "Weight",
+                d.weight_kg.map_or_else(|| "not recorded".into(), |w| format!("{w} kg")),
+            ),
             ("Allergies", list_or_none(&d.allergies)),
             ("Conditions", list_or_none(&d.conditions)),
             ("Medications", list_or_none(&d.medications)),
@@ -619,7 +623,7 @@ pub async fn sign(
         Err(AppError::OverrideRequired(m)) => {
             let refused = again(
                 StatusCode::UNPROCESSABLE_ENTITY,
-                format!("Not signed. {m}. Write why the plan is right for this patient despite the errors."),
+                format!("Not signed: {m}. Write why the plan is right for this patient despite the errors."),
             );
             plan_page(&state, &viewer, &id, refused).await
         }
@@ -631,10 +635,22 @@ pub async fn sign(
             plan_page(&state, &viewer, &id, refused).await
         }
         Err(AppError::Conflict(m)) => {
-            plan_page(&state, &viewer, &id, again(StatusCode::CONFLICT, format!("Not signed: {m}."))).await
+            plan_page(
+                &state,
+                &viewer,
+                &id,
+                again(StatusCode::CONFLICT, format!("Not signed: {m}.")),
+            )
+            .await
         }
         Err(AppError::Forbidden(m)) => {
-            plan_page(&state, &viewer, &id, again(StatusCode::FORBIDDEN, format!("Not signed: {m}."))).await
+            plan_page(
+                &state,
+                &viewer,
+                &id,
+                again(StatusCode::FORBIDDEN, format!("Not signed: {m}.")),
+            )
+            .await
         }
         Err(other) => app_error_page(other),
     }

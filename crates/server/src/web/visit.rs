@@ -20,8 +20,7 @@ use taut_core::records::{EncounterInput, FindingInput, OutcomeInput, PainMarkInp
 
 use super::bodymap::{self, Fill, Overlay};
 use super::pages::{
-    Chrome, app_error_page, day_and_time, error_page, kebab, list_or_none, parse_marks, region_key, render,
-    render_with,
+    Chrome, app_error_page, day_and_time, error_page, kebab, list_or_none, parse_marks, region_key, render, render_with,
 };
 use super::plan::{EditorView, ReportView, RowView, editor_choices};
 use super::session::Viewer;
@@ -55,7 +54,10 @@ pub async fn new_visit(
     Form(form): Form<NewVisitForm>,
 ) -> Response {
     let input = EncounterInput {
-        kind: form.kind.filter(|k| !k.trim().is_empty()).unwrap_or_else(|| "assessment".into()),
+        kind: form
+            .kind
+            .filter(|k| !k.trim().is_empty())
+            .unwrap_or_else(|| "assessment".into()),
         occurred_at: None,
         notes: form.notes.filter(|n| !n.trim().is_empty()),
     };
@@ -188,7 +190,10 @@ pub async fn differential_fragment(
         }
     };
     if marks.is_empty() {
-        let diff = DiffView::note("Mark the painful regions: the candidates appear here as you draw.", &url);
+        let diff = DiffView::note(
+            "Mark the painful regions: the candidates appear here as you draw.",
+            &url,
+        );
         return render(&DiffFragment { diff });
     }
     match state
@@ -301,12 +306,13 @@ impl FindingForm {
 
     fn input(&self) -> Result<FindingInput, AppError> {
         let signs = self.signs()?;
-        let threshold = match self.pressure_threshold.trim() {
-            "" => None,
-            text => Some(text.parse::<f64>().map_err(|_| {
-                AppError::invalid("pressure_threshold_kg_cm2", "write a number of kg/cm², e.g. 2.5")
-            })?),
-        };
+        let threshold =
+            match self.pressure_threshold.trim() {
+                "" => None,
+                text => Some(text.parse::<f64>().map_err(|_| {
+                    AppError::invalid("pressure_threshold_kg_cm2", "write a number of kg/cm², e.g. 2.5")
+                })?),
+            };
         let blank = |s: &str| (!s.trim().is_empty()).then(|| s.trim().to_owned());
         Ok(FindingInput {
             trigger_point: self.trigger_point.trim().to_owned(),
@@ -557,13 +563,12 @@ pub async fn visit_page(state: &State, viewer: &Viewer, patient_id: &str, visit:
             .collect();
         (maps, marks)
     } else {
-        let fills = fills_of(entered.draft.iter().map(|(r, i)| {
-            (
-                r.region.as_str().to_owned(),
-                r.side.map(|s| s.as_str().to_owned()),
-                *i,
-            )
-        }));
+        let fills = fills_of(
+            entered
+                .draft
+                .iter()
+                .map(|(r, i)| (r.region.as_str().to_owned(), r.side.map(|s| s.as_str().to_owned()), *i)),
+        );
         let overlay = Overlay {
             fills,
             marks: Vec::new(),
@@ -712,7 +717,10 @@ pub async fn visit_page(state: &State, viewer: &Viewer, patient_id: &str, visit:
         facts: vec![
             ("Born", d.birth_date.clone()),
             ("Sex", d.sex.clone()),
-            ("Weight", d.weight_kg.map_or_else(|| "not recorded".into(), |w| format!("{w} kg"))),
+            (
+                "Weight",
+                d.weight_kg.map_or_else(|| "not recorded".into(), |w| format!("{w} kg")),
+            ),
             ("Allergies", list_or_none(&d.allergies)),
             ("Conditions", list_or_none(&d.conditions)),
             ("Medications", list_or_none(&d.medications)),
@@ -776,7 +784,10 @@ pub async fn save_drawing(
     };
     let marks = match parse_marks(&form) {
         Ok(marks) if marks.is_empty() => {
-            let entered = again(Vec::new(), "Mark at least one painful region before saving the drawing.".into());
+            let entered = again(
+                Vec::new(),
+                "Mark at least one painful region before saving the drawing.".into(),
+            );
             return visit_page(&state, &viewer, &patient, &visit, entered).await;
         }
         Ok(marks) => marks,
@@ -793,7 +804,11 @@ pub async fn save_drawing(
             }
         },
     };
-    if let Err(e) = state.app.add_pain_drawing(&viewer.actor, &visit, mark_inputs(&marks)).await {
+    if let Err(e) = state
+        .app
+        .add_pain_drawing(&viewer.actor, &visit, mark_inputs(&marks))
+        .await
+    {
         return match e {
             AppError::Invalid(i) => {
                 let entered = again(marks, format!("{}: {}", i.field, i.message));
