@@ -598,8 +598,7 @@ pub async fn visit_page(state: &State, viewer: &Viewer, patient_id: &str, visit:
     let nrs_stored = timeline
         .outcomes
         .iter()
-        .filter(|o| o.fields.measure == NRS && o.fields.encounter_id.as_deref() == Some(visit))
-        .next_back()
+        .rfind(|o| o.fields.measure == NRS && o.fields.encounter_id.as_deref() == Some(visit))
         .map(|o| format!("{}/10", o.fields.value));
 
     // Findings.
