@@ -125,6 +125,22 @@ async fn a_visit_records_the_drawing_and_nrs_and_the_differential_follows_the_dr
         assert_eq!(status, StatusCode::OK);
         assert!(page.contains(r#"class="r pain i7" "#) && page.contains("id=\"candidates\""));
 
+        // A visit under another patient's address is not found, and nothing is written through it.
+        let other = server.patient(&token, "MRN-V1B").await;
+        let visit_id = visit.rsplit('/').next().expect("id");
+        let crossed = format!("/patients/{other}/visits/{visit_id}");
+        assert_eq!(alice.get(&crossed).await.0, StatusCode::NOT_FOUND);
+        let (status, _) = text(
+            alice
+                .post(
+                    &format!("{crossed}/drawing"),
+                    &[("pain", "temple:right:7"), ("nrs", "6")],
+                )
+                .await,
+        )
+        .await;
+        assert_eq!(status, StatusCode::NOT_FOUND);
+
         // Saving with nothing marked is refused and writes nothing.
         let (status, page) = text(alice.post(&format!("{visit}/drawing"), &[("nrs", "6")]).await).await;
         assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
@@ -165,7 +181,6 @@ async fn a_visit_records_the_drawing_and_nrs_and_the_differential_follows_the_dr
         assert!(page.contains("id=\"candidates\"") && page.contains("saved drawing"));
 
         // The record holds exactly the one drawing and the NRS, tied to the visit.
-        let visit_id = visit.rsplit('/').next().expect("id");
         let (_, timeline) = server
             .call("GET", &format!("/patients/{patient}/timeline"), &token, None, None)
             .await;

@@ -17,7 +17,7 @@ use taut_core::plan::{Catalog, Dose, ItemInput, METHODS, PlanInput};
 
 use super::pages::{Chrome, app_error_page, day_and_time, list_or_none, render, render_with};
 use super::session::Viewer;
-use super::visit::{Entered, fragment_status, visit_page, visit_url};
+use super::visit::{Entered, fragment_status, own_visit, visit_page, visit_url};
 use crate::State;
 
 /// The most item rows one plan form is read with (a session rarely treats more than a few dozen sites).
@@ -428,6 +428,9 @@ pub async fn create(
     Path((patient, visit)): Path<(String, String)>,
     Form(form): Form<Vec<(String, String)>>,
 ) -> Response {
+    if let Err(refused) = own_visit(&state, &viewer, &patient, &visit).await {
+        return refused;
+    }
     let created = match request_from_form(&form) {
         Ok(request) => state.app.create_plan(&viewer.actor, &visit, request).await,
         Err(e) => Err(e),

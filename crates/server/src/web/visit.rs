@@ -762,6 +762,15 @@ pub async fn visit_page(state: &State, viewer: &Viewer, patient_id: &str, visit:
 
 // ---- Saving the assessment ----
 
+/// The visit in the address must be the patient's, so that a write never lands on another patient's visit.
+pub async fn own_visit(state: &State, viewer: &Viewer, patient: &str, visit: &str) -> Result<(), Response> {
+    match state.app.encounters(&viewer.actor, patient).await {
+        Ok(visits) if visits.iter().any(|e| e.id == visit) => Ok(()),
+        Ok(_) => Err(error_page(StatusCode::NOT_FOUND, "No such visit of this patient.")),
+        Err(e) => Err(app_error_page(e)),
+    }
+}
+
 /// `POST …/drawing`: the marks (`pain` fields) and the overall NRS, recorded for the visit.
 pub async fn save_drawing(
     viewer: Viewer,
@@ -769,6 +778,9 @@ pub async fn save_drawing(
     Path((patient, visit)): Path<(String, String)>,
     Form(form): Form<Vec<(String, String)>>,
 ) -> Response {
+    if let Err(refused) = own_visit(&state, &viewer, &patient, &visit).await {
+        return refused;
+    }
     let nrs = form
         .iter()
         .find(|(k, _)| k == "nrs")
@@ -839,6 +851,9 @@ pub async fn save_finding(
     Path((patient, visit)): Path<(String, String)>,
     Form(form): Form<FindingForm>,
 ) -> Response {
+    if let Err(refused) = own_visit(&state, &viewer, &patient, &visit).await {
+        return refused;
+    }
     let saved = match form.input() {
         Ok(input) => state.app.add_finding(&viewer.actor, &visit, input).await.map(|_| ()),
         Err(e) => Err(e),
