@@ -1,7 +1,7 @@
 // The assessment and plan steps of a visit: open a new visit from a patient, draw pain by click and keyboard and
 // watch the differential follow without a reload, record a finding and see its consensus classification as it
 // is entered, build a plan from the Xeomin template, raise a dose until it trips a safety finding, and sign it:
-// refused without a reason, signed with one. Screenshots: assessment.png, plan.png, visit-tablet.png.
+// refused without a reason, signed with one. Screenshots: assessment.png, findings.png, plan.png, visit-tablet.png.
 import { join } from 'node:path';
 
 export default async function (t) {
@@ -72,6 +72,7 @@ export default async function (t) {
       await page.fill('#pressure_threshold', '2.5');
       await Promise.all([page.waitForNavigation(), page.click('#save-finding')]);
       assert(await page.locator('#finding-list .badge.class-active').count() === 1, 'the saved finding is not active');
+      await page.locator('#findings').screenshot({ path: join(shots, 'findings.png') });
     });
 
     await check('a plan from the Xeomin template trips a safety finding when a dose is raised', async () => {
