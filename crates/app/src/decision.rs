@@ -2,14 +2,14 @@
 //! from a stored visit, audited as the read of patient data it is.
 
 use taut_core::differential::{Differential, DrawingInput, RegionInput};
-use taut_core::exam::Classification;
+use taut_core::exam::{Classification, Signs, classify};
 use taut_core::plan::{PlanInput, Report};
-use taut_core::records::{Demographics, Invalid};
-use taut_store::{FindingRecord, PainMarkRecord};
+use taut_core::records::{Demographics, Invalid, PainMark, PainMarkInput};
+use taut_store::FindingRecord;
 use time::Date;
 
 use crate::access::{Actor, Permission};
-use crate::records::{live_encounter, live_patient};
+use crate::records::{live_encounter, live_patient, validate_marks};
 use crate::{App, AppError, audit};
 
 /// What the differential from a stored visit is asked besides the record.
@@ -44,12 +44,49 @@ impl App {
         encounter_id: &str,
         ask: VisitQuestion,
     ) -> Result<Differential<'static>, AppError> {
+        self.visit_differential(actor, encounter_id, None, ask).await
+    }
+
+    /// The differential for a visit while its drawing is being made: `marks` as they stand on the clinician's
+    /// screen (validated, not stored) with the visit's stored findings and the patient's age and sex, so that
+    /// the ranking the clinician watches is the one the saved visit gives. The read is audited.
+    pub async fn draft_differential(
+        &self,
+        actor: &Actor,
+        encounter_id: &str,
+        marks: Vec<PainMarkInput>,
+        ask: VisitQuestion,
+    ) -> Result<Differential<'static>, AppError> {
+        self.require(actor, Permission::ReadClinical).await?;
+        self.require(actor, Permission::UseDifferential).await?;
+        let marks = validate_marks(marks)?;
+        self.visit_differential(actor, encounter_id, Some(marks), ask).await
+    }
+
+    /// Classifies examined signs by the consensus rule (`taut_core::exam`), for a finding being entered.
+    /// Nothing is read or stored, so nothing is audited.
+    pub async fn classify_signs(&self, actor: &Actor, signs: &Signs) -> Result<Classification, AppError> {
+        self.require(actor, Permission::WriteFinding).await?;
+        Ok(classify(signs))
+    }
+
+    /// The differential of a stored visit, on its stored drawing or on `draft` marks.
+    async fn visit_differential(
+        &self,
+        actor: &Actor,
+        encounter_id: &str,
+        draft: Option<Vec<PainMark>>,
+        ask: VisitQuestion,
+    ) -> Result<Differential<'static>, AppError> {
         self.require(actor, Permission::ReadClinical).await?;
         self.require(actor, Permission::UseDifferential).await?;
         let mut tx = self.store.begin().await?;
         let encounter = live_encounter(&mut tx, encounter_id).await?;
         let patient = live_patient(&mut tx, &encounter.patient_id).await?;
-        let marks = tx.pain_marks(encounter_id).await?;
+        let marks = match draft {
+            Some(marks) => marks,
+            None => tx.pain_marks(encounter_id).await?.into_iter().map(|m| m.mark).collect(),
+        };
         let findings = tx.findings(encounter_id).await?;
         audit(
             &self.clock,
@@ -92,7 +129,7 @@ fn encounter_day(stamp: &str) -> Option<Date> {
 /// The stored visit written as the differential's input, so that it passes through the same parser as a
 /// drawing sent by a client. The latest finding on a trigger point and side decides.
 fn visit_input(
-    marks: &[PainMarkRecord],
+    marks: &[PainMark],
     findings: &[FindingRecord],
     patient: &Demographics,
     visit_day: Option<Date>,
@@ -100,9 +137,9 @@ fn visit_input(
     let regions = marks
         .iter()
         .map(|m| RegionInput::Detailed {
-            region: m.mark.region.clone(),
-            side: m.mark.side.clone(),
-            intensity: Some(m.mark.intensity),
+            region: m.region.clone(),
+            side: m.side.clone(),
+            intensity: Some(m.intensity),
         })
         .collect();
     let mut latest: Vec<(String, Classification)> = Vec::new();

@@ -180,6 +180,11 @@ impl App {
         self.atlas
     }
 
+    /// The drug catalog and plan templates compiled into the binary (reference data, like the atlas).
+    pub fn catalog(&self) -> Result<&'static taut_core::plan::Catalog, AppError> {
+        self.support.catalog()
+    }
+
     pub fn policy(&self) -> &Policy {
         &self.policy
     }

@@ -866,6 +866,35 @@ impl App {
         Ok(next)
     }
 
+    /// Checks a plan as it is being edited for a visit, against the patient's record as it is now, without
+    /// storing it: the web editor's live check (the same check `create_plan` stores). The read is audited.
+    pub async fn preview_plan(
+        &self,
+        actor: &Actor,
+        encounter_id: &str,
+        request: &PlanRequest,
+    ) -> Result<Report, AppError> {
+        self.require(actor, Permission::ReadClinical).await?;
+        self.require(actor, Permission::CheckPlan).await?;
+        let mut tx = self.store.begin().await?;
+        let encounter = live_encounter(&mut tx, encounter_id).await?;
+        let patient = live_patient(&mut tx, &encounter.patient_id).await?;
+        let date = day_of(&encounter.fields.occurred_at);
+        let (_, report) = check_from_record(&mut tx, request, &patient, date, self.atlas).await?;
+        audit(
+            &self.clock,
+            &mut tx,
+            actor,
+            "plan.check",
+            Some(&patient.id),
+            "encounter",
+            Some(encounter_id),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(report)
+    }
+
     /// Checks a plan file against a patient's record found by MRN (`taut plan check --patient`): the file's
     /// `patient` is replaced by the record's context; nothing is stored, the read is audited.
     pub async fn check_plan_for_patient(

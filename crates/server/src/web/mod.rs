@@ -9,8 +9,10 @@ pub mod bodymap;
 mod charts;
 mod geometry;
 mod pages;
+mod plan;
 mod session;
 mod treatment;
+mod visit;
 
 use std::sync::Arc;
 
@@ -56,6 +58,19 @@ pub fn routes() -> Router<Arc<State>> {
         .route("/procedures/{id}/side-effects", post(treatment::record_event))
         .route("/side-effects/{id}", post(treatment::update_event))
         .route("/followups/{id}/complete", post(treatment::complete_followup))
+        .route("/patients/{id}/visits", post(visit::new_visit))
+        .route("/patients/{id}/visits/{visit}", get(visit::visit))
+        .route("/patients/{id}/visits/{visit}/drawing", post(visit::save_drawing))
+        .route(
+            "/patients/{id}/visits/{visit}/differential",
+            post(visit::differential_fragment),
+        )
+        .route("/patients/{id}/visits/{visit}/classify", post(visit::classify_fragment))
+        .route("/patients/{id}/visits/{visit}/findings", post(visit::save_finding))
+        .route("/patients/{id}/visits/{visit}/plans", post(plan::create))
+        .route("/patients/{id}/visits/{visit}/plan-check", post(plan::check_fragment))
+        .route("/plans/{id}", get(plan::show).post(plan::update))
+        .route("/plans/{id}/sign", post(plan::sign))
         .route("/assets/{file}", get(asset))
         .layer(CsrfLayer::new())
         .layer(map_response(security_headers))
@@ -96,6 +111,16 @@ const ASSETS: &[(&str, &str, &str)] = &[
         "bodymap.js",
         "text/javascript; charset=utf-8",
         include_str!("../../assets/bodymap.js"),
+    ),
+    (
+        "visit.js",
+        "text/javascript; charset=utf-8",
+        include_str!("../../assets/visit.js"),
+    ),
+    (
+        "visit.css",
+        "text/css; charset=utf-8",
+        include_str!("../../assets/visit.css"),
     ),
 ];
 

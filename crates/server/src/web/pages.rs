@@ -139,7 +139,7 @@ fn local_path(next: Option<&str>) -> String {
     }
 }
 
-fn kebab<T: Serialize>(value: &T) -> String {
+pub(super) fn kebab<T: Serialize>(value: &T) -> String {
     serde_json::to_value(value)
         .ok()
         .and_then(|v| v.as_str().map(str::to_owned))
@@ -592,7 +592,7 @@ struct MapPage {
 }
 
 /// `/map?pain=temple:right:7&pain=sternum:4`: the marks of a drawing, region (with side) and intensity.
-fn parse_marks(query: &[(String, String)]) -> Result<Vec<(RegionRef, u8)>, String> {
+pub(super) fn parse_marks(query: &[(String, String)]) -> Result<Vec<(RegionRef, u8)>, String> {
     let mut marks = Vec::new();
     for (name, value) in query {
         if name != "pain" {
@@ -615,7 +615,7 @@ fn parse_marks(query: &[(String, String)]) -> Result<Vec<(RegionRef, u8)>, Strin
     Ok(marks)
 }
 
-fn region_key(region: &RegionRef) -> String {
+pub(super) fn region_key(region: &RegionRef) -> String {
     match region.side {
         Some(side) => format!("{}:{}", region.region.as_str(), side.as_str()),
         None => region.region.as_str().to_owned(),
@@ -815,6 +815,8 @@ struct OutcomeView {
 #[template(path = "patient.html")]
 struct PatientPage {
     chrome: Chrome,
+    id: String,
+    may_visit: bool,
     name: String,
     mrn: String,
     birth_date: String,
@@ -826,7 +828,6 @@ struct PatientPage {
     notes: String,
     encounters: Vec<EncounterView>,
     outcomes: Vec<OutcomeView>,
-    id: String,
     alerts: super::treatment::AlertsView,
     nrs_chart: Option<String>,
     threshold_chart: Option<String>,
@@ -843,7 +844,7 @@ pub(super) fn day_and_time(stamp: &str) -> String {
         .map_or_else(|| stamp.to_owned(), |s| s.replace('T', " "))
 }
 
-fn list_or_none(items: &[String]) -> String {
+pub(super) fn list_or_none(items: &[String]) -> String {
     if items.is_empty() {
         "none recorded".into()
     } else {
@@ -961,6 +962,7 @@ pub async fn patient(viewer: Viewer, Shared(state): Shared<Arc<State>>, Path(id)
             .take(16)
             .collect(),
         chrome: Chrome::for_actor(&viewer.actor, "/patients"),
+        may_visit: taut_app::allows(viewer.actor.role, Permission::WriteEncounter),
         name: format!("{} {}", d.given_name, d.family_name),
         mrn: d.mrn.clone(),
         birth_date: d.birth_date.clone(),
