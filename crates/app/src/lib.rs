@@ -3,6 +3,7 @@
 //! nothing else writes patient data.
 
 mod access;
+mod checkin;
 mod clock;
 mod decision;
 mod fhir;
@@ -22,6 +23,10 @@ use taut_core::records::Invalid;
 use taut_store::{NewAudit, Store, StoreConfig, StoreError, Tx};
 
 pub use access::{Actor, Permission, Policy, Profession, Role, allows, granted, parse_profession, parse_role};
+pub use checkin::{
+    CLOSED as CHECKIN_CLOSED, CheckinAnswers, CheckinForm, CheckinLink, DEFAULT_DAYS as CHECKIN_DEFAULT_DAYS,
+    MAX_DAYS as CHECKIN_MAX_DAYS, PatientCheckins, ReviewItem,
+};
 pub use clock::Clock;
 pub use decision::VisitQuestion;
 pub use followup::{
@@ -33,7 +38,7 @@ pub use sealer::spawn_sealer;
 pub use sessions::{ConsentInput, PlanRequest, ProcedureDetail, ProcedureInput, SignRequest, SiteInput};
 pub use support::Support;
 pub use taut_store::StoreConfig as DatabaseConfig;
-pub use taut_store::{AdverseEventRecord, FollowupRecord};
+pub use taut_store::{AdverseEventRecord, CheckinLinkRecord, CheckinReportRecord, FollowupRecord, ReportedMark};
 pub use taut_store::{
     AuditEntry, AuditKey, ChainBreak, EncounterRecord, FindingRecord, OutcomeRecord, PainMarkRecord, PatientPage,
     PatientRecord, PatientVersion, UserRecord, redact,
