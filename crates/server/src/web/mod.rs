@@ -6,6 +6,7 @@
 //! Content-Security-Policy that allows only the project's own script and style files.
 
 pub mod bodymap;
+mod checkin;
 mod geometry;
 mod pages;
 mod session;
@@ -45,6 +46,11 @@ pub fn routes() -> Router<Arc<State>> {
         .route("/map", get(pages::map))
         .route("/patients", get(pages::patients))
         .route("/patients/{id}", get(pages::patient))
+        .route("/patients/{id}/checkin-links", post(checkin::create))
+        .route("/checkin-links/{id}/revoke", post(checkin::revoke))
+        .route("/checkin-reports/{id}/review", post(checkin::review))
+        .route("/checkins", get(checkin::reviews))
+        .route("/checkin/{token}", get(checkin::open).post(checkin::submit))
         .route("/assets/{file}", get(asset))
         .layer(CsrfLayer::new())
         .layer(map_response(security_headers))
@@ -75,6 +81,11 @@ const ASSETS: &[(&str, &str, &str)] = &[
         "bodymap.js",
         "text/javascript; charset=utf-8",
         include_str!("../../assets/bodymap.js"),
+    ),
+    (
+        "checkin.js",
+        "text/javascript; charset=utf-8",
+        include_str!("../../assets/checkin.js"),
     ),
 ];
 

@@ -16,6 +16,7 @@ use taut_app::{Actor, AppError, Permission};
 use taut_atlas::{Laterality, Muscle, RegionId, RegionRef, Side, TriggerPoint, View, Weight};
 
 use super::bodymap::{self, Fill, Overlay};
+use super::checkin::{self, CheckinSection, NewLinkView};
 use super::session::{Viewer, clear_cookie, client_key, cookie_token, session_cookie};
 use crate::State;
 
@@ -27,7 +28,7 @@ pub struct Chrome {
 }
 
 impl Chrome {
-    fn anonymous() -> Chrome {
+    pub(super) fn anonymous() -> Chrome {
         Chrome {
             user: None,
             role: "",
@@ -36,10 +37,11 @@ impl Chrome {
     }
 
     /// Links to the sections the actor's role may open; the server still checks each page.
-    fn for_actor(actor: &Actor, current: &str) -> Chrome {
+    pub(super) fn for_actor(actor: &Actor, current: &str) -> Chrome {
         let mut nav = Vec::new();
         if taut_app::allows(actor.role, Permission::ReadClinical) {
             nav.push(("/patients", "Patients", current == "/patients"));
+            nav.push(("/checkins", "Check-ins", current == "/checkins"));
         }
         nav.push(("/map", "Body map", current == "/map"));
         nav.push(("/atlas", "Atlas", current == "/atlas"));
@@ -51,7 +53,7 @@ impl Chrome {
     }
 }
 
-fn render(template: &impl Template) -> Response {
+pub(super) fn render(template: &impl Template) -> Response {
     match template.render() {
         Ok(html) => Html(html).into_response(),
         Err(e) => {
@@ -61,7 +63,7 @@ fn render(template: &impl Template) -> Response {
     }
 }
 
-fn render_with(status: StatusCode, template: &impl Template) -> Response {
+pub(super) fn render_with(status: StatusCode, template: &impl Template) -> Response {
     let mut response = render(template);
     if response.status() == StatusCode::OK {
         *response.status_mut() = status;
@@ -818,6 +820,7 @@ struct PatientPage {
     notes: String,
     encounters: Vec<EncounterView>,
     outcomes: Vec<OutcomeView>,
+    checkins: CheckinSection,
 }
 
 fn day_and_time(stamp: &str) -> String {
@@ -835,12 +838,22 @@ fn list_or_none(items: &[String]) -> String {
 }
 
 pub async fn patient(viewer: Viewer, Shared(state): Shared<Arc<State>>, Path(id): Path<String>) -> Response {
+    patient_page(&viewer, &state, &id, None).await
+}
+
+/// The patient page; `new_link` is a check-in link just created, shown this once.
+pub(super) async fn patient_page(viewer: &Viewer, state: &State, id: &str, new_link: Option<NewLinkView>) -> Response {
+    let id = id.to_owned();
     let record = match state.app.patient(&viewer.actor, &id).await {
         Ok(record) => record,
         Err(e) => return app_error_page(e),
     };
     let timeline = match state.app.timeline(&viewer.actor, &id).await {
         Ok(timeline) => timeline,
+        Err(e) => return app_error_page(e),
+    };
+    let checkins = match checkin::section(state, &viewer.actor, &record.id, new_link).await {
+        Ok(section) => section,
         Err(e) => return app_error_page(e),
     };
     let atlas = state.app.atlas();
@@ -937,5 +950,6 @@ pub async fn patient(viewer: Viewer, Shared(state): Shared<Arc<State>>, Path(id)
                 recorded_at: day_and_time(&o.fields.recorded_at),
             })
             .collect(),
+        checkins,
     })
 }
