@@ -5,7 +5,8 @@
 //!
 //! **One use.** A link takes one report and is then used up. A report is one point in time; a link left in a
 //! phone's history, a shared inbox or a forwarded message then opens nothing, and the clinician sends a new link
-//! for the next check-in. Until it is used, the link may be opened any number of times (to come back to it).
+//! for the next check-in. Until it is used, the link may be opened any number of times: to come back to it, and
+//! because messaging apps fetch a link to preview it, so opening must not use it up.
 //!
 //! **Nothing revealed.** An unknown, altered, expired, used or revoked link, or one whose patient was deleted,
 //! is refused with one error ([`AppError::NotFound`] of "check-in link") whatever the reason; the reason goes to
