@@ -279,7 +279,10 @@ impl App {
         self.require(actor, Permission::ManageCheckins).await?;
         let days = days.unwrap_or(DEFAULT_DAYS);
         if !(1..=MAX_DAYS).contains(&days) {
-            return Err(AppError::invalid("days", format!("a whole number from 1 to {MAX_DAYS}")));
+            return Err(AppError::invalid(
+                "days",
+                format!("a whole number from 1 to {MAX_DAYS}"),
+            ));
         }
         let by = actor.author()?.to_owned();
         let token = random_token(PREFIX)?;
@@ -325,7 +328,10 @@ impl App {
         self.require(actor, Permission::ManageCheckins).await?;
         let by = actor.author()?.to_owned();
         let mut tx = self.store.begin().await?;
-        let link = tx.checkin_link(link_id).await.map_err(AppError::store("check-in link"))?;
+        let link = tx
+            .checkin_link(link_id)
+            .await
+            .map_err(AppError::store("check-in link"))?;
         live_patient(&mut tx, &link.patient_id)
             .await
             .map_err(|_| AppError::NotFound("check-in link".into()))?;
@@ -347,7 +353,11 @@ impl App {
     }
 
     /// The open link behind a token and the patient it belongs to, or why there is none (for the audit trail).
-    async fn find_link(&self, tx: &mut Tx, token: &str) -> Result<Result<(CheckinLinkRecord, PatientRecord), Refused>, AppError> {
+    async fn find_link(
+        &self,
+        tx: &mut Tx,
+        token: &str,
+    ) -> Result<Result<(CheckinLinkRecord, PatientRecord), Refused>, AppError> {
         if !well_formed(token) {
             return Ok(Err(Refused::unknown()));
         }
@@ -377,7 +387,10 @@ impl App {
             Ok(tx) => tx,
             Err(e) => return e.into(),
         };
-        let (link_id, patient_id) = refused.link.as_ref().map_or((None, None), |(l, p)| (Some(l.as_str()), Some(p.as_str())));
+        let (link_id, patient_id) = refused
+            .link
+            .as_ref()
+            .map_or((None, None), |(l, p)| (Some(l.as_str()), Some(p.as_str())));
         let written = audit_with(
             &self.clock,
             &mut tx,
@@ -576,7 +589,10 @@ mod tests {
         assert!(well_formed(&format!("{PREFIX}{}", "a1".repeat(32))));
         assert!(!well_formed(&format!("{PREFIX}{}", "A1".repeat(32))), "upper case");
         assert!(!well_formed(&format!("{PREFIX}{}", "a1".repeat(31))), "short");
-        assert!(!well_formed(&format!("tautweb_{}", "a1".repeat(32))), "another kind of token");
+        assert!(
+            !well_formed(&format!("tautweb_{}", "a1".repeat(32))),
+            "another kind of token"
+        );
         assert!(!well_formed(""));
     }
 
@@ -602,15 +618,69 @@ mod tests {
         assert_eq!(v.pain_drawing[0].intensity, 5, "the last intensity wins");
         assert_eq!(v.note.as_deref(), Some("better"));
         let cases: Vec<(CheckinAnswers, &str)> = vec![
-            (CheckinAnswers { pain_nrs: None, ..ok.clone() }, "pain_nrs"),
-            (CheckinAnswers { pain_nrs: Some(11), ..ok.clone() }, "pain_nrs"),
-            (CheckinAnswers { pain_nrs: Some(-1), ..ok.clone() }, "pain_nrs"),
-            (CheckinAnswers { side_effects: vec!["pneumothorax".into()], ..ok.clone() }, "side_effects"),
-            (CheckinAnswers { adherence_percent: Some(101), ..ok.clone() }, "adherence_percent"),
-            (CheckinAnswers { pain_drawing: vec!["temple:right:11".into()], ..ok.clone() }, "pain_drawing"),
-            (CheckinAnswers { pain_drawing: vec!["nowhere:3".into()], ..ok.clone() }, "pain_drawing"),
-            (CheckinAnswers { note: Some("x".repeat(NOTE + 1)), ..ok.clone() }, "note"),
-            (CheckinAnswers { note: Some("bell\u{7}".into()), ..ok.clone() }, "note"),
+            (
+                CheckinAnswers {
+                    pain_nrs: None,
+                    ..ok.clone()
+                },
+                "pain_nrs",
+            ),
+            (
+                CheckinAnswers {
+                    pain_nrs: Some(11),
+                    ..ok.clone()
+                },
+                "pain_nrs",
+            ),
+            (
+                CheckinAnswers {
+                    pain_nrs: Some(-1),
+                    ..ok.clone()
+                },
+                "pain_nrs",
+            ),
+            (
+                CheckinAnswers {
+                    side_effects: vec!["pneumothorax".into()],
+                    ..ok.clone()
+                },
+                "side_effects",
+            ),
+            (
+                CheckinAnswers {
+                    adherence_percent: Some(101),
+                    ..ok.clone()
+                },
+                "adherence_percent",
+            ),
+            (
+                CheckinAnswers {
+                    pain_drawing: vec!["temple:right:11".into()],
+                    ..ok.clone()
+                },
+                "pain_drawing",
+            ),
+            (
+                CheckinAnswers {
+                    pain_drawing: vec!["nowhere:3".into()],
+                    ..ok.clone()
+                },
+                "pain_drawing",
+            ),
+            (
+                CheckinAnswers {
+                    note: Some("x".repeat(NOTE + 1)),
+                    ..ok.clone()
+                },
+                "note",
+            ),
+            (
+                CheckinAnswers {
+                    note: Some("bell\u{7}".into()),
+                    ..ok.clone()
+                },
+                "note",
+            ),
         ];
         for (answers, field) in cases {
             match validate(&answers, &offered()) {

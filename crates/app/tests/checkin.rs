@@ -117,7 +117,9 @@ async fn a_submission_lands_patient_reported_flagged_and_audited_and_uses_the_li
 
         // One use: the link opens nothing now, and a second submission stores nothing.
         assert!(is_closed(app.open_checkin(&link.token).await));
-        assert!(is_closed(app.submit_checkin(&link.token, &form.form_key, &answers()).await));
+        assert!(is_closed(
+            app.submit_checkin(&link.token, &form.form_key, &answers()).await
+        ));
 
         let listed = app.patient_checkins(&clara, &patient).await.expect("list");
         assert_eq!(listed.reports.len(), 1);
@@ -135,10 +137,7 @@ async fn a_submission_lands_patient_reported_flagged_and_audited_and_uses_the_li
         ));
         assert!(app.checkin_reviews(&clara).await.expect("reviews").is_empty());
 
-        let trail = app
-            .audit_log(&audrey, Some(&patient), 0, 500)
-            .await
-            .expect("audit");
+        let trail = app.audit_log(&audrey, Some(&patient), 0, 500).await.expect("audit");
         let submit = trail
             .iter()
             .find(|e| e.action == "checkin.submit")
@@ -183,7 +182,9 @@ async fn expired_altered_revoked_and_unknown_links_are_refused_alike() {
         }
         // A form without the link's own key is refused alike and stores nothing.
         assert!(is_closed(app.submit_checkin(&short.token, "forged", &answers()).await));
-        assert!(is_closed(app.submit_checkin(&altered, &form.form_key, &answers()).await));
+        assert!(is_closed(
+            app.submit_checkin(&altered, &form.form_key, &answers()).await
+        ));
 
         // Revoked.
         let revoked = app.create_checkin_link(&clara, &patient, None).await.expect("link");
@@ -197,7 +198,9 @@ async fn expired_altered_revoked_and_unknown_links_are_refused_alike() {
         // Expired: a day and a second later.
         hands.advance(Duration::days(1) + Duration::seconds(1));
         assert!(is_closed(app.open_checkin(&short.token).await));
-        assert!(is_closed(app.submit_checkin(&short.token, &form.form_key, &answers()).await));
+        assert!(is_closed(
+            app.submit_checkin(&short.token, &form.form_key, &answers()).await
+        ));
 
         let listed = app.patient_checkins(&clara, &patient).await.expect("list");
         assert!(listed.reports.is_empty(), "nothing was stored");

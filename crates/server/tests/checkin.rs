@@ -85,9 +85,11 @@ impl Server {
                 reqwest::Method::POST,
                 "/patients",
                 token,
-                Some(json!({"mrn": "MRN-CHECKIN-7", "given_name": "Ada", "family_name": "Lovelace",
+                Some(
+                    json!({"mrn": "MRN-CHECKIN-7", "given_name": "Ada", "family_name": "Lovelace",
                     "birth_date": "1980-02-29", "sex": "female", "allergies": [], "conditions": [],
-                    "medications": []})),
+                    "medications": []}),
+                ),
             )
             .await;
         assert_eq!(status, StatusCode::CREATED, "{patient}");
@@ -207,12 +209,18 @@ async fn a_patient_checks_in_once_and_the_clinician_reviews_it() {
         let (status, headers, page) = s.get(&path, None).await;
         assert_eq!(status, StatusCode::OK);
         let csp = headers[CONTENT_SECURITY_POLICY].to_str().expect("csp");
-        assert!(csp.contains("script-src 'self'") && !csp.contains("unsafe-inline"), "{csp}");
+        assert!(
+            csp.contains("script-src 'self'") && !csp.contains("unsafe-inline"),
+            "{csp}"
+        );
         assert_eq!(headers["cache-control"], "no-store");
         assert_eq!(headers["referrer-policy"], "no-referrer");
         assert!(page.contains(r#"name="viewport""#) && page.contains("/assets/bodymap.js"));
         assert!(page.contains("data-region=\"temple:right\""), "the body map");
-        assert!(page.contains("The treated muscle feels sore"), "the plain-language list");
+        assert!(
+            page.contains("The treated muscle feels sore"),
+            "the plain-language list"
+        );
         reveals_nothing(&page);
         let key = form_key(&page);
 
@@ -253,12 +261,18 @@ async fn a_patient_checks_in_once_and_the_clinician_reviews_it() {
         let cookie = s.session("doc").await;
         let (status, _, page) = s.get(&format!("/patients/{patient}"), Some(&cookie)).await;
         assert_eq!(status, StatusCode::OK);
-        assert!(page.contains("Patient-reported") && page.contains("Needs review"), "{page}");
+        assert!(
+            page.contains("Patient-reported") && page.contains("Needs review"),
+            "{page}"
+        );
         assert!(page.contains("Post-injection soreness, Bruising or hematoma"));
         assert!(page.contains("4/10") && page.contains("75 % of days") && page.contains("Sore for two days"));
         assert!(page.contains("temple, right: 6/10"));
         let (_, _, list) = s.get("/checkins", Some(&cookie)).await;
-        assert!(list.contains("Lovelace, Ada") && list.contains("Mark reviewed"), "{list}");
+        assert!(
+            list.contains("Lovelace, Ada") && list.contains("Mark reviewed"),
+            "{list}"
+        );
 
         let (status, items) = s.api(reqwest::Method::GET, "/checkin-reports", &doc, None).await;
         assert_eq!(status, StatusCode::OK);
@@ -279,13 +293,23 @@ async fn a_patient_checks_in_once_and_the_clinician_reviews_it() {
         let (_, _, page) = s.get(&format!("/patients/{patient}"), Some(&cookie)).await;
         assert!(page.contains("Reviewed 2026-12-01 10:00") && !page.contains("Needs review"));
         let (status, _) = s
-            .api(reqwest::Method::POST, &format!("/checkin-reports/{report_id}/review"), &doc, None)
+            .api(
+                reqwest::Method::POST,
+                &format!("/checkin-reports/{report_id}/review"),
+                &doc,
+                None,
+            )
             .await;
         assert_eq!(status, StatusCode::CONFLICT);
 
         // Audited with the link as actor.
         let (status, trail) = s
-            .api(reqwest::Method::GET, &format!("/audit?patient={patient}&limit=500"), &audrey, None)
+            .api(
+                reqwest::Method::GET,
+                &format!("/audit?patient={patient}&limit=500"),
+                &audrey,
+                None,
+            )
             .await;
         assert_eq!(status, StatusCode::OK, "{trail}");
         let submit = trail["items"]
@@ -295,7 +319,10 @@ async fn a_patient_checks_in_once_and_the_clinician_reviews_it() {
             .find(|e| e["action"] == "checkin.submit")
             .cloned()
             .expect("the submission is audited");
-        assert_eq!(submit["actor"], format!("patient via check-in link {}", link["id"].as_str().expect("id")));
+        assert_eq!(
+            submit["actor"],
+            format!("patient via check-in link {}", link["id"].as_str().expect("id"))
+        );
         assert_eq!(submit["actor_id"], Value::Null);
     }
 }
@@ -305,7 +332,10 @@ async fn expired_altered_and_revoked_links_show_one_page_that_reveals_nothing() 
     for s in servers().await {
         let doc = s.user("doc", "clinician").await;
         let patient = s.patient(&doc).await;
-        let expiring = s.link(&doc, &patient).await["token"].as_str().expect("token").to_owned();
+        let expiring = s.link(&doc, &patient).await["token"]
+            .as_str()
+            .expect("token")
+            .to_owned();
         let revoked = s.link(&doc, &patient).await;
         let (status, _) = s
             .api(
@@ -338,11 +368,17 @@ async fn expired_altered_and_revoked_links_show_one_page_that_reveals_nothing() 
         }
         // A submission without the link's key, or on an altered link, is refused alike.
         let (status, _, page) = s
-            .post(&format!("/checkin/{expiring}"), None, &fields(&answers("0".repeat(64).as_str())))
+            .post(
+                &format!("/checkin/{expiring}"),
+                None,
+                &fields(&answers("0".repeat(64).as_str())),
+            )
             .await;
         assert_eq!(status, StatusCode::NOT_FOUND);
         pages.push(page);
-        let (status, _, page) = s.post(&format!("/checkin/{altered}"), None, &fields(&answers(&key))).await;
+        let (status, _, page) = s
+            .post(&format!("/checkin/{altered}"), None, &fields(&answers(&key)))
+            .await;
         assert_eq!(status, StatusCode::NOT_FOUND);
         pages.push(page);
 
@@ -350,7 +386,9 @@ async fn expired_altered_and_revoked_links_show_one_page_that_reveals_nothing() 
         let (status, _, page) = s.get(&format!("/checkin/{expiring}"), None).await;
         assert_eq!(status, StatusCode::NOT_FOUND, "expired at seven days");
         pages.push(page);
-        let (status, _, page) = s.post(&format!("/checkin/{expiring}"), None, &fields(&answers(&key))).await;
+        let (status, _, page) = s
+            .post(&format!("/checkin/{expiring}"), None, &fields(&answers(&key)))
+            .await;
         assert_eq!(status, StatusCode::NOT_FOUND);
         pages.push(page);
 
@@ -372,12 +410,19 @@ async fn only_clinical_roles_create_links_and_bad_requests_are_refused() {
         let audrey = s.user("audrey", "auditor").await;
         let patient = s.patient(&doc).await;
         let path = format!("/patients/{patient}/checkin-links");
-        let (status, _) = s.api(reqwest::Method::POST, &path, &cara, Some(json!({"days": 30}))).await;
+        let (status, _) = s
+            .api(reqwest::Method::POST, &path, &cara, Some(json!({"days": 30})))
+            .await;
         assert_eq!(status, StatusCode::CREATED);
         let (status, body) = s.api(reqwest::Method::POST, &path, &audrey, Some(json!({}))).await;
-        assert_eq!((status, body["error"]["code"].as_str()), (StatusCode::FORBIDDEN, Some("forbidden")));
+        assert_eq!(
+            (status, body["error"]["code"].as_str()),
+            (StatusCode::FORBIDDEN, Some("forbidden"))
+        );
         for days in [json!(0), json!(31), json!("seven")] {
-            let (status, body) = s.api(reqwest::Method::POST, &path, &doc, Some(json!({"days": days}))).await;
+            let (status, body) = s
+                .api(reqwest::Method::POST, &path, &doc, Some(json!({"days": days})))
+                .await;
             assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{days}: {body}");
             assert_eq!(body["error"]["field"], "days");
         }
@@ -397,10 +442,17 @@ async fn only_clinical_roles_create_links_and_bad_requests_are_refused() {
         assert_eq!(status, StatusCode::FORBIDDEN);
         let cookie = s.session("doc").await;
         let (status, _, page) = s
-            .post(&format!("/patients/{patient}/checkin-links"), Some(&cookie), &[("days", "3")])
+            .post(
+                &format!("/patients/{patient}/checkin-links"),
+                Some(&cookie),
+                &[("days", "3")],
+            )
             .await;
         assert_eq!(status, StatusCode::OK, "{page}");
-        assert!(page.contains(&format!("value=\"{}/checkin/tautci_", s.base)), "the link to copy");
+        assert!(
+            page.contains(&format!("value=\"{}/checkin/tautci_", s.base)),
+            "the link to copy"
+        );
         assert!(page.contains("2026-12-04 10:00"), "three days");
         let (_, _, again) = s.get(&format!("/patients/{patient}"), Some(&cookie)).await;
         assert!(!again.contains("/checkin/tautci_"), "the link is shown once");

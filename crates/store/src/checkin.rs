@@ -172,7 +172,9 @@ impl Tx {
     /// A patient's links, newest first.
     pub async fn patient_checkin_links(&mut self, patient_id: &str) -> Result<Vec<CheckinLinkRecord>, StoreError> {
         let pid = id(patient_id)?;
-        let sql = sqlx::AssertSqlSafe(format!("{LINK} WHERE patient_id = $1 ORDER BY created_at DESC, id DESC"));
+        let sql = sqlx::AssertSqlSafe(format!(
+            "{LINK} WHERE patient_id = $1 ORDER BY created_at DESC, id DESC"
+        ));
         let rows: Vec<LinkRow> = on_tx!(self, conn => sqlx::query_as(sql).bind(pid).fetch_all(conn).await)?;
         Ok(rows.into_iter().map(Into::into).collect())
     }
@@ -241,12 +243,11 @@ impl Tx {
     }
 
     /// A patient's reports, newest first.
-    pub async fn patient_checkin_reports(
-        &mut self,
-        patient_id: &str,
-    ) -> Result<Vec<CheckinReportRecord>, StoreError> {
+    pub async fn patient_checkin_reports(&mut self, patient_id: &str) -> Result<Vec<CheckinReportRecord>, StoreError> {
         let pid = id(patient_id)?;
-        let sql = sqlx::AssertSqlSafe(format!("{REPORT} WHERE patient_id = $1 ORDER BY submitted_at DESC, id DESC"));
+        let sql = sqlx::AssertSqlSafe(format!(
+            "{REPORT} WHERE patient_id = $1 ORDER BY submitted_at DESC, id DESC"
+        ));
         let rows: Vec<ReportRow> = on_tx!(self, conn => sqlx::query_as(sql).bind(pid).fetch_all(conn).await)?;
         Ok(rows.into_iter().map(Into::into).collect())
     }

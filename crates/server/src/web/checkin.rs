@@ -181,15 +181,9 @@ pub async fn section(
 
 /// The address the patient opens: this server as the browser reached it, when its `Host` looks like a host.
 fn link_url(state: &State, headers: &HeaderMap, path: &str) -> String {
-    let host = headers
-        .get(HOST)
-        .and_then(|h| h.to_str().ok())
-        .filter(|h| {
-            !h.is_empty()
-                && h.len() <= 255
-                && h.chars()
-                    .all(|c| c.is_ascii_alphanumeric() || ".-:[]".contains(c))
-        });
+    let host = headers.get(HOST).and_then(|h| h.to_str().ok()).filter(|h| {
+        !h.is_empty() && h.len() <= 255 && h.chars().all(|c| c.is_ascii_alphanumeric() || ".-:[]".contains(c))
+    });
     match host {
         Some(host) => {
             let scheme = if state.web.secure_cookies { "https" } else { "http" };
@@ -384,7 +378,11 @@ fn form_page(token: &str, form: CheckinForm, answers: &CheckinAnswers, message: 
         {
             fills.insert(key.to_owned(), Fill::Pain(intensity));
             let side = region.side.map(|s| s.as_str());
-            marks.push((key.to_owned(), region_label(region.region.as_str(), side), i64::from(intensity)));
+            marks.push((
+                key.to_owned(),
+                region_label(region.region.as_str(), side),
+                i64::from(intensity),
+            ));
         }
     }
     let overlay = Overlay {
@@ -492,7 +490,13 @@ pub async fn submit(
     let (key, answers) = match answers_from(&fields) {
         Ok(parsed) => parsed,
         Err(AppError::Invalid(invalid)) => {
-            return again(&state, &token, &CheckinAnswers::default(), in_words(&invalid.field, &invalid.message)).await;
+            return again(
+                &state,
+                &token,
+                &CheckinAnswers::default(),
+                in_words(&invalid.field, &invalid.message),
+            )
+            .await;
         }
         Err(e) => return app_error_page(e),
     };
