@@ -205,6 +205,14 @@ async fn expired_altered_revoked_and_unknown_links_are_refused_alike() {
         let listed = app.patient_checkins(&clara, &patient).await.expect("list");
         assert!(listed.reports.is_empty(), "nothing was stored");
         hands.advance(-(Duration::days(1) + Duration::seconds(1)));
+
+        // A deleted patient's open link opens nothing either.
+        let orphan = app.create_checkin_link(&clara, &patient, None).await.expect("link");
+        app.open_checkin(&orphan.token).await.expect("open before");
+        app.delete_patient(&clara, &patient, "duplicate record", Some(1), None)
+            .await
+            .expect("delete");
+        assert!(is_closed(app.open_checkin(&orphan.token).await));
     }
 }
 
