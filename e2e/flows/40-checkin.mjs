@@ -64,6 +64,8 @@ export default async function (t) {
     await page.locator('fieldset.question:has(#marks)').screenshot({ path: join(shots, 'checkin-phone-map.png') });
     await Promise.all([page.waitForNavigation(), page.locator('#send').tap()]);
     assert(/Thank you/.test(await page.textContent('h1')), `after sending: ${await page.textContent('main')}`);
+    assert(/Call your clinic if you have/.test(await page.textContent('main')), 'no warning signs for the side effect');
+    await page.screenshot({ path: join(shots, 'checkin-sent-phone.png') });
     assert(cspErrors.length === 0, cspErrors.join('; '));
   });
 

@@ -104,6 +104,32 @@ pub struct ReviewItem {
     pub mrn: String,
 }
 
+/// The catalog's warning signs for the side effects a patient reported, shown to them after they send their
+/// answers (the same lines as the self-care sheet): when to call the clinic, when to seek emergency care.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct WarningSigns {
+    pub call_when: Vec<String>,
+    pub emergency_when: Vec<String>,
+}
+
+/// The warning signs of these side effects, each line once, in catalog order; unknown ids are skipped.
+pub fn warning_signs(side_effects: &[String]) -> Result<WarningSigns, AppError> {
+    let mut signs = WarningSigns::default();
+    for effect in rules()?.effects.iter().filter(|e| side_effects.contains(&e.id)) {
+        for line in &effect.call_when {
+            if !signs.call_when.contains(line) {
+                signs.call_when.push(line.clone());
+            }
+        }
+        for line in &effect.emergency_when {
+            if !signs.emergency_when.contains(line) {
+                signs.emergency_when.push(line.clone());
+            }
+        }
+    }
+    Ok(signs)
+}
+
 /// Why a link was refused, for the audit trail: the link and its patient when the token named one.
 struct Refused {
     link: Option<(String, String)>,
@@ -594,6 +620,17 @@ mod tests {
             "another kind of token"
         );
         assert!(!well_formed(""));
+    }
+
+    #[test]
+    fn warning_signs_come_from_the_catalog_for_the_reported_effects() {
+        let signs = warning_signs(&["pneumothorax".into(), "post-injection-soreness".into()]).expect("catalog");
+        assert!(
+            signs.emergency_when.iter().any(|l| l.contains("chest pain")),
+            "{signs:?}"
+        );
+        assert!(signs.call_when.iter().any(|l| l.contains("soreness")), "{signs:?}");
+        assert_eq!(warning_signs(&[]).expect("catalog"), WarningSigns::default());
     }
 
     #[test]

@@ -25,7 +25,7 @@ use taut_store::{NewAudit, Store, StoreConfig, StoreError, Tx};
 pub use access::{Actor, Permission, Policy, Profession, Role, allows, granted, parse_profession, parse_role};
 pub use checkin::{
     CLOSED as CHECKIN_CLOSED, CheckinAnswers, CheckinForm, CheckinLink, DEFAULT_DAYS as CHECKIN_DEFAULT_DAYS,
-    MAX_DAYS as CHECKIN_MAX_DAYS, PatientCheckins, ReviewItem,
+    MAX_DAYS as CHECKIN_MAX_DAYS, PatientCheckins, ReviewItem, WarningSigns, warning_signs,
 };
 pub use clock::Clock;
 pub use decision::VisitQuestion;

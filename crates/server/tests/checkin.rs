@@ -249,6 +249,10 @@ async fn a_patient_checks_in_once_and_the_clinician_reviews_it() {
         let (status, _, page) = s.post(&path, None, &fields(&answers(&key))).await;
         assert_eq!(status, StatusCode::OK, "{page}");
         assert!(page.contains("Thank you"));
+        assert!(
+            page.contains("Call your clinic if you have") && page.contains("The soreness gets worse"),
+            "the catalog's warning signs for the effects reported: {page}"
+        );
 
         // Used: the link now gets the one refusal page.
         let (status, _, page) = s.get(&path, None).await;

@@ -334,6 +334,8 @@ struct MessagePage<'a> {
     title: &'a str,
     message: &'a str,
     alert: bool,
+    /// After a submission: the catalog's warning signs for the side effects reported.
+    signs: taut_app::WarningSigns,
 }
 
 /// The one page every refused link gets: nothing about the patient, nothing about why.
@@ -345,6 +347,7 @@ fn closed_page() -> Response {
             message: "This check-in link has expired, has been used already, or is not complete. Please contact \
                       your clinic and ask for a new link.",
             alert: true,
+            signs: taut_app::WarningSigns::default(),
         },
     );
     no_index(&mut response);
@@ -501,13 +504,18 @@ pub async fn submit(
         Err(e) => return app_error_page(e),
     };
     match state.app.submit_checkin(&token, &key, &answers).await {
-        Ok(_) => {
+        Ok(report) => {
+            let signs = match taut_app::warning_signs(&report.side_effects) {
+                Ok(signs) => signs,
+                Err(e) => return app_error_page(e),
+            };
             let mut response = render(&MessagePage {
                 title: "Thank you",
                 message: "Your answers have been sent to your clinic, who will look at them. This form is not \
                           watched around the clock: if you are worried about how you feel, call your clinic, \
                           and in an emergency call your local emergency number.",
                 alert: false,
+                signs,
             });
             no_index(&mut response);
             response
