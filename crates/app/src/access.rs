@@ -39,6 +39,8 @@ pub enum Permission {
     /// Record procedures (which ones also depends on the clinic's [`Policy`]).
     WriteProcedure,
     CheckPlan,
+    /// Send patients check-in links and mark what they report reviewed.
+    ManageCheckins,
 }
 
 impl fmt::Display for Permission {
@@ -57,6 +59,7 @@ impl fmt::Display for Permission {
             Permission::WritePlan => "write treatment plans",
             Permission::WriteProcedure => "record procedures",
             Permission::CheckPlan => "check treatment plans",
+            Permission::ManageCheckins => "send check-in links and review patient reports",
         };
         f.write_str(text)
     }
@@ -64,7 +67,7 @@ impl fmt::Display for Permission {
 
 impl Permission {
     /// Every permission (a test checks that none is missing).
-    pub const ALL: [Permission; 13] = [
+    pub const ALL: [Permission; 14] = [
         Permission::ReadClinical,
         Permission::WriteDemographics,
         Permission::WriteEncounter,
@@ -78,6 +81,7 @@ impl Permission {
         Permission::CheckPlan,
         Permission::WritePlan,
         Permission::WriteProcedure,
+        Permission::ManageCheckins,
     ];
 }
 
@@ -97,6 +101,7 @@ pub fn granted(role: Role) -> &'static [Permission] {
             P::CheckPlan,
             P::WritePlan,
             P::WriteProcedure,
+            P::ManageCheckins,
         ],
         Role::Assistant => &[
             P::ReadClinical,
@@ -106,6 +111,7 @@ pub fn granted(role: Role) -> &'static [Permission] {
             P::WriteOutcome,
             P::UseDifferential,
             P::CheckPlan,
+            P::ManageCheckins,
         ],
         Role::Auditor => &[P::ReadAudit],
         Role::Admin => &[P::ManageUsers],
@@ -231,7 +237,8 @@ mod tests {
                 | P::UseDifferential
                 | P::CheckPlan
                 | P::WritePlan
-                | P::WriteProcedure => {}
+                | P::WriteProcedure
+                | P::ManageCheckins => {}
             }
         }
         let mut unique = Permission::ALL.to_vec();

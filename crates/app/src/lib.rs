@@ -4,6 +4,7 @@
 
 mod access;
 mod alerts;
+mod checkin;
 mod clock;
 mod decision;
 mod fhir;
@@ -24,6 +25,10 @@ use taut_store::{NewAudit, Store, StoreConfig, StoreError, Tx};
 
 pub use access::{Actor, Permission, Policy, Profession, Role, allows, granted, parse_profession, parse_role};
 pub use alerts::PatientAlerts;
+pub use checkin::{
+    CLOSED as CHECKIN_CLOSED, CheckinAnswers, CheckinForm, CheckinLink, DEFAULT_DAYS as CHECKIN_DEFAULT_DAYS,
+    MAX_DAYS as CHECKIN_MAX_DAYS, PatientCheckins, ReviewItem, WarningSigns, warning_signs,
+};
 pub use clock::Clock;
 pub use decision::VisitQuestion;
 pub use followup::{
@@ -37,8 +42,8 @@ pub use sessions::{
 };
 pub use support::Support;
 pub use taut_store::StoreConfig as DatabaseConfig;
-pub use taut_store::{AdverseEventRecord, FollowupRecord};
 pub use taut_store::{AmendmentRecord, Consent, PlanRecord, PlanVersion, ProcedureRecord, SiteRecord};
+pub use taut_store::{AdverseEventRecord, CheckinLinkRecord, CheckinReportRecord, FollowupRecord, ReportedMark};
 pub use taut_store::{
     AuditEntry, AuditKey, ChainBreak, EncounterRecord, FindingRecord, OutcomeRecord, PainMarkRecord, PatientPage,
     PatientRecord, PatientVersion, UserRecord, redact,

@@ -2,6 +2,7 @@
 
 mod atlas_cmd;
 mod catalog_cmd;
+mod checkin_cmd;
 mod database;
 mod demo;
 mod differential_cmd;
@@ -64,6 +65,8 @@ enum Command {
     Report(followup_cmd::ReportArgs),
     /// Print a procedure's self-care sheet for the patient.
     Selfcare(followup_cmd::SelfcareArgs),
+    /// Patient check-in links: `checkin create --patient MRN --user NAME`.
+    Checkin(checkin_cmd::CheckinArgs),
 }
 
 fn main() -> ExitCode {
@@ -92,6 +95,7 @@ fn main() -> ExitCode {
         Command::Followups(args) => followup_cmd::followups(args),
         Command::Report(args) => followup_cmd::report(args),
         Command::Selfcare(args) => followup_cmd::selfcare(args),
+        Command::Checkin(args) => checkin_cmd::run(args),
         Command::Serve(args) => records_cmd::serve(args),
         Command::Migrate(args) => records_cmd::migrate(args),
         Command::User(args) => records_cmd::user(args),

@@ -1,6 +1,7 @@
 //! Taut's HTTP interface: a JSON API under `/api/v1` and `/healthz`. Handlers parse the request, call one
 //! operation of `taut-app` and render its answer; they hold no business rules.
 
+mod checkin;
 mod error;
 mod extract;
 mod fhir;

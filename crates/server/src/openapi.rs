@@ -101,6 +101,10 @@ pub struct Marks {
         crate::followup::outcome_summary,
         crate::followup::record_adherence,
         crate::followup::outcome_report,
+        crate::checkin::create_link,
+        crate::checkin::revoke_link,
+        crate::checkin::reviews,
+        crate::checkin::review,
         crate::routes::audit_log,
     ),
     components(schemas(ErrorBody, ErrorDetail)),
@@ -112,6 +116,7 @@ pub struct Marks {
         (name = "decision support", description = "The differential and the plan check"),
         (name = "plans", description = "Stored treatment plans and procedures"),
         (name = "follow-up", description = "Side effects, follow-up checks, outcomes"),
+        (name = "check-in", description = "Patient check-in links and the patient-reported answers to review"),
         (name = "audit", description = "The sealed audit trail"),
     )
 )]

@@ -63,6 +63,10 @@ pub fn routes(state: Arc<State>, limits: &Limits) -> Router {
         .route("/patients/{id}/outcomes/summary", get(crate::followup::outcome_summary))
         .route("/patients/{id}/adherence", post(crate::followup::record_adherence))
         .route("/reports/outcomes", get(crate::followup::outcome_report))
+        .route("/patients/{id}/checkin-links", post(crate::checkin::create_link))
+        .route("/checkin-links/{id}/revoke", post(crate::checkin::revoke_link))
+        .route("/checkin-reports", get(crate::checkin::reviews))
+        .route("/checkin-reports/{id}/review", post(crate::checkin::review))
         .route("/audit", get(audit_log))
         .route("/openapi.json", get(crate::openapi::openapi_json))
         .route("/docs", get(crate::openapi::docs_page));

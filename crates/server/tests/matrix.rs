@@ -165,6 +165,11 @@ fn probe(permission: Permission, f: &Fixture) -> Option<(Method, String, Option<
                     "vial_units": 100}],
                 "complications": [], "diagnoses": ["M79.11"]})),
         ),
+        Permission::ManageCheckins => (
+            Method::POST,
+            format!("/patients/{patient}/checkin-links"),
+            Some(json!({"days": 3})),
+        ),
     };
     Some(request)
 }

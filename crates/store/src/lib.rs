@@ -10,6 +10,7 @@
 mod adherence;
 pub mod audit;
 mod bulk;
+mod checkin;
 mod clinical;
 mod engine;
 mod error;
@@ -33,6 +34,7 @@ use engine::group_commit::{BatchTx, GroupCommit};
 pub use adherence::AdherenceRecord;
 pub use audit::{AuditEntry, AuditKey, ChainBreak, Checkpoint, NewAudit, SealReport};
 pub use bulk::{Bulk, BulkAuthor, BulkEvent};
+pub use checkin::{CheckinLinkRecord, CheckinReportRecord, NewCheckinLink, ReportedMark};
 pub use clinical::{EncounterRecord, FindingRecord, OutcomeRecord, PainMarkRecord};
 pub use error::StoreError;
 pub use followup::{AdverseEventRecord, FollowupRecord};

@@ -7,6 +7,7 @@
 
 pub mod bodymap;
 mod charts;
+mod checkin;
 mod geometry;
 mod pages;
 mod plan;
@@ -71,6 +72,11 @@ pub fn routes() -> Router<Arc<State>> {
         .route("/patients/{id}/visits/{visit}/plan-check", post(plan::check_fragment))
         .route("/plans/{id}", get(plan::show).post(plan::update))
         .route("/plans/{id}/sign", post(plan::sign))
+        .route("/patients/{id}/checkin-links", post(checkin::create))
+        .route("/checkin-links/{id}/revoke", post(checkin::revoke))
+        .route("/checkin-reports/{id}/review", post(checkin::review))
+        .route("/checkins", get(checkin::reviews))
+        .route("/checkin/{token}", get(checkin::open).post(checkin::submit))
         .route("/assets/{file}", get(asset))
         .layer(CsrfLayer::new())
         .layer(map_response(security_headers))
@@ -121,6 +127,11 @@ const ASSETS: &[(&str, &str, &str)] = &[
         "visit.css",
         "text/css; charset=utf-8",
         include_str!("../../assets/visit.css"),
+    ),
+    (
+        "checkin.js",
+        "text/javascript; charset=utf-8",
+        include_str!("../../assets/checkin.js"),
     ),
 ];
 

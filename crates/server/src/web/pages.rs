@@ -16,6 +16,7 @@ use taut_app::{Actor, AppError, Permission};
 use taut_atlas::{Laterality, Muscle, RegionId, RegionRef, Side, TriggerPoint, View, Weight};
 
 use super::bodymap::{self, Fill, Overlay};
+use super::checkin::{self, CheckinSection, NewLinkView};
 use super::session::{Viewer, clear_cookie, client_key, cookie_token, session_cookie};
 use crate::State;
 
@@ -27,7 +28,7 @@ pub struct Chrome {
 }
 
 impl Chrome {
-    fn anonymous() -> Chrome {
+    pub(super) fn anonymous() -> Chrome {
         Chrome {
             user: None,
             role: "",
@@ -40,6 +41,7 @@ impl Chrome {
         let mut nav = Vec::new();
         if taut_app::allows(actor.role, Permission::ReadClinical) {
             nav.push(("/patients", "Patients", current == "/patients"));
+            nav.push(("/checkins", "Check-ins", current == "/checkins"));
         }
         nav.push(("/map", "Body map", current == "/map"));
         nav.push(("/atlas", "Atlas", current == "/atlas"));
@@ -836,6 +838,7 @@ struct PatientPage {
     may_record_score: bool,
     may_complete: bool,
     now: String,
+    checkins: CheckinSection,
 }
 
 pub(super) fn day_and_time(stamp: &str) -> String {
@@ -853,12 +856,22 @@ pub(super) fn list_or_none(items: &[String]) -> String {
 }
 
 pub async fn patient(viewer: Viewer, Shared(state): Shared<Arc<State>>, Path(id): Path<String>) -> Response {
+    patient_page(&viewer, &state, &id, None).await
+}
+
+/// The patient page; `new_link` is a check-in link just created, shown this once.
+pub(super) async fn patient_page(viewer: &Viewer, state: &State, id: &str, new_link: Option<NewLinkView>) -> Response {
+    let id = id.to_owned();
     let record = match state.app.patient(&viewer.actor, &id).await {
         Ok(record) => record,
         Err(e) => return app_error_page(e),
     };
     let timeline = match state.app.timeline(&viewer.actor, &id).await {
         Ok(timeline) => timeline,
+        Err(e) => return app_error_page(e),
+    };
+    let checkins = match checkin::section(state, &viewer.actor, &record.id, new_link).await {
+        Ok(section) => section,
         Err(e) => return app_error_page(e),
     };
     let atlas = state.app.atlas();
@@ -983,5 +996,6 @@ pub async fn patient(viewer: Viewer, Shared(state): Shared<Arc<State>>, Path(id)
                 recorded_at: day_and_time(&o.fields.recorded_at),
             })
             .collect(),
+        checkins,
     })
 }
