@@ -264,11 +264,18 @@ fn export_import_and_csv_through_the_binary() {
         .iter()
         .find(|r| &r[9] == "injection")
         .expect("the toxin course's site");
-    assert_eq!((&toxin[7], &toxin[8], &toxin[11], &toxin[12]), ("masseter", "left", "15", "U"));
+    assert_eq!(
+        (&toxin[7], &toxin[8], &toxin[11], &toxin[12]),
+        ("masseter", "left", "15", "U")
+    );
     assert_eq!(&toxin[19], "20552 x1");
     assert!(toxin[20].starts_with("J0588 x15"), "{toxin:?}");
     assert_eq!(&toxin[21], "M79.11");
-    assert!(procedures.iter().any(|r| &r[9] == "dry-needling" && &r[19] == "20560 x1"));
+    assert!(
+        procedures
+            .iter()
+            .any(|r| &r[9] == "dry-needling" && &r[19] == "20560 x1")
+    );
     let events = rows("adverse-events");
     assert_eq!(&events[0][4], "effect");
     assert_eq!(events.len(), 1 + 3, "three demo courses have an adverse event");
