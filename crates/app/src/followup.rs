@@ -291,6 +291,35 @@ impl App {
         input: AdverseEventInput,
     ) -> Result<AdverseEventDetail, AppError> {
         self.require(actor, Permission::WriteOutcome).await?;
+        let mut tx = self.store.begin().await?;
+        let procedure = tx.procedure(procedure_id).await.map_err(AppError::store("procedure"))?;
+        live_patient(&mut tx, &procedure.patient_id)
+            .await
+            .map_err(|_| AppError::NotFound(format!("procedure {procedure_id}")))?;
+        let event = self.adverse_event_record(actor, &procedure, &input)?;
+        tx.insert_adverse_event(&event).await?;
+        audit(
+            &self.clock,
+            &mut tx,
+            actor,
+            "adverse_event.create",
+            Some(&event.patient_id),
+            "adverse_event",
+            Some(&event.id),
+        )
+        .await?;
+        tx.commit().await?;
+        let flags = flags(&event, self.clock.today())?;
+        Ok(AdverseEventDetail { event, flags })
+    }
+
+    /// A new adverse event's record against a procedure, validated against the catalog and the procedure's day.
+    pub(crate) fn adverse_event_record(
+        &self,
+        actor: &Actor,
+        procedure: &ProcedureRecord,
+        input: &AdverseEventInput,
+    ) -> Result<AdverseEventRecord, AppError> {
         let EventFields {
             effect,
             site,
@@ -299,12 +328,7 @@ impl App {
             actions,
             resolved_on,
             notes,
-        } = validate_event(&input, self.clock.today())?;
-        let mut tx = self.store.begin().await?;
-        let procedure = tx.procedure(procedure_id).await.map_err(AppError::store("procedure"))?;
-        live_patient(&mut tx, &procedure.patient_id)
-            .await
-            .map_err(|_| AppError::NotFound(format!("procedure {procedure_id}")))?;
+        } = validate_event(input, self.clock.today())?;
         if onset.as_str() < &procedure.started_at[..10] {
             return Err(AppError::invalid(
                 "onset",
@@ -313,7 +337,7 @@ impl App {
         }
         let at = self.clock.text();
         let by = actor.author()?.to_owned();
-        let event = AdverseEventRecord {
+        Ok(AdverseEventRecord {
             id: new_id(),
             procedure_id: procedure.id.clone(),
             patient_id: procedure.patient_id.clone(),
@@ -329,21 +353,7 @@ impl App {
             created_at: at.clone(),
             updated_by: by,
             updated_at: at,
-        };
-        tx.insert_adverse_event(&event).await?;
-        audit(
-            &self.clock,
-            &mut tx,
-            actor,
-            "adverse_event.create",
-            Some(&event.patient_id),
-            "adverse_event",
-            Some(&event.id),
-        )
-        .await?;
-        tx.commit().await?;
-        let flags = flags(&event, self.clock.today())?;
-        Ok(AdverseEventDetail { event, flags })
+        })
     }
 
     /// Replaces an adverse event's fields, from the version the editor read (`If-Match` or `version`).
@@ -689,20 +699,7 @@ impl App {
         )
         .await?;
         tx.commit().await?;
-        let core = as_core(&procedure)?;
-        let mut treated = Vec::new();
-        for site in &core.sites {
-            let muscle = self
-                .atlas
-                .muscle(&site.muscle)
-                .map_err(|e| AppError::Reference(format!("stored muscle {}: {e}", site.muscle)))?;
-            treated.extend(muscle.trigger_points.iter().map(|tp| TreatedPoint {
-                trigger_point: tp.id.clone(),
-                side: site.side.clone(),
-            }));
-        }
-        let sheet = followup::self_care_sheet(self.atlas, rules()?, catalog()?, &treated, &core.agents, contact)
-            .map_err(followup_error)?;
+        let sheet = self_care_sheet(self.atlas, &procedure, contact)?;
         let text = sheet.text();
         Ok(SelfCare {
             procedure_id: procedure.id,
@@ -710,6 +707,31 @@ impl App {
             text,
         })
     }
+}
+
+/// The self-care sheet a procedure's sites call for: every trigger point of each treated muscle, and its agents.
+pub(crate) fn self_care_sheet(
+    atlas: &taut_atlas::Atlas,
+    procedure: &ProcedureRecord,
+    contact: &str,
+) -> Result<SelfCareSheet, AppError> {
+    let core = as_core(procedure)?;
+    let mut treated = Vec::new();
+    for site in &core.sites {
+        let muscle = atlas
+            .muscle(&site.muscle)
+            .map_err(|e| AppError::Reference(format!("stored muscle {}: {e}", site.muscle)))?;
+        treated.extend(muscle.trigger_points.iter().map(|tp| TreatedPoint {
+            trigger_point: tp.id.clone(),
+            side: site.side.clone(),
+        }));
+    }
+    followup::self_care_sheet(atlas, rules()?, catalog()?, &treated, &core.agents, contact).map_err(followup_error)
+}
+
+/// The catalog's name of a side effect.
+pub(crate) fn effect_name(effect: &str) -> Option<String> {
+    rules().ok()?.effect(effect).ok().map(|e| e.name.clone())
 }
 
 pub(crate) fn as_due_check(f: &FollowupRecord) -> Result<DueCheck, AppError> {

@@ -7,7 +7,7 @@ use taut_core::records::{Demographics, EncounterInput, FindingInput, OutcomeInpu
 use crate::access::{Actor, Permission};
 use taut_core::exam::classify;
 use taut_store::{
-    Bulk, BulkAuthor, BulkEvent, EncounterRecord, FindingRecord, OutcomeRecord, PainMarkRecord, PatientRecord,
+    Bulk, BulkAuthor, BulkEvent, EncounterRecord, FindingRecord, OutcomeRecord, PainMarkRecord, PatientRecord, Tx,
 };
 
 use crate::records::validate_marks;
@@ -33,6 +33,30 @@ pub struct NewVisit {
 impl App {
     /// Writes the patients and their visits in one transaction; returns the new patients' ids.
     pub async fn import_patients(&self, actor: &Actor, patients: Vec<NewPatient>) -> Result<Vec<String>, AppError> {
+        let bulk = self.prepare_import(actor, patients).await?;
+        let mut tx = self.store.begin().await?;
+        self.write_import(&mut tx, actor, &bulk).await?;
+        tx.commit().await?;
+        Ok(bulk.patients.iter().map(|p| p.id.clone()).collect())
+    }
+
+    /// Writes prepared records inside the caller's transaction, each audited as if entered singly.
+    pub(crate) async fn write_import(&self, tx: &mut Tx, actor: &Actor, bulk: &Bulk) -> Result<(), AppError> {
+        tx.insert_bulk(
+            bulk,
+            BulkAuthor {
+                user_id: actor.author()?,
+                name: &actor.name,
+                at: &self.clock.text(),
+            },
+        )
+        .await?;
+        Ok(())
+    }
+
+    /// Checks the permissions, validates every record and builds the rows to write (patients in the order
+    /// given, each patient's encounters in the order of its visits); nothing is written.
+    pub(crate) async fn prepare_import(&self, actor: &Actor, patients: Vec<NewPatient>) -> Result<Bulk, AppError> {
         for permission in [
             Permission::WriteDemographics,
             Permission::WriteEncounter,
@@ -95,7 +119,6 @@ impl App {
             record_type,
             record_id: record_id.to_owned(),
         };
-        let mut ids = Vec::with_capacity(valid.len());
         for (demographics, visits, outcomes) in valid {
             let patient = PatientRecord {
                 id: new_id(),
@@ -162,19 +185,7 @@ impl App {
                 bulk.outcomes.push(outcome);
             }
             bulk.patients.push(patient);
-            ids.push(pid);
         }
-        let mut tx = self.store.begin().await?;
-        tx.insert_bulk(
-            &bulk,
-            BulkAuthor {
-                user_id: author,
-                name: &actor.name,
-                at: &at,
-            },
-        )
-        .await?;
-        tx.commit().await?;
-        Ok(ids)
+        Ok(bulk)
     }
 }

@@ -42,8 +42,8 @@ pub use sessions::{
 };
 pub use support::Support;
 pub use taut_store::StoreConfig as DatabaseConfig;
-pub use taut_store::{AmendmentRecord, Consent, PlanRecord, PlanVersion, ProcedureRecord, SiteRecord};
 pub use taut_store::{AdverseEventRecord, CheckinLinkRecord, CheckinReportRecord, FollowupRecord, ReportedMark};
+pub use taut_store::{AmendmentRecord, Consent, PlanRecord, PlanVersion, ProcedureRecord, SiteRecord};
 pub use taut_store::{
     AuditEntry, AuditKey, ChainBreak, EncounterRecord, FindingRecord, OutcomeRecord, PainMarkRecord, PatientPage,
     PatientRecord, PatientVersion, UserRecord, redact,

@@ -9,7 +9,8 @@ use taut_core::plan::{
 };
 use taut_core::records::{format_utc, timestamp};
 use taut_store::{
-    AmendmentRecord, Consent, PatientRecord, PlanRecord, PlanVersion, ProcedureRecord, SiteRecord, StoreError, Tx,
+    AmendmentRecord, Consent, EncounterRecord, PatientRecord, PlanRecord, PlanVersion, ProcedureRecord, SiteRecord,
+    StoreError, Tx,
 };
 use time::{Date, Month};
 
@@ -937,7 +938,52 @@ impl App {
         input: ProcedureInput,
     ) -> Result<ProcedureDetail, AppError> {
         self.require(actor, Permission::WriteProcedure).await?;
-        let fields = validate_procedure(&self.clock, &input)?;
+        let catalog = catalog()?;
+        let mut tx = self.store.begin().await?;
+        let encounter = live_encounter(&mut tx, encounter_id).await?;
+        let patient = live_patient(&mut tx, &encounter.patient_id).await?;
+        let (procedure, suggested_diagnoses) =
+            match self.build_procedure(&mut tx, actor, &encounter, &patient, &input).await {
+                Err(AppError::Forbidden(refused)) => {
+                    drop(tx);
+                    self.record_refusal(Some(actor), "access.refused", &refused).await?;
+                    return Err(AppError::Forbidden(refused));
+                }
+                other => other?,
+            };
+        tx.insert_procedure(&procedure).await?;
+        crate::followup::schedule_checks(&self.clock, &mut tx, catalog, &procedure).await?;
+        audit_with(
+            &self.clock,
+            &mut tx,
+            Some(actor),
+            "procedure.create",
+            Some(&patient.id),
+            "procedure",
+            Some(&procedure.id),
+            Some(json!({"plan_id": procedure.plan_id})),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(ProcedureDetail {
+            procedure,
+            suggested_diagnoses,
+        })
+    }
+
+    /// A procedure's record from what the clinician recorded, checked inside the caller's transaction against
+    /// the patient's record (plan, history, catalog) and coded from its sites; with the suggested diagnoses.
+    /// An injection by a profession the clinic does not allow is `Forbidden` (the caller audits the refusal
+    /// after its transaction ends).
+    pub(crate) async fn build_procedure(
+        &self,
+        tx: &mut Tx,
+        actor: &Actor,
+        encounter: &EncounterRecord,
+        patient: &PatientRecord,
+        input: &ProcedureInput,
+    ) -> Result<(ProcedureRecord, Vec<String>), AppError> {
+        let fields = validate_procedure(&self.clock, input)?;
         let consent_by = match input.consent.by.as_deref() {
             Some(by) => text("consent.by", by, limits::SHORT)?,
             None => actor.name.clone(),
@@ -945,9 +991,6 @@ impl App {
         let date_text = day_of(&fields.started_at);
         let date = Date::parse(&date_text, DATE).map_err(|_| AppError::invalid("started_at", "no date"))?;
         let catalog = catalog()?;
-        let mut tx = self.store.begin().await?;
-        let encounter = live_encounter(&mut tx, encounter_id).await?;
-        let patient = live_patient(&mut tx, &encounter.patient_id).await?;
         if let Some(plan_id) = &input.plan_id {
             let plan = match tx.plan(plan_id).await {
                 Ok(plan) => plan,
@@ -965,20 +1008,17 @@ impl App {
             }
         }
         let procedures = tx.patient_procedures(&patient.id).await?;
-        let (plan_input, owners) = sites_as_plan(&input.sites, context(&patient, &procedures), date_text);
+        let (plan_input, owners) = sites_as_plan(&input.sites, context(patient, &procedures), date_text);
         let plan = plan_input
             .resolve(self.atlas, catalog)
             .map_err(|e| site_field(e, &owners))?;
         let report = check(&plan, catalog);
         if injects(&report) && !self.policy.may_sign_injection(actor) {
-            drop(tx);
-            let refused = format!(
+            return Err(AppError::Forbidden(format!(
                 "a {} may not record an injection under this clinic's policy (allowed: {}); dry needling and manual therapy may be recorded by any clinician",
                 actor.profession,
                 self.policy.injection_professions.join(", ")
-            );
-            self.record_refusal(Some(actor), "access.refused", &refused).await?;
-            return Err(AppError::Forbidden(refused));
+            )));
         }
         let sites = input
             .sites
@@ -1013,24 +1053,7 @@ impl App {
             created_at: self.clock.text(),
             amendments: Vec::new(),
         };
-        tx.insert_procedure(&procedure).await?;
-        crate::followup::schedule_checks(&self.clock, &mut tx, catalog, &procedure).await?;
-        audit_with(
-            &self.clock,
-            &mut tx,
-            Some(actor),
-            "procedure.create",
-            Some(&patient.id),
-            "procedure",
-            Some(&procedure.id),
-            Some(json!({"plan_id": procedure.plan_id})),
-        )
-        .await?;
-        tx.commit().await?;
-        Ok(ProcedureDetail {
-            procedure,
-            suggested_diagnoses,
-        })
+        Ok((procedure, suggested_diagnoses))
     }
 
     pub async fn procedure(&self, actor: &Actor, id: &str) -> Result<ProcedureRecord, AppError> {

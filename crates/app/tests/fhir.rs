@@ -1,8 +1,8 @@
 //! FHIR round trip on both engines: a record exported, imported into an empty database and exported again reads
 //! the same (ids aside); a bad bundle is refused whole.
 
-use serde_json::Value;
-use taut_app::{Actor, App, AppError, AuditKey, Database, DatabaseConfig, Policy};
+use serde_json::{Value, json};
+use taut_app::{Actor, AdverseEventInput, App, AppError, AuditKey, Database, DatabaseConfig, Policy, ProcedureInput};
 use taut_atlas::Atlas;
 use taut_core::exam::Sign;
 use taut_core::records::{Demographics, EncounterInput, FindingInput, OutcomeInput, PainMarkInput};
@@ -156,6 +156,51 @@ async fn rich_patient(app: &App, clinician: &Actor) -> String {
     ] {
         app.add_outcome(clinician, &patient.id, input).await.expect("outcome");
     }
+    let session = app
+        .create_encounter(
+            clinician,
+            &patient.id,
+            EncounterInput {
+                kind: "procedure".into(),
+                occurred_at: Some("2026-01-12T10:00:00Z".into()),
+                notes: None,
+            },
+        )
+        .await
+        .expect("encounter");
+    let input: ProcedureInput = serde_json::from_value(json!({
+        "consent": {"obtained": true, "risks_discussed": ["soreness", "bruising"], "by": "Dr Who"},
+        "started_at": "2026-01-12T10:00:00Z",
+        "ended_at": "2026-01-12T10:20:00Z",
+        "sites": [
+            {"muscle": "masseter", "side": "left", "agent": "Xeomin", "dose": {"value": 15, "unit": "U"},
+             "points": 1, "lot": "LOT-7", "expiry": "2027-03", "guidance": "ultrasound", "needle": "30 G 13 mm",
+             "reconstitution_ml": 2.5, "vial_units": 100},
+            {"muscle": "trapezius", "side": "right", "agent": "dry-needling", "technique": "fast-in fast-out"}
+        ],
+        "complications": ["vasovagal reaction, resolved lying down"],
+        "diagnoses": ["M79.11", "M79.12"],
+        "notes": "tolerated well"
+    }))
+    .expect("procedure input");
+    let procedure = app
+        .record_procedure(clinician, &session.id, input)
+        .await
+        .expect("procedure")
+        .procedure;
+    let event = AdverseEventInput {
+        effect: "bruising-hematoma".into(),
+        site: Some("masseter:left".into()),
+        onset: "2026-01-12".into(),
+        severity: "mild".into(),
+        actions: vec!["advised ice".into(), "reviewed at one week".into()],
+        resolved_on: Some("2026-01-20".into()),
+        notes: Some("small".into()),
+        version: None,
+    };
+    app.record_adverse_event(clinician, &procedure.id, event)
+        .await
+        .expect("adverse event");
     patient.id
 }
 
@@ -178,7 +223,29 @@ async fn export_import_export_reads_the_same_on_both_engines() {
         let clinician = user(&source, "source-clinician", "clinician").await;
         let id = rich_patient(&source, &clinician).await;
         let first = source.fhir_everything(&clinician, &id).await.expect("export");
-        assert_eq!(first.entry.len(), 1 + 2 + 1 + 1 + 1 + 2 + 3 + 1 + 5, "{url}");
+        assert_eq!(first.entry.len(), 1 + 2 + 1 + 1 + 1 + 3 + 3 + 1 + 5 + 4, "{url}");
+        let kinds: Vec<&str> = first.resources().map(|r| r.type_name()).collect();
+        for kind in ["Procedure", "MedicationAdministration", "AdverseEvent", "CarePlan"] {
+            assert_eq!(kinds.iter().filter(|k| **k == kind).count(), 1, "{url}: {kind}");
+        }
+        let json = serde_json::to_value(&first).expect("json");
+        let procedure = &json["entry"]
+            .as_array()
+            .expect("entries")
+            .iter()
+            .find(|e| e["resource"]["resourceType"] == "Procedure")
+            .expect("procedure")["resource"];
+        assert_eq!(
+            procedure["code"]["coding"][0]["system"],
+            "http://www.ama-assn.org/go/cpt"
+        );
+        assert_eq!(procedure["code"]["coding"][0]["code"], "20552", "{procedure}");
+        assert_eq!(procedure["bodySite"].as_array().map(Vec::len), Some(2));
+        assert_eq!(
+            procedure["bodySite"][0]["extension"][0]["valueCodeableConcept"]["coding"][0]["code"], "7771000",
+            "left"
+        );
+        assert_eq!(procedure["reasonCode"][1]["coding"][0]["code"], "M79.12");
 
         let target_url = if url.starts_with("sqlite") {
             testing::sqlite_url().await
@@ -224,7 +291,19 @@ async fn a_bad_bundle_is_refused_whole_and_named() {
 
         let target = app(&testing::sqlite_url().await).await;
         let importer = user(&target, "importer", "clinician").await;
-        let last = good["entry"].as_array().expect("entries").len() - 1;
+        let entries = good["entry"].as_array().expect("entries");
+        let index = |kind: &str| {
+            entries
+                .iter()
+                .rposition(|e| e["resource"]["resourceType"] == kind)
+                .expect(kind)
+        };
+        let (last, procedure, administration, event) = (
+            index("Observation"),
+            index("Procedure"),
+            index("MedicationAdministration"),
+            index("AdverseEvent"),
+        );
         type Break = Box<dyn Fn(&mut Value)>;
         let cases: Vec<(Break, String)> = vec![
             (Box::new(|b| b["type"] = "document".into()), "Bundle.type".into()),
@@ -233,17 +312,64 @@ async fn a_bad_bundle_is_refused_whole_and_named() {
                 "Bundle.entry[0].resource".into(),
             ),
             (
-                // The last entry is an outcome measure.
+                // The last Observation is an outcome measure.
                 Box::new(move |b| b["entry"][last]["resource"]["effectiveDateTime"] = "yesterday".into()),
                 format!("Bundle.entry[{last}].resource"),
             ),
             (
-                Box::new(|b| b["entry"][1]["resource"]["resourceType"] = "Procedure".into()),
+                Box::new(|b| b["entry"][1]["resource"]["resourceType"] = "Immunization".into()),
                 "Bundle.entry[1].resource.resourceType".into(),
             ),
             (
                 Box::new(move |b| b["entry"][last]["resource"]["subject"]["reference"] = "Patient/nobody".into()),
                 format!("Bundle.entry[{last}].resource.subject"),
+            ),
+            (
+                // Checked by the app after the patients are written in the same transaction: an expired lot.
+                Box::new(move |b| {
+                    for part in b["entry"][procedure]["resource"]["extension"][0]["extension"]
+                        .as_array_mut()
+                        .expect("site parts")
+                    {
+                        if part["url"] == "expiry" {
+                            part["valueString"] = "2025-12-31".into();
+                        }
+                    }
+                }),
+                format!("Bundle.entry[{procedure}].resource"),
+            ),
+            (
+                Box::new(move |b| {
+                    b["entry"][procedure]["resource"]["reasonCode"][0]["coding"][0]["code"] = "bad".into()
+                }),
+                format!("Bundle.entry[{procedure}].resource"),
+            ),
+            (
+                Box::new(move |b| b["entry"][procedure]["resource"]["extension"] = json!([])),
+                format!("Bundle.entry[{procedure}].resource.extension"),
+            ),
+            (
+                Box::new(move |b| {
+                    b["entry"][administration]["resource"]["partOf"] = json!([{"reference": "Procedure/x"}])
+                }),
+                format!("Bundle.entry[{administration}].resource.partOf"),
+            ),
+            (
+                Box::new(move |b| b["entry"][event]["resource"]["suspectEntity"] = json!([])),
+                format!("Bundle.entry[{event}].resource.suspectEntity"),
+            ),
+            (
+                Box::new(move |b| {
+                    for part in b["entry"][event]["resource"]["extension"][0]["extension"]
+                        .as_array_mut()
+                        .expect("event parts")
+                    {
+                        if part["url"] == "resolved_on" {
+                            part["valueString"] = "2025-01-01".into();
+                        }
+                    }
+                }),
+                format!("Bundle.entry[{event}].resource"),
             ),
         ];
         for (break_it, expression) in cases {
@@ -251,7 +377,17 @@ async fn a_bad_bundle_is_refused_whole_and_named() {
             break_it(&mut bad);
             let json = serde_json::to_vec(&bad).expect("json");
             match target.import_fhir(&importer, &json, &["transaction"]).await {
-                Err(AppError::Invalid(invalid)) => assert_eq!(invalid.field, expression, "{url}: {invalid}"),
+                Err(AppError::Invalid(invalid)) => {
+                    assert_eq!(invalid.field, expression, "{url}: {invalid}");
+                    // A record's own field leads the message of a refusal the app makes.
+                    if expression == format!("Bundle.entry[{procedure}].resource") {
+                        assert!(
+                            invalid.message.starts_with("sites[0].expiry:")
+                                || invalid.message.starts_with("diagnoses[0]:"),
+                            "{invalid}"
+                        );
+                    }
+                }
                 other => panic!("{url}: {expression}: {other:?}"),
             }
         }

@@ -22,11 +22,16 @@ pub enum Format {
     Csv,
 }
 
-/// Which records a CSV export lists. Procedures and adverse events join when the records hold them.
+/// Which records a CSV export lists.
 #[derive(Clone, Copy, Debug, ValueEnum)]
 pub enum Table {
     /// Outcome measures: pain scores, pressure thresholds, ranges of motion and free measures.
     Outcomes,
+    /// Procedures, one row per treated site, with the procedure's codes (CPT, HCPCS with units and modifier,
+    /// ICD-10-CM) and the amount's unit.
+    Procedures,
+    /// Adverse events after procedures.
+    AdverseEvents,
 }
 
 #[derive(Args)]
@@ -109,6 +114,8 @@ pub fn export(args: ExportArgs) -> Result<(), Failure> {
             }
             Format::Csv => match args.table {
                 Table::Outcomes => outcomes_csv(&records)?,
+                Table::Procedures => procedures_csv(&records)?,
+                Table::AdverseEvents => adverse_events_csv(&records)?,
             },
         };
         write_out(args.out.as_ref(), &bytes)
@@ -147,6 +154,145 @@ fn outcomes_csv(records: &[Record]) -> Result<Vec<u8>, Failure> {
                     o.unit.as_str(),
                 ])
                 .context("writing CSV")?;
+        }
+    }
+    writer
+        .into_inner()
+        .map_err(|e| Failure::Other(anyhow::anyhow!("writing CSV: {e}")))
+}
+
+/// The billing lines of one system as one cell: `J0588 x15 JZ; J0588 x85 JW`.
+fn code_cell(codes: &[taut_core::plan::Code], system: &str) -> String {
+    codes
+        .iter()
+        .filter(|c| c.system == system)
+        .map(|c| {
+            let mut cell = c.code.clone();
+            if let Some(units) = c.units {
+                cell.push_str(&format!(" x{units}"));
+            }
+            if let Some(modifier) = &c.modifier {
+                cell.push_str(&format!(" {modifier}"));
+            }
+            cell
+        })
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
+fn number(value: Option<f64>) -> String {
+    value.map(|v| v.to_string()).unwrap_or_default()
+}
+
+/// One row per treated site of every procedure; the procedure's codes repeat on each of its rows.
+fn procedures_csv(records: &[Record]) -> Result<Vec<u8>, Failure> {
+    let mut writer = csv::Writer::from_writer(Vec::new());
+    writer
+        .write_record([
+            "patient_id",
+            "mrn",
+            "procedure_id",
+            "encounter_id",
+            "started_at",
+            "ended_at",
+            "site_number",
+            "muscle",
+            "side",
+            "kind",
+            "agent",
+            "amount",
+            "amount_unit",
+            "volume_ml",
+            "concentration_percent",
+            "points",
+            "guidance",
+            "lot",
+            "expiry",
+            "cpt",
+            "hcpcs",
+            "icd10cm",
+        ])
+        .context("writing CSV")?;
+    for record in records {
+        for procedure in &record.procedures {
+            let p = &procedure.fields;
+            let (cpt, hcpcs) = (code_cell(&procedure.codes, "CPT"), code_cell(&procedure.codes, "HCPCS"));
+            let diagnoses = p.diagnoses.join("; ");
+            for (i, site) in p.sites.iter().enumerate() {
+                writer
+                    .write_record([
+                        record.id.as_str(),
+                        record.demographics.mrn.as_str(),
+                        procedure.id.as_str(),
+                        procedure.encounter_id.as_str(),
+                        p.started_at.as_str(),
+                        p.ended_at.as_str(),
+                        &(i + 1).to_string(),
+                        site.muscle.as_str(),
+                        site.side.as_deref().unwrap_or(""),
+                        site.kind.as_str(),
+                        site.agent.as_str(),
+                        &number(site.amount),
+                        site.amount_unit.as_deref().unwrap_or(""),
+                        &number(site.volume_ml),
+                        &number(site.concentration_percent),
+                        &site.points.to_string(),
+                        site.guidance.as_deref().unwrap_or(""),
+                        site.lot.as_deref().unwrap_or(""),
+                        site.expiry.as_deref().unwrap_or(""),
+                        &cpt,
+                        &hcpcs,
+                        &diagnoses,
+                    ])
+                    .context("writing CSV")?;
+            }
+        }
+    }
+    writer
+        .into_inner()
+        .map_err(|e| Failure::Other(anyhow::anyhow!("writing CSV: {e}")))
+}
+
+/// One row per adverse event, with its procedure.
+fn adverse_events_csv(records: &[Record]) -> Result<Vec<u8>, Failure> {
+    let mut writer = csv::Writer::from_writer(Vec::new());
+    writer
+        .write_record([
+            "patient_id",
+            "mrn",
+            "adverse_event_id",
+            "procedure_id",
+            "effect",
+            "effect_name",
+            "site",
+            "onset",
+            "severity",
+            "resolved_on",
+            "actions",
+            "notes",
+        ])
+        .context("writing CSV")?;
+    for record in records {
+        for procedure in &record.procedures {
+            for event in &procedure.adverse_events {
+                let e = &event.fields;
+                writer
+                    .write_record([
+                        record.id.as_str(),
+                        record.demographics.mrn.as_str(),
+                        event.id.as_str(),
+                        procedure.id.as_str(),
+                        e.effect.as_str(),
+                        event.effect_name.as_deref().unwrap_or(""),
+                        e.site.as_deref().unwrap_or(""),
+                        e.onset.as_str(),
+                        e.severity.as_str(),
+                        e.resolved_on.as_deref().unwrap_or(""),
+                        &e.actions.join("; "),
+                        e.notes.as_deref().unwrap_or(""),
+                    ])
+                    .context("writing CSV")?;
+            }
         }
     }
     writer

@@ -109,7 +109,15 @@ fn every_demo_patient_exports_valid_fhir_r4() {
         .filter(|e| e["resource"]["resourceType"] == "Patient")
         .count();
     assert_eq!(patients, 20, "every demo patient is exported");
-    for kind in ["Encounter", "Observation"] {
+    // The demo's first patients have procedures (one with a toxin), adverse events and self-care sheets.
+    for kind in [
+        "Encounter",
+        "Observation",
+        "Procedure",
+        "MedicationAdministration",
+        "AdverseEvent",
+        "CarePlan",
+    ] {
         assert!(entries.iter().any(|e| e["resource"]["resourceType"] == kind), "{kind}");
     }
     assert_eq!(
@@ -169,22 +177,40 @@ fn export_import_and_csv_through_the_binary() {
 
     let target = Scratch::new("target");
     target.run(&["migrate", "--create"]);
-    let mut add = Command::new(env!("CARGO_BIN_EXE_taut"));
-    add.args([
-        "user",
-        "add",
-        "--username",
-        "importer",
-        "--role",
-        "clinician",
-        "--password-stdin",
-    ])
-    .args(target.db())
-    .stdin(std::process::Stdio::piped())
-    .stdout(std::process::Stdio::null());
-    let mut child = add.spawn().expect("spawn");
-    std::io::Write::write_all(child.stdin.as_mut().expect("stdin"), b"a long enough password\n").expect("password");
-    assert!(child.wait().expect("wait").success());
+    let add_user = |name: &str, profession: &str| {
+        let mut add = Command::new(env!("CARGO_BIN_EXE_taut"));
+        add.args([
+            "user",
+            "add",
+            "--username",
+            name,
+            "--role",
+            "clinician",
+            "--profession",
+            profession,
+            "--password-stdin",
+        ])
+        .args(target.db())
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::null());
+        let mut child = add.spawn().expect("spawn");
+        std::io::Write::write_all(child.stdin.as_mut().expect("stdin"), b"a long enough password\n").expect("password");
+        assert!(child.wait().expect("wait").success());
+    };
+    add_user("importer", "physician");
+    add_user("therapist", "physical-therapist");
+
+    // The clinic's injection policy holds for imported procedures too: nothing is stored.
+    let mut refused = vec!["import", &file, "--user", "therapist"];
+    let tdb = target.db();
+    refused.extend(tdb.iter().map(String::as_str));
+    let output = taut(&refused);
+    assert!(!output.status.success());
+    assert!(
+        String::from_utf8_lossy(&output.stderr).contains("may not record an injection"),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
 
     let imported = target.run(&["import", &file, "--user", "importer"]);
     assert!(String::from_utf8_lossy(&imported.stdout).contains("imported 3 patients"));
@@ -195,7 +221,6 @@ fn export_import_and_csv_through_the_binary() {
     bundle["entry"][0]["resource"]["birthDate"] = "2999-01-01".into();
     std::fs::write(&broken, serde_json::to_vec(&bundle).expect("json")).expect("write");
     let mut refused = vec!["import", &broken, "--user", "importer"];
-    let tdb = target.db();
     refused.extend(tdb.iter().map(String::as_str));
     let output = taut(&refused);
     assert_eq!(output.status.code(), Some(2));
@@ -223,6 +248,46 @@ fn export_import_and_csv_through_the_binary() {
     assert!(reader.iter().all(|row| row.len() == header.len()));
     assert!(reader.iter().all(|row| row[1].starts_with("DEMO-")));
     assert!(reader.iter().any(|row| row[5] == "pain-nrs" && row[8] == "NRS"));
+
+    // Procedures, one row per site with codes and units; adverse events; both read by a CSV reader.
+    let rows = |table: &str| -> Vec<csv::StringRecord> {
+        let out = target.run(&["export", "--format", "csv", "--table", table, "--user", "importer"]);
+        let mut reader = csv::Reader::from_reader(out.stdout.as_slice());
+        let header = reader.headers().expect("header").clone();
+        let rows: Vec<csv::StringRecord> = reader.records().map(|r| r.expect("row")).collect();
+        assert!(rows.iter().all(|r| r.len() == header.len()), "{table}");
+        std::iter::once(header).chain(rows).collect()
+    };
+    let procedures = rows("procedures");
+    assert_eq!(&procedures[0][19], "cpt");
+    let toxin = procedures
+        .iter()
+        .find(|r| &r[9] == "injection")
+        .expect("the toxin course's site");
+    assert_eq!(
+        (&toxin[7], &toxin[8], &toxin[11], &toxin[12]),
+        ("masseter", "left", "15", "U")
+    );
+    assert_eq!(&toxin[19], "20552 x1");
+    assert!(toxin[20].starts_with("J0588 x15"), "{toxin:?}");
+    assert_eq!(&toxin[21], "M79.11");
+    assert!(
+        procedures
+            .iter()
+            .any(|r| &r[9] == "dry-needling" && &r[19] == "20560 x1")
+    );
+    let events = rows("adverse-events");
+    assert_eq!(&events[0][4], "effect");
+    assert_eq!(events.len(), 1 + 3, "three demo courses have an adverse event");
+    assert!(events[1..].iter().all(|r| r[1].starts_with("DEMO-") && &r[8] == "mild"));
+
+    // An unknown table is refused with the valid choices.
+    let mut wrong = vec!["export", "--format", "csv", "--table", "plans", "--user", "importer"];
+    wrong.extend(tdb.iter().map(String::as_str));
+    let output = taut(&wrong);
+    assert!(!output.status.success());
+    let message = String::from_utf8_lossy(&output.stderr);
+    assert!(message.contains("outcomes") && message.contains("procedures") && message.contains("adverse-events"));
 }
 
 /// Splits simple CSV (the demo's fields hold no quotes or commas).

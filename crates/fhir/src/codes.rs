@@ -41,6 +41,20 @@ pub const DATA_ABSENT_REASON: &str = "http://terminology.hl7.org/CodeSystem/data
 /// ICD-10-CM, for Conditions whose record holds a code (none does yet: conditions are free text).
 pub const ICD10CM: &str = "http://hl7.org/fhir/sid/icd-10-cm";
 
+/// CPT, as "Using CPT with FHIR" (hl7.org/fhir/dstu2/cpt.html) and HL7 Terminology's value set `cpt-all` name
+/// it. Only the code is written: CPT descriptors are the AMA's copyrighted text.
+pub const CPT: &str = "http://www.ama-assn.org/go/cpt";
+/// HL7 v3 RouteOfAdministration; `IM` "Injection, intramuscular" heads HL7 Terminology's value set
+/// `v3-IntramuscularInjection` (terminology.hl7.org/ValueSet/v3-IntramuscularInjection). A trigger point injection
+/// goes into the muscle.
+pub const ROUTE: &str = "http://terminology.hl7.org/CodeSystem/v3-RouteOfAdministration";
+pub const ROUTE_INTRAMUSCULAR: (&str, &str) = ("IM", "Injection, intramuscular");
+/// R4 AdverseEventOutcome (hl7.org/fhir/R4/codesystem-adverse-event-outcome.html): `resolved`, `ongoing`, …
+pub const AE_OUTCOME: &str = "http://terminology.hl7.org/CodeSystem/adverse-event-outcome";
+/// AdverseEventSeriousness (hl7.org/fhir/R4/codesystem-adverse-event-seriousness.html; codes as listed in the
+/// value set `adverse-event-seriousness`): `serious`, `non-serious`.
+pub const AE_SERIOUSNESS: &str = "http://terminology.hl7.org/CodeSystem/adverse-event-seriousness";
+
 /// Taut's own code systems and extensions, under one prefix so that a published canonical URL can replace it in
 /// one place. The codes are Taut's vocabularies (atlas ids, region ids, record kinds), printed with their text.
 pub const TAUT: &str = "urn:taut:fhir:";
@@ -61,6 +75,18 @@ pub mod taut {
     pub const PAIN_QUALITY: &str = "pain-quality";
     pub const MEASURE: &str = "outcome-measure";
     pub const NOTES: &str = "notes";
+    /// Agents of the drug catalog (`taut catalog agents`), `dry-needling` and `manual-pressure`.
+    pub const AGENT: &str = "agent";
+    /// Side effects of the follow-up catalog (`taut catalog side-effects`).
+    pub const SIDE_EFFECT: &str = "side-effect";
+    /// What Taut records beyond the R4 elements, each a complex extension whose parts are named like the
+    /// record's fields: one treated site, the consent, a billing line, an adverse event's details.
+    pub const PROCEDURE_SITE: &str = "procedure-site";
+    pub const CONSENT: &str = "consent";
+    pub const BILLING_LINE: &str = "billing-line";
+    pub const ADVERSE_EVENT: &str = "adverse-event";
+    /// The CarePlan category of a self-care programme.
+    pub const CARE_PLAN: &str = "care-plan";
 }
 
 /// The Taut category that says which record an Observation carries, so that import never guesses.
@@ -91,6 +117,7 @@ pub fn ucum(unit: &str) -> Option<&'static str> {
         "kg/cm2" => Some("kg/cm2"),
         "deg" => Some("deg"),
         "kg" => Some("kg"),
+        "mg" => Some("mg"),
         _ => None,
     }
 }

@@ -13,16 +13,18 @@ use crate::model::{
     Encounter, Extension, HumanName, Identifier, MedicationStatement, Observation, Patient, Period, Quantity,
     Reference, Resource,
 };
+use crate::treatment::{self, ProcedureEntry};
 
-/// One patient's record as exported: demographics, visits and outcome measures, each with its record id (which
-/// becomes the resource id). Plans, procedures, medication administrations and adverse events join here when
-/// the records hold them.
+/// One patient's record as exported: demographics, visits, outcome measures and procedures, each with its record
+/// id (which becomes the resource id). Treatment plans are not exported.
 #[derive(Debug, Clone)]
 pub struct Record {
     pub id: String,
     pub demographics: Demographics,
     pub visits: Vec<Visit>,
     pub outcomes: Vec<Outcome>,
+    /// Procedures with their adverse events and self-care sheets, oldest first.
+    pub procedures: Vec<ProcedureEntry>,
 }
 
 #[derive(Debug, Clone)]
@@ -132,16 +134,19 @@ pub fn resources(record: &Record, atlas: &Atlas) -> Vec<Resource> {
             &record.id, outcome,
         ))));
     }
+    for procedure in &record.procedures {
+        let owner = treatment::Owner {
+            patient: &record.id,
+            encounter: &procedure.encounter_id,
+        };
+        out.extend(treatment::resources(&owner, procedure, atlas));
+    }
     out
 }
 
 fn notes_extension(notes: Option<&String>) -> Vec<Extension> {
     notes
-        .map(|text| Extension {
-            url: codes::taut(taut::NOTES),
-            value_string: Some(text.clone()),
-            value_codeable_concept: None,
-        })
+        .map(|text| Extension::string(codes::taut(taut::NOTES), text))
         .into_iter()
         .collect()
 }
@@ -218,7 +223,7 @@ fn category(record_kind: &str) -> CodeableConcept {
     CodeableConcept::coded(&codes::taut(taut::RECORD_KIND), record_kind, None)
 }
 
-fn quantity(value: f64, unit: &str) -> Quantity {
+pub(crate) fn quantity(value: f64, unit: &str) -> Quantity {
     let ucum = codes::ucum(unit);
     Quantity {
         value: Some(value),
@@ -229,14 +234,14 @@ fn quantity(value: f64, unit: &str) -> Quantity {
 }
 
 /// A body site: Taut's code and its name as text, and the side as a SNOMED CT laterality qualifier.
-fn body_site(system: &str, id: &str, name: &str, side: Option<&str>) -> CodeableConcept {
+pub(crate) fn body_site(system: &str, id: &str, name: &str, side: Option<&str>) -> CodeableConcept {
     let laterality = side.and_then(codes::laterality);
     CodeableConcept {
         extension: laterality
             .map(|(code, display)| Extension {
                 url: codes::EXT_STRUCTURE_LATERALITY.into(),
-                value_string: None,
                 value_codeable_concept: Some(CodeableConcept::coded(codes::SNOMED, code, Some(display))),
+                ..Extension::default()
             })
             .into_iter()
             .collect(),

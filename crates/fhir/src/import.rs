@@ -14,8 +14,10 @@ use taut_core::records::{Demographics, EncounterInput, FindingInput, OutcomeInpu
 
 use crate::codes::{self, kind, taut};
 use crate::model::{
-    AllergyIntolerance, CodeableConcept, Condition, Encounter, MedicationStatement, Observation, Patient, Reference,
+    AdverseEvent, AllergyIntolerance, CarePlan, CodeableConcept, Condition, Encounter, MedicationAdministration,
+    MedicationStatement, Observation, Patient, Procedure, Reference,
 };
+use crate::treatment::{AdverseEventFields, ConsentFields, ProcedureFields, SiteFields, from_parts};
 
 /// Why a bundle was refused: where (a FHIRPath expression) and what.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -46,6 +48,22 @@ pub struct ImportedVisit {
     pub pain_drawing: Vec<PainMarkInput>,
     pub findings: Vec<FindingInput>,
     pub outcomes: Vec<OutcomeInput>,
+    pub procedures: Vec<ImportedProcedure>,
+}
+
+/// A procedure read from a bundle, with its adverse events. `path` is the FHIRPath of its entry, for the app to
+/// name when it refuses the procedure (its checks need the record: history, catalog, policy).
+#[derive(Debug, Clone)]
+pub struct ImportedProcedure {
+    pub fields: ProcedureFields,
+    pub adverse_events: Vec<ImportedAdverseEvent>,
+    pub path: String,
+}
+
+#[derive(Debug, Clone)]
+pub struct ImportedAdverseEvent {
+    pub fields: AdverseEventFields,
+    pub path: String,
 }
 
 /// The Bundle types read: `transaction` (what `POST /fhir/r4` takes), and the `searchset` of `$everything` and
@@ -80,7 +98,7 @@ pub fn read_bundle(
     };
     let mut reader = Reader::default();
     // Patients first, then encounters, then what refers to them: a bundle may list its entries in any order.
-    for pass in [Pass::Patients, Pass::Encounters, Pass::Rest] {
+    for pass in [Pass::Patients, Pass::Encounters, Pass::Procedures, Pass::Rest] {
         for (i, entry) in entries.iter().enumerate() {
             reader.entry(i, entry, pass)?;
         }
@@ -92,6 +110,7 @@ pub fn read_bundle(
 enum Pass {
     Patients,
     Encounters,
+    Procedures,
     Rest,
 }
 
@@ -118,6 +137,8 @@ struct Reader {
     patient_keys: HashMap<String, usize>,
     /// Reference keys → (patient index, visit index).
     encounter_keys: HashMap<String, (usize, usize)>,
+    /// Reference keys → (patient, visit, procedure) indexes.
+    procedure_keys: HashMap<String, (usize, usize, usize)>,
     paths: Vec<Paths>,
 }
 
@@ -191,6 +212,38 @@ fn side(site: &CodeableConcept, path: &str) -> Result<Option<String>, Problem> {
 }
 
 impl Reader {
+    /// The patient and visit of a resource that belongs to an encounter of its patient.
+    fn visit_of(
+        &self,
+        subject: Option<&Reference>,
+        encounter: Option<&Reference>,
+        path: &str,
+    ) -> Result<(usize, usize), Problem> {
+        let p = self.patient_of(subject, &format!("{path}.subject"))?;
+        let encounter = required(encounter, &format!("{path}.encounter"), "the encounter")?;
+        let (vp, v) = *lookup(&self.encounter_keys, encounter)
+            .ok_or_else(|| problem(format!("{path}.encounter"), "refers to no Encounter of this bundle"))?;
+        if vp != p {
+            return Err(problem(
+                format!("{path}.encounter"),
+                "the encounter belongs to another patient",
+            ));
+        }
+        Ok((p, v))
+    }
+
+    /// The procedure of this bundle that one of `references` names.
+    fn procedure_of<'a>(
+        &self,
+        mut references: impl Iterator<Item = &'a Reference>,
+        path: &str,
+    ) -> Result<(usize, usize, usize), Problem> {
+        references
+            .find_map(|r| lookup(&self.procedure_keys, r))
+            .copied()
+            .ok_or_else(|| problem(path, "refers to no Procedure of this bundle"))
+    }
+
     fn patient_of(&self, subject: Option<&Reference>, path: &str) -> Result<usize, Problem> {
         let subject = required(subject, path, "a reference to the patient")?;
         lookup(&self.patient_keys, subject)
@@ -249,6 +302,7 @@ impl Reader {
                     pain_drawing: Vec::new(),
                     findings: Vec::new(),
                     outcomes: Vec::new(),
+                    procedures: Vec::new(),
                 });
                 let v = visits.len() - 1;
                 self.paths[p].visits.push(VisitPaths {
@@ -258,6 +312,75 @@ impl Reader {
                 for key in keys(entry, "Encounter") {
                     self.encounter_keys.insert(key, (p, v));
                 }
+            }
+            ("Procedure", Pass::Procedures) => {
+                let procedure: Procedure = parse(resource, &path)?;
+                let (p, v) = self.visit_of(procedure.subject.as_ref(), procedure.encounter.as_ref(), &path)?;
+                let fields = read_procedure(&procedure, &path)?;
+                let procedures = &mut self.patients[p].visits[v].procedures;
+                procedures.push(ImportedProcedure {
+                    fields,
+                    adverse_events: Vec::new(),
+                    path,
+                });
+                let k = procedures.len() - 1;
+                for key in keys(entry, "Procedure") {
+                    self.procedure_keys.insert(key, (p, v, k));
+                }
+            }
+            ("AdverseEvent", Pass::Rest) => {
+                let event: AdverseEvent = parse(resource, &path)?;
+                let p = self.patient_of(event.subject.as_ref(), &format!("{path}.subject"))?;
+                let (pp, v, k) = event
+                    .suspect_entity
+                    .iter()
+                    .find_map(|s| lookup(&self.procedure_keys, &s.instance))
+                    .copied()
+                    .ok_or_else(|| {
+                        problem(
+                            format!("{path}.suspectEntity"),
+                            "needs a suspect entity that is a Procedure of this bundle",
+                        )
+                    })?;
+                if pp != p {
+                    return Err(problem(
+                        format!("{path}.suspectEntity"),
+                        "the procedure belongs to another patient",
+                    ));
+                }
+                let details = required(
+                    event
+                        .extension
+                        .iter()
+                        .find(|e| e.url == codes::taut(taut::ADVERSE_EVENT)),
+                    &format!("{path}.extension"),
+                    "Taut's adverse-event extension (severity, actions, resolution)",
+                )?;
+                let fields: AdverseEventFields = from_parts(&details.extension, &["actions"])
+                    .map_err(|e| problem(format!("{path}.extension"), e.to_string()))?;
+                if event
+                    .event
+                    .as_ref()
+                    .and_then(|c| c.code_in(&codes::taut(taut::SIDE_EFFECT)))
+                    != Some(fields.effect.as_str())
+                {
+                    return Err(problem(
+                        format!("{path}.event"),
+                        "the event's side-effect code differs from the one in the extension",
+                    ));
+                }
+                self.patients[p].visits[v].procedures[k]
+                    .adverse_events
+                    .push(ImportedAdverseEvent { fields, path });
+            }
+            // Both are derived from the procedure's sites and recomputed on import; they must belong to one.
+            ("MedicationAdministration", Pass::Rest) => {
+                let administration: MedicationAdministration = parse(resource, &path)?;
+                self.procedure_of(administration.part_of.iter(), &format!("{path}.partOf"))?;
+            }
+            ("CarePlan", Pass::Rest) => {
+                let plan: CarePlan = parse(resource, &path)?;
+                self.procedure_of(plan.supporting_info.iter(), &format!("{path}.supportingInfo"))?;
             }
             ("Observation", Pass::Rest) => {
                 let observation: Observation = parse(resource, &path)?;
@@ -285,7 +408,16 @@ impl Reader {
                 self.patients[p].demographics.medications.push(text);
             }
             (
-                "Patient" | "Encounter" | "Observation" | "Condition" | "AllergyIntolerance" | "MedicationStatement",
+                "Patient"
+                | "Encounter"
+                | "Observation"
+                | "Condition"
+                | "AllergyIntolerance"
+                | "MedicationStatement"
+                | "Procedure"
+                | "AdverseEvent"
+                | "MedicationAdministration"
+                | "CarePlan",
                 _,
             ) => {}
             (other, _) => {
@@ -293,7 +425,8 @@ impl Reader {
                     format!("{path}.resourceType"),
                     format!(
                         "{other} is not imported; Taut reads Patient, Encounter, Observation, Condition, \
-                         AllergyIntolerance and MedicationStatement"
+                         AllergyIntolerance, MedicationStatement, Procedure, MedicationAdministration, \
+                         AdverseEvent and CarePlan"
                     ),
                 ));
             }
@@ -523,6 +656,62 @@ impl Reader {
         }
         Ok(self.patients)
     }
+}
+
+/// A Procedure as Taut writes it: the sites and consent in Taut's extensions, the rest in R4 elements.
+fn read_procedure(procedure: &Procedure, path: &str) -> Result<ProcedureFields, Problem> {
+    let extension = |name: &'static str| procedure.extension.iter().filter(move |e| e.url == codes::taut(name));
+    let sites = extension(taut::PROCEDURE_SITE)
+        .map(|e| from_parts::<SiteFields>(&e.extension, &[]))
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|e| problem(format!("{path}.extension"), format!("a procedure site: {e}")))?;
+    if sites.is_empty() {
+        return Err(problem(
+            format!("{path}.extension"),
+            "needs Taut's procedure-site extensions (what was done where)",
+        ));
+    }
+    let consent = extension(taut::CONSENT)
+        .next()
+        .map(|e| from_parts::<ConsentFields>(&e.extension, &["risks_discussed"]))
+        .transpose()
+        .map_err(|e| problem(format!("{path}.extension"), format!("the consent: {e}")))?
+        .ok_or_else(|| problem(format!("{path}.extension"), "needs Taut's consent extension"))?;
+    let period = required(
+        procedure.performed_period.as_ref(),
+        &format!("{path}.performedPeriod"),
+        "the period",
+    )?;
+    let diagnoses = procedure
+        .reason_code
+        .iter()
+        .enumerate()
+        .map(|(i, c)| {
+            c.code_in(codes::ICD10CM)
+                .map(str::to_owned)
+                .ok_or_else(|| problem(format!("{path}.reasonCode[{i}]"), "needs an ICD-10-CM code"))
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    let complications = procedure
+        .complication
+        .iter()
+        .enumerate()
+        .map(|(i, c)| written(Some(c), &format!("{path}.complication[{i}]")))
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(ProcedureFields {
+        started_at: required(
+            period.start.as_ref(),
+            &format!("{path}.performedPeriod.start"),
+            "the start",
+        )?
+        .clone(),
+        ended_at: required(period.end.as_ref(), &format!("{path}.performedPeriod.end"), "the end")?.clone(),
+        consent,
+        sites,
+        complications,
+        diagnoses,
+        notes: procedure.note.first().map(|n| n.text.clone()),
+    })
 }
 
 /// Names `path` as the place of a validation error.

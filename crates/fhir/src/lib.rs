@@ -3,14 +3,18 @@
 //! a Bundle back to record input ([`import`]).
 //!
 //! No database and no I/O here, so the mapping can be tested and fuzzed alone; the app calls it inside its
-//! audited operations. Treatment plans, procedures, medication administrations and adverse events are not
-//! mapped yet: [`export::Record`] and [`import::read_bundle`] are where they join when the records hold them.
+//! audited operations. Procedures, medication administrations, adverse events and self-care programmes are
+//! mapped in [`treatment`]; treatment plans are not exported.
 
 pub mod codes;
 pub mod export;
 pub mod import;
 pub mod model;
+pub mod treatment;
 
 pub use export::{Finding, Outcome, PainMarkEntry, Record, Visit, everything, to_transaction};
-pub use import::{ImportedPatient, ImportedVisit, Problem, read_bundle};
+pub use import::{ImportedAdverseEvent, ImportedPatient, ImportedProcedure, ImportedVisit, Problem, read_bundle};
 pub use model::{Bundle, OperationOutcome};
+pub use treatment::{
+    AdverseEventEntry, AdverseEventFields, ConsentFields, ProcedureEntry, ProcedureFields, SiteFields,
+};

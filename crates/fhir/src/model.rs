@@ -73,10 +73,31 @@ impl CodeableConcept {
 #[serde(rename_all = "camelCase")]
 pub struct Extension {
     pub url: String,
+    /// The parts of a complex extension (which then has no value).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub extension: Vec<Extension>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub value_string: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub value_codeable_concept: Option<CodeableConcept>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub value_integer: Option<i64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub value_decimal: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub value_boolean: Option<bool>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub value_date: Option<String>,
+}
+
+impl Extension {
+    pub fn string(url: String, value: &str) -> Extension {
+        Extension {
+            url,
+            value_string: Some(value.to_owned()),
+            ..Extension::default()
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
@@ -257,6 +278,168 @@ pub struct MedicationStatement {
     pub subject: Option<Reference>,
 }
 
+/// R4 Procedure: one treatment session.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Procedure {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub extension: Vec<Extension>,
+    pub status: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub code: Option<CodeableConcept>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub subject: Option<Reference>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub encounter: Option<Reference>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub performed_period: Option<Period>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub reason_code: Vec<CodeableConcept>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub body_site: Vec<CodeableConcept>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub complication: Vec<CodeableConcept>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub note: Vec<Annotation>,
+}
+
+/// R4 Medication, only as a contained resource of a MedicationAdministration: the product and its lot.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Medication {
+    /// Always `Medication`.
+    pub resource_type: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub code: Option<CodeableConcept>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub batch: Option<Batch>,
+}
+
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Batch {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lot_number: Option<String>,
+    /// A dateTime; Taut writes the day.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expiration_date: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Dosage {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub text: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub site: Option<CodeableConcept>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub route: Option<CodeableConcept>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dose: Option<Quantity>,
+}
+
+/// R4 MedicationAdministration: one injected site of a procedure.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct MedicationAdministration {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub contained: Vec<Medication>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub part_of: Vec<Reference>,
+    pub status: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub medication_reference: Option<Reference>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub medication_codeable_concept: Option<CodeableConcept>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub subject: Option<Reference>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub context: Option<Reference>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub effective_period: Option<Period>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dosage: Option<Dosage>,
+}
+
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SuspectEntity {
+    pub instance: Reference,
+}
+
+/// R4 AdverseEvent: an untoward effect after a procedure.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AdverseEvent {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub extension: Vec<Extension>,
+    /// `actual` or `potential`.
+    pub actuality: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub event: Option<CodeableConcept>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub subject: Option<Reference>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub date: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub seriousness: Option<CodeableConcept>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub outcome: Option<CodeableConcept>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub suspect_entity: Vec<SuspectEntity>,
+}
+
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ActivityDetail {
+    /// R4 CarePlanActivityStatus (`not-started` … `unknown`).
+    pub status: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub code: Option<CodeableConcept>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Activity {
+    pub detail: ActivityDetail,
+}
+
+/// R4 CarePlan: the self-care programme that follows a procedure.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CarePlan {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
+    pub status: String,
+    pub intent: String,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub category: Vec<CodeableConcept>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub title: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub subject: Option<Reference>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub encounter: Option<Reference>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub supporting_info: Vec<Reference>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub activity: Vec<Activity>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub note: Vec<Annotation>,
+}
+
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Issue {
@@ -306,6 +489,10 @@ pub enum Resource {
     Condition(Condition),
     AllergyIntolerance(AllergyIntolerance),
     MedicationStatement(MedicationStatement),
+    Procedure(Box<Procedure>),
+    MedicationAdministration(Box<MedicationAdministration>),
+    AdverseEvent(Box<AdverseEvent>),
+    CarePlan(Box<CarePlan>),
     OperationOutcome(OperationOutcome),
 }
 
@@ -318,6 +505,10 @@ impl Resource {
             Resource::Condition(_) => "Condition",
             Resource::AllergyIntolerance(_) => "AllergyIntolerance",
             Resource::MedicationStatement(_) => "MedicationStatement",
+            Resource::Procedure(_) => "Procedure",
+            Resource::MedicationAdministration(_) => "MedicationAdministration",
+            Resource::AdverseEvent(_) => "AdverseEvent",
+            Resource::CarePlan(_) => "CarePlan",
             Resource::OperationOutcome(_) => "OperationOutcome",
         }
     }
@@ -330,6 +521,10 @@ impl Resource {
             Resource::Condition(r) => r.id.as_deref(),
             Resource::AllergyIntolerance(r) => r.id.as_deref(),
             Resource::MedicationStatement(r) => r.id.as_deref(),
+            Resource::Procedure(r) => r.id.as_deref(),
+            Resource::MedicationAdministration(r) => r.id.as_deref(),
+            Resource::AdverseEvent(r) => r.id.as_deref(),
+            Resource::CarePlan(r) => r.id.as_deref(),
             Resource::OperationOutcome(_) => None,
         }
     }
@@ -343,6 +538,10 @@ impl Resource {
             Resource::Condition(r) => r.id = None,
             Resource::AllergyIntolerance(r) => r.id = None,
             Resource::MedicationStatement(r) => r.id = None,
+            Resource::Procedure(r) => r.id = None,
+            Resource::MedicationAdministration(r) => r.id = None,
+            Resource::AdverseEvent(r) => r.id = None,
+            Resource::CarePlan(r) => r.id = None,
             Resource::OperationOutcome(_) => {}
         }
     }
@@ -355,6 +554,25 @@ impl Resource {
             Resource::Condition(r) => r.subject.iter_mut().collect(),
             Resource::AllergyIntolerance(r) => r.patient.iter_mut().collect(),
             Resource::MedicationStatement(r) => r.subject.iter_mut().collect(),
+            Resource::Procedure(r) => r.subject.iter_mut().chain(r.encounter.iter_mut()).collect(),
+            // `medicationReference` points into `contained` (`#…`) and stays as written.
+            Resource::MedicationAdministration(r) => r
+                .subject
+                .iter_mut()
+                .chain(r.context.iter_mut())
+                .chain(r.part_of.iter_mut())
+                .collect(),
+            Resource::AdverseEvent(r) => r
+                .subject
+                .iter_mut()
+                .chain(r.suspect_entity.iter_mut().map(|s| &mut s.instance))
+                .collect(),
+            Resource::CarePlan(r) => r
+                .subject
+                .iter_mut()
+                .chain(r.encounter.iter_mut())
+                .chain(r.supporting_info.iter_mut())
+                .collect(),
             Resource::Patient(_) | Resource::OperationOutcome(_) => Vec::new(),
         }
     }

@@ -40,7 +40,7 @@ fn event(status: StatusCode, detail: &AdverseEventDetail) -> Response {
     description = "Records a side effect of a procedure; the answer flags it overdue (open past its catalog window) or serious.",
     params(("id" = String, Path, description = "Procedure id")),
     request_body(content = serde_json::Value, content_type = "application/json", description = "AdverseEventInput: effect (catalog code), site, onset, severity, actions, resolved_on, notes"),
-    responses((status = 201, description = "The adverse event with its flags", body = serde_json::Value), (status = 404, description = "No procedure with that id", body = crate::openapi::ErrorBody))
+    responses((status = 201, description = "The adverse event with its flags", body = crate::schemas::AdverseEvent), (status = 404, description = "No procedure with that id", body = crate::openapi::ErrorBody))
 )]
 pub async fn record_adverse_event(
     Shared(state): Shared<Arc<State>>,
@@ -61,7 +61,7 @@ pub async fn record_adverse_event(
     tag = "follow-up",
     description = "The side effects recorded for a procedure, with their flags (audited).",
     params(("id" = String, Path, description = "Procedure id")),
-    responses((status = 200, description = "{items}", body = serde_json::Value), (status = 404, description = "No procedure with that id", body = crate::openapi::ErrorBody))
+    responses((status = 200, description = "items: the adverse events with their flags", body = crate::schemas::AdverseEvents), (status = 404, description = "No procedure with that id", body = crate::openapi::ErrorBody))
 )]
 pub async fn list_adverse_events(
     Shared(state): Shared<Arc<State>>,
@@ -79,7 +79,7 @@ pub async fn list_adverse_events(
     description = "Edits an adverse event at the version read (resolution, actions, severity).",
     params(("id" = String, Path, description = "Adverse event id"), ("If-Match" = Option<String>, Header, description = "The version the edit is based on, as its ETag")),
     request_body(content = serde_json::Value, content_type = "application/json", description = "AdverseEventInput"),
-    responses((status = 200, description = "The adverse event at its new version", body = serde_json::Value), (status = 404, description = "No adverse event with that id", body = crate::openapi::ErrorBody), (status = 409, description = "The record changed since that version", body = crate::openapi::ErrorBody), (status = 428, description = "No version given: send If-Match", body = crate::openapi::ErrorBody))
+    responses((status = 200, description = "The adverse event at its new version", body = crate::schemas::AdverseEvent), (status = 404, description = "No adverse event with that id", body = crate::openapi::ErrorBody), (status = 409, description = "The record changed since that version", body = crate::openapi::ErrorBody), (status = 428, description = "No version given: send If-Match", body = crate::openapi::ErrorBody))
 )]
 pub async fn update_adverse_event(
     Shared(state): Shared<Arc<State>>,

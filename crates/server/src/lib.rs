@@ -9,6 +9,7 @@ mod followup;
 mod limits;
 mod openapi;
 mod routes;
+mod schemas;
 mod serve;
 mod sessions;
 mod web;

@@ -163,7 +163,7 @@ fn with_etag(status: StatusCode, patient: &PatientRecord) -> Response {
     tag = "patients",
     description = "Registers a patient. Answers the record with its version as ETag and its Location.",
     request_body(content = Demographics, content_type = "application/json", description = "Demographics: mrn, family and given names, birth_date (YYYY-MM-DD), sex"),
-    responses((status = 201, description = "The patient", body = serde_json::Value), (status = 409, description = "The record changed since that version, or conflicts with another record", body = crate::openapi::ErrorBody))
+    responses((status = 201, description = "The patient", body = crate::schemas::Patient), (status = 409, description = "The record changed since that version, or conflicts with another record", body = crate::openapi::ErrorBody))
 )]
 async fn create_patient(
     Shared(state): Shared<Arc<State>>,
@@ -217,7 +217,7 @@ async fn search_patients(
     tag = "patients",
     description = "Reads a patient (audited); the ETag is its version.",
     params(("id" = String, Path, description = "Patient id")),
-    responses((status = 200, description = "The patient", body = serde_json::Value), (status = 404, description = "No patient with that id", body = crate::openapi::ErrorBody))
+    responses((status = 200, description = "The patient", body = crate::schemas::Patient), (status = 404, description = "No patient with that id", body = crate::openapi::ErrorBody))
 )]
 async fn read_patient(Shared(state): Shared<Arc<State>>, Authed(actor): Authed, Id(id): Id) -> Result<Response> {
     Ok(with_etag(StatusCode::OK, &state.app.patient(&actor, &id).await?))
@@ -231,7 +231,7 @@ async fn read_patient(Shared(state): Shared<Arc<State>>, Authed(actor): Authed, 
     description = "Edits demographics at the version read (If-Match or the body's version).",
     params(("id" = String, Path, description = "Patient id"), ("If-Match" = Option<String>, Header, description = "The version the edit is based on, as its ETag")),
     request_body(content = DemographicsPatch, content_type = "application/json", description = "A partial edit of the demographics, with version"),
-    responses((status = 200, description = "The patient at its new version", body = serde_json::Value), (status = 404, description = "No patient with that id", body = crate::openapi::ErrorBody), (status = 409, description = "The record changed since that version, or conflicts with another record", body = crate::openapi::ErrorBody), (status = 428, description = "No version given: send If-Match (the ETag) or the body's version", body = crate::openapi::ErrorBody))
+    responses((status = 200, description = "The patient at its new version", body = crate::schemas::Patient), (status = 404, description = "No patient with that id", body = crate::openapi::ErrorBody), (status = 409, description = "The record changed since that version, or conflicts with another record", body = crate::openapi::ErrorBody), (status = 428, description = "No version given: send If-Match (the ETag) or the body's version", body = crate::openapi::ErrorBody))
 )]
 async fn update_patient(
     Shared(state): Shared<Arc<State>>,
@@ -262,7 +262,7 @@ struct DeleteBody {
     description = "Deletes a patient with a reason at the version read; the history keeps it.",
     params(("id" = String, Path, description = "Patient id"), ("If-Match" = Option<String>, Header, description = "The version the edit is based on, as its ETag")),
     request_body(content = DeleteBody, content_type = "application/json", description = "reason, and version unless If-Match is sent"),
-    responses((status = 200, description = "The deleted patient", body = serde_json::Value), (status = 404, description = "No patient with that id", body = crate::openapi::ErrorBody), (status = 409, description = "The record changed since that version, or conflicts with another record", body = crate::openapi::ErrorBody), (status = 428, description = "No version given: send If-Match (the ETag) or the body's version", body = crate::openapi::ErrorBody))
+    responses((status = 200, description = "The deleted patient", body = crate::schemas::Patient), (status = 404, description = "No patient with that id", body = crate::openapi::ErrorBody), (status = 409, description = "The record changed since that version, or conflicts with another record", body = crate::openapi::ErrorBody), (status = 428, description = "No version given: send If-Match (the ETag) or the body's version", body = crate::openapi::ErrorBody))
 )]
 async fn delete_patient(
     Shared(state): Shared<Arc<State>>,
@@ -299,7 +299,7 @@ async fn patient_history(Shared(state): Shared<Arc<State>>, Authed(actor): Authe
     description = "Opens a visit for a patient.",
     params(("id" = String, Path, description = "Patient id")),
     request_body(content = EncounterInput, content_type = "application/json", description = "EncounterInput: kind, date, clinician notes"),
-    responses((status = 201, description = "The encounter", body = serde_json::Value), (status = 404, description = "No patient with that id", body = crate::openapi::ErrorBody), (status = 409, description = "The record changed since that version, or conflicts with another record", body = crate::openapi::ErrorBody))
+    responses((status = 201, description = "The encounter", body = crate::schemas::Encounter), (status = 404, description = "No patient with that id", body = crate::openapi::ErrorBody), (status = 409, description = "The record changed since that version, or conflicts with another record", body = crate::openapi::ErrorBody))
 )]
 async fn create_encounter(
     Shared(state): Shared<Arc<State>>,
@@ -414,7 +414,7 @@ async fn add_finding(
     description = "Records an outcome measure for a patient.",
     params(("id" = String, Path, description = "Patient id")),
     request_body(content = OutcomeInput, content_type = "application/json", description = "OutcomeInput: measure, value, date"),
-    responses((status = 201, description = "The outcome", body = serde_json::Value), (status = 404, description = "No patient with that id", body = crate::openapi::ErrorBody), (status = 409, description = "The record changed since that version, or conflicts with another record", body = crate::openapi::ErrorBody))
+    responses((status = 201, description = "The outcome", body = crate::schemas::Outcome), (status = 404, description = "No patient with that id", body = crate::openapi::ErrorBody), (status = 409, description = "The record changed since that version, or conflicts with another record", body = crate::openapi::ErrorBody))
 )]
 async fn add_outcome(
     Shared(state): Shared<Arc<State>>,

@@ -104,7 +104,7 @@ pub struct Finding {
     pub source: String,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
 pub struct Code {
     pub system: String,
     pub code: String,
