@@ -455,8 +455,10 @@ impl App {
         let events = tx.open_adverse_events().await?;
         let mut returned: Vec<&str> = open.iter().map(|f| f.patient_id.as_str()).collect();
         let mut flagged = Vec::new();
+        let as_of = day_text(day);
         for event in &events {
-            if clinician.is_some_and(|c| c != event.created_by) {
+            // An event that began after the day asked about is not on that day's list.
+            if clinician.is_some_and(|c| c != event.created_by) || event.onset.as_str() > as_of.as_str() {
                 continue;
             }
             let f = flags(event, day)?;
