@@ -588,6 +588,9 @@ impl Store {
                 let mut tx = pool
                     .begin_with("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
                     .await?;
+                // One statement streams the whole trail: at millions of entries it runs for minutes, far past the
+                // statement timeout meant for requests (it takes no locks that writers wait on).
+                sqlx::query("SET LOCAL statement_timeout = 0").execute(&mut *tx).await?;
                 let mut rows = sqlx::query_as::<_, ChainRow>(sql).fetch(&mut *tx);
                 while let Some(row) = rows.try_next().await? {
                     if let Err(b) = walk.step(row) {
