@@ -180,7 +180,11 @@ async fn adverse_events_are_flagged_and_edited_with_versions() {
         // The worklist as of a day before the ptosis began does not list it, and does not fail on it.
         let (status, before) = s.call("GET", "/followups?due=2026-10-04", &doc, None, None).await;
         assert_eq!(status, StatusCode::OK, "{before}");
-        assert_eq!(before["flagged_adverse_events"].as_array().map(Vec::len), Some(0), "{before}");
+        assert_eq!(
+            before["flagged_adverse_events"].as_array().map(Vec::len),
+            Some(0),
+            "{before}"
+        );
 
         let (_, all) = s.call("GET", &path, &doc, None, None).await;
         assert_eq!(all["items"].as_array().map(Vec::len), Some(2));
