@@ -381,7 +381,7 @@ impl Tx {
         let terms = Terms::of(q);
         let first = after.map_or(Tier::Family, |c| c.tier);
         let mut found: Vec<(Tier, PatientRow)> = Vec::new();
-        for tier in terms.tiers(first).collect::<Vec<_>>() {
+        for tier in terms.tiers(first) {
             let start = PatientCursor::start(tier, &terms);
             let cursor = after.filter(|c| c.tier == tier).unwrap_or(&start);
             let wanted = limit + 1 - found.len() as i64;

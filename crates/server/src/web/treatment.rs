@@ -976,14 +976,18 @@ fn treated_maps(sheet: &taut_core::followup::SelfCareSheet, atlas: &taut_atlas::
         let Some((_, tp)) = atlas.trigger_point(&point.trigger_point) else {
             continue;
         };
-        let side = match point.side.as_deref() {
-            Some("left") => Some(Side::Left),
-            Some("right") => Some(Side::Right),
-            Some("both") => Some(Side::Both),
-            _ => None,
-        };
-        marks.extend(pages::marks(tp, side));
+        marks.extend(pages::marks(tp, side_of(point.side.as_deref())));
     }
+    marked_views(marks)
+}
+
+/// A stored side (`left`, `right`, `both`); none for a midline muscle.
+fn side_of(side: Option<&str>) -> Option<Side> {
+    side.and_then(|s| s.parse().ok())
+}
+
+/// The views that show any of `marks`, each drawn with them (not clickable).
+fn marked_views(marks: Vec<(View, f64, f64)>) -> Vec<(&'static str, String)> {
     let overlay = Overlay {
         fills: HashMap::new(),
         marks,
@@ -1370,25 +1374,12 @@ fn muscle_maps(muscles: &[(String, Option<String>)], atlas: &taut_atlas::Atlas) 
         let Ok(muscle) = atlas.muscle(muscle) else {
             continue;
         };
-        let side = match side.as_deref() {
-            Some("left") => Some(Side::Left),
-            Some("right") => Some(Side::Right),
-            _ => None,
-        };
+        let side = side_of(side.as_deref());
         for tp in &muscle.trigger_points {
             marks.extend(pages::marks(tp, side));
         }
     }
-    let overlay = Overlay {
-        fills: HashMap::new(),
-        marks,
-        interactive: false,
-    };
-    [View::Anterior, View::Posterior, View::HeadLateral]
-        .into_iter()
-        .filter(|v| overlay.marks.iter().any(|m| m.0 == *v))
-        .map(|v| (bodymap::title(v), bodymap::render(v, &overlay)))
-        .collect()
+    marked_views(marks)
 }
 
 pub async fn plan_print(viewer: Viewer, Shared(state): Shared<Arc<State>>, Path(id): Path<String>) -> Response {

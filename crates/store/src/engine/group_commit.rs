@@ -101,8 +101,8 @@ impl GroupCommit {
                 .map_err(|_| StoreError::Unavailable("the database writer is busy; try again".into()))?
         };
         if let Err(why) = settle(&mut slot).await {
-            let _ = self.end(slot, Some(why)).await;
-            return Box::pin(self.begin()).await;
+            // The batch cannot go on; this access starts the next one.
+            let _ = self.end(&mut slot, Some(why)).await;
         }
         if slot.tx.is_none() {
             slot.tx = Some(self.pool.begin_with("BEGIN IMMEDIATE").await?);
@@ -111,7 +111,7 @@ impl GroupCommit {
             slot.opened = Instant::now();
         }
         if let Err(e) = sqlx::query("SAVEPOINT access").execute(conn(&mut slot)).await {
-            let _ = self.end(slot, Some(e.to_string())).await;
+            let _ = self.end(&mut slot, Some(e.to_string())).await;
             return Err(e.into());
         }
         Ok(BatchTx {
@@ -121,8 +121,8 @@ impl GroupCommit {
     }
 
     /// Ends the open batch: commits it, or rolls it back when `failure` says why it cannot commit; records the
-    /// outcome for the batch's other members, and returns this batch's.
-    async fn end(&self, mut slot: OwnedMutexGuard<Slot>, failure: Option<String>) -> Result<(), StoreError> {
+    /// outcome for the batch's other members, and returns this batch's. The caller still holds the writer.
+    async fn end(&self, slot: &mut Slot, failure: Option<String>) -> Result<(), StoreError> {
         let batch = slot.batch;
         let outcome = match (slot.tx.take(), failure) {
             (None, _) => Ok(()),
@@ -142,7 +142,6 @@ impl GroupCommit {
             failures.push_back((batch, why.clone()));
         }
         self.ended.send_replace(batch);
-        drop(slot);
         outcome.map_err(batch_failed)
     }
 
@@ -178,7 +177,7 @@ impl GroupCommit {
                     let mut slot = slot;
                     if slot.batch == batch && slot.tx.is_some() {
                         let failure = settle(&mut slot).await.err();
-                        return self.end(slot, failure).await;
+                        return self.end(&mut slot, failure).await;
                     }
                 }
             }
@@ -205,12 +204,12 @@ impl BatchTx {
         let batch = slot.batch;
         if let Err(e) = sqlx::query("RELEASE access").execute(conn(&mut slot)).await {
             // The shared transaction is in an unknown state: end the batch for everyone in it.
-            let _ = group.end(slot, Some(e.to_string())).await;
+            let _ = group.end(&mut slot, Some(e.to_string())).await;
             return Err(e.into());
         }
         slot.members += 1;
         if group.due(&slot) {
-            return group.end(slot, None).await;
+            return group.end(&mut slot, None).await;
         }
         drop(slot);
         group.await_batch(batch).await
