@@ -731,8 +731,8 @@ pub(crate) fn self_care_sheet(
     followup::self_care_sheet(atlas, rules()?, catalog()?, &treated, &core.agents, contact).map_err(followup_error)
 }
 
-/// The catalog's name of a side effect.
-pub(crate) fn effect_name(effect: &str) -> Option<String> {
+/// The catalog's name of a side effect (`None` for an id the catalog does not hold).
+pub fn effect_name(effect: &str) -> Option<String> {
     rules().ok()?.effect(effect).ok().map(|e| e.name.clone())
 }
 

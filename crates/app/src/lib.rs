@@ -32,7 +32,8 @@ pub use checkin::{
 pub use clock::Clock;
 pub use decision::VisitQuestion;
 pub use followup::{
-    AdherenceInput, AdverseEventDetail, AdverseEventInput, OutcomeSummary, SelfCare, WorkItem, Worklist, parse_day,
+    AdherenceInput, AdverseEventDetail, AdverseEventInput, OutcomeSummary, SelfCare, WorkItem, Worklist, effect_name,
+    parse_day,
 };
 pub use import::{NewPatient, NewVisit};
 pub use records::{EncounterDetail, Timeline};
@@ -188,6 +189,11 @@ impl App {
     /// The drug catalog and plan templates compiled into the binary (reference data, like the atlas).
     pub fn catalog(&self) -> Result<&'static taut_core::plan::Catalog, AppError> {
         self.support.catalog()
+    }
+
+    /// The follow-up catalog (side effects, checks, self-care) compiled into the binary.
+    pub fn followup_catalog(&self) -> Result<&'static taut_core::followup::FollowupCatalog, AppError> {
+        followup::rules()
     }
 
     pub fn policy(&self) -> &Policy {

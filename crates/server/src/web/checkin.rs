@@ -20,7 +20,7 @@ use taut_app::{Actor, AppError, CheckinAnswers, CheckinForm, CheckinReportRecord
 use taut_atlas::{RegionId, View};
 
 use super::bodymap::{self, Fill, Overlay};
-use super::pages::{Chrome, app_error_page, render, render_with};
+use super::pages::{self, Chrome, app_error_page, render, render_with};
 use super::session::Viewer;
 use crate::State;
 
@@ -74,13 +74,6 @@ fn region_label(region: &str, side: Option<&str>) -> String {
     side.map_or_else(|| label.to_owned(), |s| format!("{label}, {s}"))
 }
 
-fn effect_name(id: &str) -> String {
-    taut_core::followup::FollowupCatalog::embedded()
-        .ok()
-        .and_then(|c| c.effect(id).ok())
-        .map_or_else(|| id.to_owned(), |e| e.name.clone())
-}
-
 fn adherence_text(percent: Option<i64>) -> String {
     match percent {
         None => "not answered".into(),
@@ -121,7 +114,7 @@ pub fn report_view(r: &CheckinReportRecord) -> ReportView {
         id: r.id.clone(),
         submitted_at: stamp(&r.submitted_at),
         nrs: r.pain_nrs,
-        effects: r.side_effects.iter().map(|e| effect_name(e)).collect(),
+        effects: r.side_effects.iter().map(|e| pages::effect_name(e)).collect(),
         adherence: adherence_text(r.adherence_percent),
         marks: r
             .pain_drawing

@@ -999,3 +999,8 @@ pub(super) async fn patient_page(viewer: &Viewer, state: &State, id: &str, new_l
         checkins,
     })
 }
+
+/// The catalog's name of a side effect, or its id if the catalog no longer holds it.
+pub(super) fn effect_name(id: &str) -> String {
+    taut_app::effect_name(id).unwrap_or_else(|| id.to_owned())
+}

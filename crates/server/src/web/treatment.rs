@@ -171,9 +171,9 @@ pub struct NewProcedureQuery {
 }
 
 /// Agents as the catalog names them, and the two methods, for the agent field's suggestions.
-fn agent_names() -> Vec<String> {
+fn agent_names(app: &taut_app::App) -> Vec<String> {
     let mut names = Vec::new();
-    if let Ok(catalog) = taut_core::plan::Catalog::embedded() {
+    if let Ok(catalog) = app.catalog() {
         for t in &catalog.toxins {
             names.push(t.id.clone());
             names.push(t.brand.clone());
@@ -273,7 +273,7 @@ async fn form_page(
             .iter()
             .map(|m| (m.id.clone(), m.name.clone()))
             .collect(),
-        agents: agent_names(),
+        agents: agent_names(&state.app),
         more_rows: (rows + 2).min(MAX_ROWS),
     })
 }
@@ -620,13 +620,6 @@ struct ProcedurePage {
     message: String,
 }
 
-fn effect_name(id: &str) -> String {
-    taut_core::followup::FollowupCatalog::embedded()
-        .ok()
-        .and_then(|c| c.effect(id).ok().map(|e| e.name.clone()))
-        .unwrap_or_else(|| id.to_owned())
-}
-
 fn site_view(s: &taut_app::SiteRecord, atlas: &taut_atlas::Atlas) -> SiteView {
     let amount = match (s.amount, &s.amount_unit) {
         (Some(value), Some(unit)) => format!("{value} {unit}"),
@@ -679,7 +672,7 @@ fn event_view(e: &AdverseEventDetail) -> EventView {
     EventView {
         id: ev.id.clone(),
         effect: ev.effect.clone(),
-        name: effect_name(&ev.effect),
+        name: pages::effect_name(&ev.effect),
         site: ev.site.clone().unwrap_or_default(),
         onset: ev.onset.clone(),
         severity: ev.severity.clone(),
@@ -730,7 +723,8 @@ async fn procedure_page(state: &State, viewer: &Viewer, id: &str, message: Strin
     let events = app.adverse_events(&viewer.actor, id).await.map_err(app_error_page)?;
     let d = &patient.demographics;
     let atlas = app.atlas();
-    let effects = taut_core::followup::FollowupCatalog::embedded()
+    let effects = app
+        .followup_catalog()
         .map(|c| {
             c.effects
                 .iter()
