@@ -7,7 +7,7 @@ use taut_core::records::{
     OutcomeInput, PainMark, PainMarkInput,
 };
 use taut_store::{
-    EncounterRecord, FindingRecord, OutcomeRecord, PainMarkRecord, PatientCursor, PatientPage, PatientRecord,
+    EncounterRecord, FindingRecord, NewAudit, OutcomeRecord, PainMarkRecord, PatientCursor, PatientPage, PatientRecord,
     PatientVersion, PlanRecord, ProcedureRecord, StoreError, Tx,
 };
 
@@ -496,16 +496,31 @@ impl App {
 
     pub async fn timeline(&self, actor: &Actor, patient_id: &str) -> Result<Timeline, AppError> {
         self.require(actor, Permission::ReadClinical).await?;
-        let mut tx = self.store.begin().await?;
-        live_patient(&mut tx, patient_id).await?;
-        // Seven queries whatever the number of visits.
-        let mut marks = tx.patient_pain_marks(patient_id).await?;
-        let mut findings = tx.patient_findings(patient_id).await?;
-        let mut plans = tx.patient_plans(patient_id).await?;
-        let mut procedures = tx.patient_procedures(patient_id).await?;
-        let encounters = tx
-            .encounters(patient_id)
-            .await?
+        let (event_id, at) = (new_id(), self.clock.text());
+        let event = NewAudit {
+            id: &event_id,
+            at: &at,
+            actor_id: actor.user_id.as_deref(),
+            actor: &actor.name,
+            action: "timeline.read",
+            patient_id: Some(patient_id),
+            record_type: "patient",
+            record_id: Some(patient_id),
+            details: None,
+        };
+        // The read and its audit event commit together, in one statement on PostgreSQL.
+        let course = self
+            .store
+            .audited_course(patient_id, event)
+            .await
+            .map_err(|e| match e {
+                StoreError::NotFound => AppError::NotFound(format!("patient {patient_id}")),
+                other => other.into(),
+            })?;
+        let (mut marks, mut findings, mut plans, mut procedures) =
+            (course.pain_marks, course.findings, course.plans, course.procedures);
+        let encounters = course
+            .encounters
             .into_iter()
             .map(|encounter| {
                 let of = |id: &str| id == encounter.id;
@@ -518,18 +533,7 @@ impl App {
                 }
             })
             .collect();
-        let outcomes = tx.outcomes(patient_id).await?;
-        audit(
-            &self.clock,
-            &mut tx,
-            actor,
-            "timeline.read",
-            Some(patient_id),
-            "patient",
-            Some(patient_id),
-        )
-        .await?;
-        tx.commit().await?;
+        let outcomes = course.outcomes;
         Ok(Timeline {
             patient_id: patient_id.to_owned(),
             encounters,

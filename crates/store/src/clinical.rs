@@ -47,8 +47,8 @@ pub struct OutcomeRecord {
     pub created_at: String,
 }
 
-#[derive(sqlx::FromRow)]
-struct EncounterRow {
+#[derive(sqlx::FromRow, serde::Deserialize)]
+pub(crate) struct EncounterRow {
     id: Uuid,
     patient_id: Uuid,
     kind: String,
@@ -74,8 +74,8 @@ impl From<EncounterRow> for EncounterRecord {
     }
 }
 
-#[derive(sqlx::FromRow)]
-struct PainMarkRow {
+#[derive(sqlx::FromRow, serde::Deserialize)]
+pub(crate) struct PainMarkRow {
     id: Uuid,
     encounter_id: Uuid,
     region: String,
@@ -101,8 +101,8 @@ impl From<PainMarkRow> for PainMarkRecord {
     }
 }
 
-#[derive(sqlx::FromRow)]
-struct FindingRow {
+#[derive(sqlx::FromRow, serde::Deserialize)]
+pub(crate) struct FindingRow {
     id: Uuid,
     encounter_id: Uuid,
     trigger_point: String,
@@ -152,8 +152,8 @@ impl TryFrom<FindingRow> for FindingRecord {
     }
 }
 
-#[derive(sqlx::FromRow)]
-struct OutcomeRow {
+#[derive(sqlx::FromRow, serde::Deserialize)]
+pub(crate) struct OutcomeRow {
     id: Uuid,
     patient_id: Uuid,
     encounter_id: Option<Uuid>,
@@ -183,13 +183,14 @@ impl From<OutcomeRow> for OutcomeRecord {
     }
 }
 
-const ENCOUNTER: &str = "SELECT id, patient_id, kind, occurred_at, clinician_id, notes, created_at FROM encounters";
-const PAIN_MARK: &str =
+pub(crate) const ENCOUNTER: &str =
+    "SELECT id, patient_id, kind, occurred_at, clinician_id, notes, created_at FROM encounters";
+pub(crate) const PAIN_MARK: &str =
     "SELECT m.id, m.encounter_id, m.region, m.side, m.intensity, m.quality, m.created_at FROM pain_marks m";
-const FINDING: &str = "SELECT f.id, f.encounter_id, f.trigger_point, f.muscle, f.side, f.taut_band, \
+pub(crate) const FINDING: &str = "SELECT f.id, f.encounter_id, f.trigger_point, f.muscle, f.side, f.taut_band, \
      f.spot_tenderness, f.referred_pain, f.pain_recognised, f.local_twitch, f.jump_sign, \
      f.pressure_threshold_kg_cm2, f.notes, f.created_at FROM findings f";
-const OUTCOME: &str = "SELECT id, patient_id, encounter_id, measure, name, value, unit, recorded_at, created_at \
+pub(crate) const OUTCOME: &str = "SELECT id, patient_id, encounter_id, measure, name, value, unit, recorded_at, created_at \
                        FROM outcomes";
 
 impl Tx {

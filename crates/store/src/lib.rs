@@ -20,6 +20,7 @@ mod redact;
 mod sessions;
 #[cfg(feature = "test-support")]
 pub mod testing;
+mod timeline;
 mod types;
 mod users;
 mod web_sessions;
@@ -41,6 +42,7 @@ pub use followup::{AdverseEventRecord, FollowupRecord};
 pub use patients::{PatientCursor, PatientPage, PatientRecord, PatientVersion};
 pub use redact::redact;
 pub use sessions::{AmendmentRecord, Consent, PlanRecord, PlanVersion, ProcedureRecord, SiteRecord};
+pub use timeline::PatientCourse;
 pub use users::{TokenOwner, UserRecord};
 pub use web_sessions::{NewSession, SessionRecord};
 

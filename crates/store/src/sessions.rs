@@ -116,8 +116,8 @@ pub struct AmendmentRecord {
     pub amended_at: String,
 }
 
-#[derive(sqlx::FromRow)]
-struct AmendmentRow {
+#[derive(sqlx::FromRow, serde::Deserialize)]
+pub(crate) struct AmendmentRow {
     id: Uuid,
     procedure_id: Uuid,
     number: i64,
@@ -141,14 +141,15 @@ impl From<AmendmentRow> for AmendmentRecord {
     }
 }
 
-#[derive(sqlx::FromRow)]
-struct PlanRow {
+#[derive(sqlx::FromRow, serde::Deserialize)]
+pub(crate) struct PlanRow {
     id: Uuid,
     patient_id: Uuid,
     encounter_id: Uuid,
     status: String,
     input: Json<Value>,
     output: Json<Value>,
+    #[serde(deserialize_with = "crate::types::flag")]
     has_error: bool,
     version: i64,
     created_by: Uuid,
@@ -193,8 +194,8 @@ struct PlanVersionRow {
     changed_at: Stamp,
 }
 
-#[derive(sqlx::FromRow)]
-struct ProcedureRow {
+#[derive(sqlx::FromRow, serde::Deserialize)]
+pub(crate) struct ProcedureRow {
     id: Uuid,
     patient_id: Uuid,
     encounter_id: Uuid,
@@ -213,7 +214,7 @@ struct ProcedureRow {
 }
 
 impl ProcedureRow {
-    fn record(self, sites: Vec<SiteRecord>, amendments: Vec<AmendmentRecord>) -> ProcedureRecord {
+    pub(crate) fn record(self, sites: Vec<SiteRecord>, amendments: Vec<AmendmentRecord>) -> ProcedureRecord {
         ProcedureRecord {
             id: self.id.to_string(),
             patient_id: self.patient_id.to_string(),
@@ -236,8 +237,8 @@ impl ProcedureRow {
     }
 }
 
-#[derive(sqlx::FromRow)]
-struct SiteRow {
+#[derive(sqlx::FromRow, serde::Deserialize)]
+pub(crate) struct SiteRow {
     procedure_id: Uuid,
     muscle: String,
     side: Option<String>,
@@ -282,15 +283,15 @@ impl From<SiteRow> for SiteRecord {
     }
 }
 
-const PLAN: &str = "SELECT id, patient_id, encounter_id, status, input, output, has_error, version, created_by, \
+pub(crate) const PLAN: &str = "SELECT id, patient_id, encounter_id, status, input, output, has_error, version, created_by, \
                     created_at, updated_by, updated_at, signed_by, signed_at, override_reason FROM treatment_plans";
-const PROCEDURE: &str = "SELECT p.id, p.patient_id, p.encounter_id, p.plan_id, p.started_at, p.ended_at, \
+pub(crate) const PROCEDURE: &str = "SELECT p.id, p.patient_id, p.encounter_id, p.plan_id, p.started_at, p.ended_at, \
      p.performed_by, p.consent, p.complications, p.diagnoses, p.codes, p.findings, p.notes, p.version, \
      p.created_at FROM procedures p";
-const SITE: &str = "SELECT s.procedure_id, s.muscle, s.side, s.site, s.kind, s.agent, s.amount, s.amount_unit, \
+pub(crate) const SITE: &str = "SELECT s.procedure_id, s.muscle, s.side, s.site, s.kind, s.agent, s.amount, s.amount_unit, \
      s.volume_ml, s.concentration_percent, s.points, s.needle, s.guidance, s.technique, s.lot, s.expiry, \
      s.reconstitution_ml, s.vial_units FROM procedure_sites s";
-const AMENDMENT: &str = "SELECT a.id, a.procedure_id, a.number, a.reason, a.correction, a.amended_by, a.amended_at \
+pub(crate) const AMENDMENT: &str = "SELECT a.id, a.procedure_id, a.number, a.reason, a.correction, a.amended_by, a.amended_at \
      FROM procedure_amendments a";
 
 impl Tx {
@@ -556,26 +557,34 @@ impl Tx {
             "{SITE} JOIN procedures p ON p.id = s.procedure_id WHERE p.patient_id = $1 \
              ORDER BY s.procedure_id, s.position"
         ));
-        let mut sites: Vec<SiteRow> = on_tx!(self, conn => sqlx::query_as(sql).bind(pid).fetch_all(conn).await)?;
+        let sites: Vec<SiteRow> = on_tx!(self, conn => sqlx::query_as(sql).bind(pid).fetch_all(conn).await)?;
         let sql = sqlx::AssertSqlSafe(format!(
             "{AMENDMENT} JOIN procedures p ON p.id = a.procedure_id WHERE p.patient_id = $1 \
              ORDER BY a.procedure_id, a.number"
         ));
-        let mut amendments: Vec<AmendmentRow> =
-            on_tx!(self, conn => sqlx::query_as(sql).bind(pid).fetch_all(conn).await)?;
-        Ok(rows
-            .into_iter()
-            .map(|row| {
-                let own = sites
-                    .extract_if(.., |s| s.procedure_id == row.id)
-                    .map(Into::into)
-                    .collect();
-                let amended = amendments
-                    .extract_if(.., |a| a.procedure_id == row.id)
-                    .map(Into::into)
-                    .collect();
-                row.record(own, amended)
-            })
-            .collect())
+        let amendments: Vec<AmendmentRow> = on_tx!(self, conn => sqlx::query_as(sql).bind(pid).fetch_all(conn).await)?;
+        Ok(assemble_procedures(rows, sites, amendments))
     }
+}
+
+/// Procedures with their own sites and amendments, from rows read for several procedures at once (sites and
+/// amendments each in their procedure's order).
+pub(crate) fn assemble_procedures(
+    rows: Vec<ProcedureRow>,
+    mut sites: Vec<SiteRow>,
+    mut amendments: Vec<AmendmentRow>,
+) -> Vec<ProcedureRecord> {
+    rows.into_iter()
+        .map(|row| {
+            let own = sites
+                .extract_if(.., |s| s.procedure_id == row.id)
+                .map(Into::into)
+                .collect();
+            let amended = amendments
+                .extract_if(.., |a| a.procedure_id == row.id)
+                .map(Into::into)
+                .collect();
+            row.record(own, amended)
+        })
+        .collect()
 }

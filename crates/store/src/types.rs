@@ -109,6 +109,41 @@ impl<'r> Decode<'r, Sqlite> for Day {
     }
 }
 
+/// A stamp inside a JSON document the database built (the timeline's one-statement read): PostgreSQL writes a
+/// `timestamptz` as RFC 3339 in the session's time zone, SQLite the stored UTC text; both become Taut's UTC form.
+impl<'de> serde::Deserialize<'de> for Stamp {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Stamp, D::Error> {
+        let text = <String as serde::Deserialize>::deserialize(deserializer)?;
+        let at = OffsetDateTime::parse(&text, &Rfc3339).map_err(serde::de::Error::custom)?;
+        Ok(Stamp(format_utc(at)))
+    }
+}
+
+/// A date inside a JSON document the database built: `YYYY-MM-DD` on both engines.
+impl<'de> serde::Deserialize<'de> for Day {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Day, D::Error> {
+        let text = <String as serde::Deserialize>::deserialize(deserializer)?;
+        Date::parse(&text, DATE).map_err(serde::de::Error::custom)?;
+        Ok(Day(text))
+    }
+}
+
+/// A boolean inside a JSON document the database built: `true`/`false` from PostgreSQL, `1`/`0` from SQLite.
+pub(crate) fn flag<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<bool, D::Error> {
+    #[derive(serde::Deserialize)]
+    #[serde(untagged)]
+    enum Flag {
+        Bool(bool),
+        Int(i64),
+    }
+    match <Flag as serde::Deserialize>::deserialize(deserializer)? {
+        Flag::Bool(b) => Ok(b),
+        Flag::Int(0) => Ok(false),
+        Flag::Int(1) => Ok(true),
+        Flag::Int(other) => Err(serde::de::Error::custom(format!("{other} is not a boolean"))),
+    }
+}
+
 /// A record id as the store keys it. Text that is no UUID names no record.
 pub fn id(text: &str) -> Result<Uuid, StoreError> {
     Uuid::try_parse(text).map_err(|_| StoreError::NotFound)

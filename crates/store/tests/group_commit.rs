@@ -200,3 +200,94 @@ fn an_access_dropped_where_no_task_runs_again_releases_the_database_at_once() {
     });
     assert!(!other.join().expect("no panic"), "the dropped access left nothing");
 }
+
+/// An audited read of a patient's course is a one-statement access (no savepoint on SQLite): mixed with
+/// savepoint accesses in the same batches, each succeeds or fails alone, a failing one (an event id used
+/// twice) leaves no event and harms no other access, a cancelled one leaves the writer free, and every read
+/// that answered has its event.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn one_statement_accesses_share_batches_and_fail_alone() {
+    for store in backends().await {
+        let by = clinician(&store).await;
+        let reader = patient("GC-read");
+        let mut tx = store.begin().await.expect("begin");
+        tx.insert_patient(&reader, &by).await.expect("insert");
+        tx.commit().await.expect("commit");
+        run(store.clone(), by.clone(), 0)
+            .await
+            .expect("GC-0, which conflicting accesses insert again");
+        let duplicate = id();
+        let read = |event_id: String| {
+            let (store, reader) = (store.clone(), reader.id.clone());
+            async move {
+                let event = taut_store::NewAudit {
+                    id: &event_id,
+                    at: "2026-12-01T09:00:00.000000Z",
+                    actor_id: None,
+                    actor: "batch",
+                    action: "gc.read",
+                    patient_id: Some(&reader),
+                    record_type: "patient",
+                    record_id: Some(&reader),
+                    details: None,
+                };
+                store.audited_course(&reader, event).await.map(drop)
+            }
+        };
+        read(duplicate.clone()).await.expect("the first use of the id");
+        let mut reads = Vec::new();
+        let mut failing = Vec::new();
+        let mut writes = Vec::new();
+        for i in 1..121 {
+            match i % 4 {
+                0 => reads.push(tokio::spawn(read(id()))),
+                1 => failing.push(tokio::spawn(read(duplicate.clone()))),
+                2 => writes.push((i, tokio::spawn(run(store.clone(), by.clone(), i)))),
+                _ => tokio::spawn(read(id())).abort(),
+            }
+        }
+        for task in reads {
+            task.await.expect("no panic").expect("a read answers");
+        }
+        for task in failing {
+            assert!(
+                task.await.expect("no panic").is_err(),
+                "an event id used twice is refused"
+            );
+        }
+        for (i, task) in writes {
+            let result = task.await.expect("no panic");
+            match plan(i) {
+                Access::Commits | Access::Abandons => assert!(result.is_ok(), "access {i}: {result:?}"),
+                Access::Conflicts => assert!(matches!(result, Err(StoreError::Conflict(_))), "access {i}: {result:?}"),
+            }
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        for i in (1..121).filter(|i| i % 4 == 2) {
+            assert_eq!(
+                present(&store, &format!("GC-{i}")).await,
+                plan(i) == Access::Commits,
+                "GC-{i}"
+            );
+        }
+        let events = taut_store::testing::rows4(
+            &store,
+            "SELECT action, '', '', CAST(count(*) AS BIGINT) FROM audit_events WHERE action = 'gc.read' \
+             GROUP BY action",
+        )
+        .await
+        .expect("count");
+        // The first read, the 30 that answered, and any of the 30 cancelled reads that ran before it was
+        // cancelled (each whole or not at all); none of the 30 refused ones.
+        let count = events[0].3;
+        assert!((31..=61).contains(&count), "{count} events");
+        let mut tx = tokio::time::timeout(Duration::from_secs(2), store.begin())
+            .await
+            .expect("the writer is not left held")
+            .expect("begin");
+        tx.insert_patient(&patient("GC-after-reads"), &by)
+            .await
+            .expect("insert");
+        tx.commit().await.expect("commit");
+    }
+}

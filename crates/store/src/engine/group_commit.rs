@@ -56,6 +56,8 @@ pub(crate) struct GroupCommit {
 pub(crate) struct BatchTx {
     slot: Option<OwnedMutexGuard<Slot>>,
     group: Arc<GroupCommit>,
+    /// Whether the access set a savepoint (a one-statement access does not).
+    savepoint: bool,
 }
 
 /// Counts an access as waiting for the writer until it gets it, or gives up (a cancelled request).
@@ -91,8 +93,8 @@ impl GroupCommit {
         (*self.ended.borrow(), self.waiting.load(Ordering::SeqCst))
     }
 
-    /// Starts an access: waits for the writer, opens a batch if none is open, and sets the access's savepoint.
-    pub(crate) async fn begin(self: &Arc<Self>) -> Result<BatchTx, StoreError> {
+    /// Waits for the writer and makes sure a batch is open.
+    async fn hold(self: &Arc<Self>) -> Result<OwnedMutexGuard<Slot>, StoreError> {
         let mut slot = {
             self.waiting.fetch_add(1, Ordering::SeqCst);
             let _waiting = Waiting(&self.waiting);
@@ -110,6 +112,54 @@ impl GroupCommit {
             slot.members = 0;
             slot.opened = Instant::now();
         }
+        Ok(slot)
+    }
+
+    /// An access that is one statement: it needs no savepoint, since SQLite undoes a failed statement's own
+    /// changes and nothing else, which saves two of its statements. Like any access, it answers only once its
+    /// batch has committed. Cancelled alone in its batch, the batch is dropped (rolled back); cancelled with
+    /// others, its statement has either run whole or not at all and the batch commits it or not accordingly.
+    pub(crate) async fn single<T>(
+        self: &Arc<Self>,
+        statement: impl AsyncFnOnce(&mut SqliteConnection) -> Result<T, sqlx::Error>,
+    ) -> Result<T, StoreError> {
+        let mut access = BatchTx {
+            slot: Some(self.hold().await?),
+            group: self.clone(),
+            savepoint: false,
+        };
+        let answer = statement(access.conn()).await;
+        let mut slot = access
+            .slot
+            .take()
+            .expect("a batch transaction holds the writer until it ends");
+        let batch = slot.batch;
+        let answer = match answer {
+            Ok(answer) => {
+                slot.members += 1;
+                answer
+            }
+            Err(e) => {
+                if slot.members == 0 {
+                    let _ = self.end(&mut slot, Some(e.to_string())).await;
+                } else if self.due(&slot) {
+                    let _ = self.end(&mut slot, None).await;
+                }
+                return Err(e.into());
+            }
+        };
+        if self.due(&slot) {
+            self.end(&mut slot, None).await?;
+            return Ok(answer);
+        }
+        drop(slot);
+        self.await_batch(batch).await?;
+        Ok(answer)
+    }
+
+    /// Starts an access: waits for the writer, opens a batch if none is open, and sets the access's savepoint.
+    pub(crate) async fn begin(self: &Arc<Self>) -> Result<BatchTx, StoreError> {
+        let mut slot = self.hold().await?;
         if let Err(e) = sqlx::query("SAVEPOINT access").execute(conn(&mut slot)).await {
             let _ = self.end(&mut slot, Some(e.to_string())).await;
             return Err(e.into());
@@ -117,6 +167,7 @@ impl GroupCommit {
         Ok(BatchTx {
             slot: Some(slot),
             group: self.clone(),
+            savepoint: true,
         })
     }
 
@@ -228,7 +279,7 @@ impl Drop for BatchTx {
             slot.tx = None;
             drop(slot);
             self.group.ended.send_replace(batch);
-        } else {
+        } else if self.savepoint {
             slot.undo_savepoint = true;
         }
     }
