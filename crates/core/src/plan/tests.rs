@@ -1299,6 +1299,16 @@ fn every_catalog_entry_has_a_source_and_an_effective_date_not_in_the_future() {
         "2021-02-01",
         "2022-09-07",
         "2024-04-01",
+        // Label versions dated for 2026-12-01: Botox (DailyMed set 33d066a9…, 15 November 2023), Xeomin
+        // (8/2021), Xylocaine (DailyMed, 15 September 2022), Depo-Medrol (March 2024); and the rules: the LCD
+        // revision of L33274 (21 March 2021), Marcaine's pregnancy text (January 2012), JZ required (1 July 2023).
+        "2023-11-15",
+        "2021-08-01",
+        "2022-09-15",
+        "2024-03-01",
+        "2021-03-21",
+        "2012-01-01",
+        "2023-07-01",
     ] {
         assert!(dated.contains(expected), "{expected} missing from {dated:?}");
     }
