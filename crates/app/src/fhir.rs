@@ -246,6 +246,8 @@ fn procedure_input(fields: &ProcedureFields) -> ProcedureInput {
                 expiry: s.expiry.clone(),
                 reconstitution_ml: s.reconstitution_ml,
                 vial_units: s.vial_units,
+                vial: s.vial,
+                vial_mg: s.vial_mg,
             })
             .collect(),
         complications: fields.complications.clone(),
@@ -309,6 +311,9 @@ fn procedure_entry(
                     expiry: s.expiry,
                     reconstitution_ml: s.reconstitution_ml,
                     vial_units: s.vial_units,
+                    // The store's CHECK admits only the container names, so every stored value parses.
+                    vial: s.vial.as_deref().and_then(|v| v.parse().ok()),
+                    vial_mg: s.vial_mg,
                 })
                 .collect(),
             complications: p.complications,

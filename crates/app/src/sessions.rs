@@ -4,8 +4,9 @@
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 use taut_core::plan::{
-    Catalog, Code, Dose, Finding, FindingCode, ItemInput, Kind, PastProcedure, PatientContext, PlanInput,
-    PlanInputError, ProcedureKind, Reconstitution, Report, Severity, check, from_template,
+    AgentRef, Catalog, Code, Container, Dose, Finding, FindingCode, ItemInput, Kind, PastProcedure, PatientContext,
+    PlanInput, PlanInputError, ProcedureKind, Reconstitution, Report, RuleId, Severity, check, from_template,
+    rule_finding,
 };
 use taut_core::records::{format_utc, timestamp};
 use taut_store::{
@@ -93,6 +94,13 @@ pub struct SiteInput {
     pub reconstitution_ml: Option<f64>,
     /// The vial's size in units, with `reconstitution_ml`.
     pub vial_units: Option<f64>,
+    /// For a corticosteroid: the container it was drawn from, `single-dose` or `multi-dose` (JW/JZ are derived
+    /// for single-dose vials only).
+    #[serde(default)]
+    pub vial: Option<Container>,
+    /// With a single-dose vial: its labeled content in whole mg.
+    #[serde(default)]
+    pub vial_mg: Option<f64>,
 }
 
 /// What was done in a session (`POST /encounters/{id}/procedures`).
@@ -461,6 +469,8 @@ fn sites_as_plan(sites: &[SiteInput], patient: PatientContext, date: String) -> 
             volume_ml: s.volume_ml,
             concentration_percent: s.concentration_percent,
             points: s.points,
+            vial: s.vial,
+            vial_mg: s.vial_mg,
         })
         .collect();
     (
@@ -601,7 +611,48 @@ fn site_record(i: usize, s: &SiteInput, item: &taut_core::plan::ItemOut, date: D
         expiry: expiry_day,
         reconstitution_ml: s.reconstitution_ml,
         vial_units: s.vial_units,
+        vial: item.vial.map(|v| v.to_string()),
+        vial_mg: item.vial_mg.map(f64::from),
     })
+}
+
+/// An info finding per corticosteroid whose sites do not all record their vial: their line carries no JW/JZ
+/// modifier, which CMS expects on single-dose containers (the catalog's `steroid-container-unrecorded` rule).
+fn unrecorded_containers(catalog: &Catalog, report: &Report) -> Vec<Finding> {
+    let mut agents: Vec<&str> = Vec::new();
+    for item in report
+        .items
+        .iter()
+        .filter(|i| i.kind == Kind::Steroid && i.vial.is_none())
+    {
+        if !agents.contains(&item.agent.as_str()) {
+            agents.push(&item.agent);
+        }
+    }
+    agents
+        .into_iter()
+        .map(|agent| {
+            let sites: Vec<String> = report
+                .items
+                .iter()
+                .enumerate()
+                .filter(|(_, i)| i.agent == agent && i.vial.is_none())
+                .map(|(n, _)| format!("sites[{n}]"))
+                .collect();
+            let code = match catalog.agent(agent) {
+                Some(AgentRef::Steroid(s)) => s.hcpcs.code.clone(),
+                _ => "its HCPCS line".to_owned(),
+            };
+            rule_finding(
+                catalog,
+                RuleId::SteroidContainerUnrecorded,
+                format!(
+                    "{agent} ({}): the vial was not recorded, so {code} carries no JW/JZ modifier; if it came from a single-dose vial, record \"vial\": \"single-dose\" with \"vial_mg\" (JW for the discarded rest, JZ for none), or \"multi-dose\"",
+                    sites.join(", ")
+                ),
+            )
+        })
+        .collect()
 }
 
 /// Billing lines from what was done (CPT, HCPCS with JW/JZ), then the clinician's diagnoses; the core's
@@ -1029,6 +1080,7 @@ impl App {
             .collect::<Result<Vec<_>, _>>()?;
         let (codes, suggested_diagnoses) = procedure_codes(&report, &fields.diagnoses);
         let mut findings = report.findings.clone();
+        findings.extend(unrecorded_containers(catalog, &report));
         findings.extend(unverified_diagnoses(catalog, &fields.diagnoses));
         let procedure = ProcedureRecord {
             id: new_id(),

@@ -122,6 +122,8 @@ async fn a_plan_preview_stores_nothing_and_checks_as_the_draft_does() {
             volume_ml: None,
             concentration_percent: None,
             points: Some(1),
+            vial: None,
+            vial_mg: None,
         };
         let request = PlanRequest {
             items: Some(vec![item("masseter", "left", 300.0), item("masseter", "right", 150.0)]),

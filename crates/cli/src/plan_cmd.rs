@@ -90,14 +90,18 @@ fn check_catalog(dir: Option<PathBuf>) -> Result<(), Failure> {
     };
     let catalog = Catalog::parse(&agents, &protocols).map_err(|e| Failure::Found(e.to_string()))?;
     catalog.validate(atlas).map_err(|e| Failure::Found(e.to_string()))?;
+    let entries = catalog.dated_entries();
+    let undated = entries.iter().filter(|(_, undated)| *undated).count();
     println!(
-        "catalog {} is valid: {} toxins, {} anesthetics, {} steroids, {} limits, {} templates",
+        "catalog {} is valid: {} toxins, {} anesthetics, {} steroids, {} limits, {} rules, {} templates; {undated} of {} dated entries have an undated source",
         catalog.version,
         catalog.toxins.len(),
         catalog.anesthetics.len(),
         catalog.steroids.len(),
         catalog.limits.len(),
-        catalog.protocols.len()
+        catalog.rules.len(),
+        catalog.protocols.len(),
+        entries.len()
     );
     Ok(())
 }
@@ -312,6 +316,7 @@ fn print_catalog(catalog: &Catalog, json: bool) -> Result<(), Failure> {
             "drug_classes": catalog.drug_classes,
             "conditions": catalog.conditions,
             "diagnoses": catalog.diagnoses,
+            "rules": catalog.rules,
             "protocols": catalog.protocols,
         }));
     }
@@ -391,6 +396,17 @@ fn print_catalog(catalog: &Catalog, json: bool) -> Result<(), Failure> {
             d.confidence,
             dated(&d.effective_date, &d.verified),
             d.source
+        );
+    }
+    for r in &catalog.rules {
+        println!(
+            "  rule {}: {} {}  [{}; {}] {}",
+            r.id,
+            r.severity,
+            r.id.finding(),
+            r.confidence,
+            dated(&r.effective_date, &r.verified),
+            r.source
         );
     }
     for p in &catalog.protocols {

@@ -122,6 +122,10 @@ pub fn note(p: &ProcedureRecord, patient: &PatientRecord) -> String {
             let vial = s.vial_units.map(|u| format!(" into a {u} U vial")).unwrap_or_default();
             details.push(format!("reconstituted with {ml} mL{vial}"));
         }
+        if let Some(vial) = &s.vial {
+            let content = s.vial_mg.map(|mg| format!(" of {mg} mg")).unwrap_or_default();
+            details.push(format!("{vial} vial{content}"));
+        }
         if !details.is_empty() {
             let _ = writeln!(out, "      {}", details.join("; "));
         }

@@ -56,6 +56,12 @@ pub struct SiteFields {
     pub reconstitution_ml: Option<f64>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub vial_units: Option<f64>,
+    /// For a corticosteroid: `single-dose` or `multi-dose`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub vial: Option<taut_core::plan::Container>,
+    /// A single-dose vial's labeled content in mg.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub vial_mg: Option<f64>,
 }
 
 /// Consent as recorded with a procedure (a procedure is recorded only once consent was obtained).
@@ -471,6 +477,27 @@ mod tests {
         assert_eq!(points.value_integer, Some(2));
         assert!(parts.iter().all(|p| p.url != "needle"), "an absent field has no part");
         assert_eq!(from_parts::<SiteFields>(&parts, &[]).expect("reads"), site);
+
+        // A steroid's vial travels as its own parts and reads back; an unknown vial kind is refused.
+        let steroid = SiteFields {
+            agent: "triamcinolone-acetonide".into(),
+            amount: Some(20.0),
+            amount_unit: Some("mg".into()),
+            vial: Some(taut_core::plan::Container::SingleDose),
+            vial_mg: Some(40.0),
+            ..site.clone()
+        };
+        let parts = to_parts(&steroid);
+        let vial = parts.iter().find(|p| p.url == "vial").expect("vial");
+        assert_eq!(vial.value_string.as_deref(), Some("single-dose"));
+        assert_eq!(from_parts::<SiteFields>(&parts, &[]).expect("reads"), steroid);
+        let mut glass = parts.clone();
+        for part in &mut glass {
+            if part.url == "vial" {
+                part.value_string = Some("glass".into());
+            }
+        }
+        assert!(from_parts::<SiteFields>(&glass, &[]).is_err());
 
         let consent = ConsentFields {
             risks_discussed: vec!["soreness".into(), "bruising".into()],

@@ -640,3 +640,120 @@ async fn diagnoses_and_waste_follow_what_was_recorded() {
         assert!(billed.contains(&"HCPCS J0588-JW x185".to_owned()), "{billed:?}");
     }
 }
+
+/// A steroid site records its vial. CMS bills JW/JZ on single-dose containers only: 20 mg of triamcinolone
+/// (J3301 per 10 mg) from a 40 mg single-dose vial bills J3301 x2 and the discarded 20 mg as J3301-JW x2; the
+/// whole vial bills J3301-JZ x4; a multi-dose vial bills J3301 x2 with no modifier; a vial not recorded bills
+/// the same and gets an info finding that cites the catalog rule. The vial is stored with the site.
+#[tokio::test]
+async fn steroid_vials_decide_jw_and_jz() {
+    for s in servers().await {
+        let doc = s.user("doc", "clinician", "physician").await;
+        let patient = s.patient(&doc, "MRN-S7").await;
+        let encounter = s.encounter(&doc, &patient, "2026-10-01").await;
+        let path = format!("/encounters/{encounter}/procedures");
+        let steroid = |mg: f64, vial: Option<&str>, vial_mg: Option<u32>| {
+            let mut site = json!({"muscle": "trapezius", "side": "left", "agent": "Kenalog", "dose": {"value": mg, "unit": "mg"},
+                                  "lot": "K40-7", "expiry": "2027-06-30"});
+            if let Some(vial) = vial {
+                site["vial"] = json!(vial);
+            }
+            if let Some(content) = vial_mg {
+                site["vial_mg"] = json!(content);
+            }
+            procedure(None, "2026-10-01", vec![site])
+        };
+        let table: [(Value, &[&str], bool); 4] = [
+            (
+                steroid(20.0, Some("single-dose"), Some(40)),
+                &["HCPCS J3301 x2", "HCPCS J3301-JW x2"],
+                false,
+            ),
+            (
+                steroid(40.0, Some("single-dose"), Some(40)),
+                &["HCPCS J3301-JZ x4"],
+                false,
+            ),
+            (steroid(20.0, Some("multi-dose"), None), &["HCPCS J3301 x2"], false),
+            (steroid(20.0, None, None), &["HCPCS J3301 x2"], true),
+        ];
+        for (body, expected, unrecorded) in table {
+            let (status, recorded) = s.call("POST", &path, &doc, Some(body.clone()), None).await;
+            assert_eq!(status, StatusCode::CREATED, "{recorded}");
+            let billed: Vec<String> = codes(&recorded)
+                .into_iter()
+                .filter(|c| c.starts_with("HCPCS"))
+                .collect();
+            assert_eq!(billed, expected, "{body}");
+            assert_eq!(recorded["sites"][0]["vial"], body["sites"][0]["vial"]);
+            assert_eq!(
+                has_finding(&recorded, "info", "steroid-container-unrecorded"),
+                unrecorded,
+                "{recorded}"
+            );
+            // Read back: the stored site keeps its vial and the codes stay as recorded.
+            let id = recorded["id"].as_str().expect("id");
+            let (status, read) = s.call("GET", &format!("/procedures/{id}"), &doc, None, None).await;
+            assert_eq!(status, StatusCode::OK);
+            assert_eq!(read["sites"][0]["vial"], recorded["sites"][0]["vial"]);
+            assert_eq!(read["sites"][0]["vial_mg"], recorded["sites"][0]["vial_mg"]);
+            assert_eq!(read["codes"], recorded["codes"]);
+        }
+        let unrecorded = s
+            .call("POST", &path, &doc, Some(steroid(20.0, None, None)), None)
+            .await
+            .1;
+        let finding = unrecorded["findings"]
+            .as_array()
+            .expect("findings")
+            .iter()
+            .find(|f| f["code"] == "steroid-container-unrecorded")
+            .cloned()
+            .expect("the finding");
+        assert!(
+            finding["source"]
+                .as_str()
+                .is_some_and(|s| s.contains("single-dose containers")),
+            "{finding}"
+        );
+        // A single-dose vial without its content, or a vial on a toxin, is refused naming the field.
+        let (status, body) = s
+            .call(
+                "POST",
+                &path,
+                &doc,
+                Some(steroid(20.0, Some("single-dose"), None)),
+                None,
+            )
+            .await;
+        assert_eq!(
+            (status, error(&body)),
+            (StatusCode::UNPROCESSABLE_ENTITY, ("invalid", "sites[0].vial_mg"))
+        );
+        let mut toxin = xeomin_site("masseter", 15.0, "2027-06-30");
+        toxin["vial"] = json!("single-dose");
+        let (status, body) = s
+            .call(
+                "POST",
+                &path,
+                &doc,
+                Some(procedure(None, "2026-10-01", vec![toxin])),
+                None,
+            )
+            .await;
+        assert_eq!(
+            (status, error(&body)),
+            (StatusCode::UNPROCESSABLE_ENTITY, ("invalid", "sites[0].vial"))
+        );
+        let (status, body) = s
+            .call("POST", &path, &doc, Some(steroid(20.0, Some("glass"), None)), None)
+            .await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+        assert!(
+            body["error"]["message"]
+                .as_str()
+                .is_some_and(|m| m.contains("single-dose")),
+            "an unknown vial names the choices: {body}"
+        );
+    }
+}

@@ -348,6 +348,61 @@ async fn an_expired_lot_is_refused_beside_its_field_and_nothing_is_written() {
     }
 }
 
+/// The form offers a steroid site's vial; a single-dose vial is billed with JW for the discarded rest, shown on
+/// the note with the vial; a single-dose vial without its content comes back with the error beside that field.
+#[tokio::test]
+async fn a_steroid_vial_chosen_on_the_form_decides_jw() {
+    for server in servers().await {
+        let cookie = server.user("alice", "clinician", "physician").await;
+        let (patient, encounter) = server.patient("alice").await;
+        let (status, form) = server
+            .get(&format!("/encounters/{encounter}/procedures/new"), &cookie)
+            .await;
+        assert_eq!(status, StatusCode::OK);
+        assert!(form.contains(r#"name="sites[0].vial""#), "the vial select");
+        assert!(form.contains(r#"<option value="single-dose">single-dose</option>"#));
+        assert!(form.contains(r#"name="sites[0].vial_mg""#), "the vial content field");
+        let steroid = |vial_mg: &'static str| -> Vec<(&'static str, &'static str)> {
+            vec![
+                ("consent_obtained", "yes"),
+                ("started_at", "2026-11-26T11:00"),
+                ("ended_at", "2026-11-26T11:10"),
+                ("sites[0].muscle", "trapezius"),
+                ("sites[0].side", "left"),
+                ("sites[0].agent", "Kenalog"),
+                ("sites[0].dose", "20"),
+                ("sites[0].dose_unit", "mg"),
+                ("sites[0].lot", "K40-7"),
+                ("sites[0].expiry", "2027-06-30"),
+                ("sites[0].vial", "single-dose"),
+                ("sites[0].vial_mg", vial_mg),
+            ]
+        };
+        let path = format!("/encounters/{encounter}/procedures");
+        let refused = server.post(&path, &cookie, &steroid("")).await;
+        assert_eq!(refused.status(), StatusCode::UNPROCESSABLE_ENTITY);
+        let body = refused.text().await.expect("body");
+        assert!(
+            body.contains(r#"id="s0-vial_mg-err""#),
+            "the error beside the vial content"
+        );
+        assert!(
+            body.contains(r#"<option value="single-dose" selected>"#),
+            "the form comes back as sent"
+        );
+        assert_eq!(server.procedures("alice", &patient).await, 0);
+
+        let response = server.post(&path, &cookie, &steroid("40")).await;
+        assert_eq!(response.status(), StatusCode::SEE_OTHER);
+        let note_path = response.headers()[LOCATION].to_str().expect("location").to_owned();
+        let (status, note) = server.get(&note_path, &cookie).await;
+        assert_eq!(status, StatusCode::OK);
+        assert!(note.contains("single-dose vial of 40 mg"), "the vial on the note");
+        assert!(note.contains("J3301"), "the steroid line");
+        assert!(note.contains("JW"), "the discarded 20 mg");
+    }
+}
+
 #[tokio::test]
 async fn roles_professions_and_forged_posts_are_refused() {
     for server in servers().await {

@@ -78,6 +78,12 @@ pub struct SiteRecord {
     pub expiry: Option<String>,
     pub reconstitution_ml: Option<f64>,
     pub vial_units: Option<f64>,
+    /// For a corticosteroid: `single-dose` or `multi-dose`, when recorded.
+    #[serde(default)]
+    pub vial: Option<String>,
+    /// A single-dose vial's labeled content in mg.
+    #[serde(default)]
+    pub vial_mg: Option<f64>,
 }
 
 /// A procedure as recorded: who, when, consent, each site, complications, and the codes derived from it.
@@ -257,6 +263,8 @@ pub(crate) struct SiteRow {
     expiry: Option<Day>,
     reconstitution_ml: Option<f64>,
     vial_units: Option<f64>,
+    vial: Option<String>,
+    vial_mg: Option<f64>,
 }
 
 impl From<SiteRow> for SiteRecord {
@@ -279,6 +287,8 @@ impl From<SiteRow> for SiteRecord {
             expiry: r.expiry.map(|d| d.0),
             reconstitution_ml: r.reconstitution_ml,
             vial_units: r.vial_units,
+            vial: r.vial,
+            vial_mg: r.vial_mg,
         }
     }
 }
@@ -290,7 +300,7 @@ pub(crate) const PROCEDURE: &str = "SELECT p.id, p.patient_id, p.encounter_id, p
      p.created_at FROM procedures p";
 pub(crate) const SITE: &str = "SELECT s.procedure_id, s.muscle, s.side, s.site, s.kind, s.agent, s.amount, s.amount_unit, \
      s.volume_ml, s.concentration_percent, s.points, s.needle, s.guidance, s.technique, s.lot, s.expiry, \
-     s.reconstitution_ml, s.vial_units FROM procedure_sites s";
+     s.reconstitution_ml, s.vial_units, s.vial, s.vial_mg FROM procedure_sites s";
 pub(crate) const AMENDMENT: &str = "SELECT a.id, a.procedure_id, a.number, a.reason, a.correction, a.amended_by, a.amended_at \
      FROM procedure_amendments a";
 
@@ -458,8 +468,8 @@ impl Tx {
             .map(drop))?;
         const SITE_SQL: &str = "INSERT INTO procedure_sites (procedure_id, position, muscle, side, site, kind, \
              agent, amount, amount_unit, volume_ml, concentration_percent, points, needle, guidance, technique, lot, \
-             expiry, reconstitution_ml, vial_units) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19)";
+             expiry, reconstitution_ml, vial_units, vial, vial_mg) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21)";
         for (position, s) in p.sites.iter().enumerate() {
             let position = i64::try_from(position).unwrap_or(i64::MAX);
             let expiry = s.expiry.clone().map(Day);
@@ -483,6 +493,8 @@ impl Tx {
                 .bind(&expiry)
                 .bind(s.reconstitution_ml)
                 .bind(s.vial_units)
+                .bind(&s.vial)
+                .bind(s.vial_mg)
                 .execute(conn)
                 .await
                 .map(drop))?;

@@ -98,6 +98,18 @@ async fn procedures_read_back_with_their_sites_in_order() {
             expiry: Some("2027-06-30".into()),
             reconstitution_ml: Some(2.5),
             vial_units: Some(100.0),
+            vial: None,
+            vial_mg: None,
+        };
+        // A steroid site records its container (and a single-dose vial's content), read back as written.
+        let steroid = SiteRecord {
+            agent: "triamcinolone-acetonide".into(),
+            amount_unit: Some("mg".into()),
+            reconstitution_ml: None,
+            vial_units: None,
+            vial: Some("single-dose".into()),
+            vial_mg: Some(40.0),
+            ..site("trapezius", "left", "injection", "triamcinolone-acetonide", Some(20.0))
         };
         let procedure = |started: &str, sites: Vec<SiteRecord>| ProcedureRecord {
             id: id(),
@@ -127,6 +139,13 @@ async fn procedures_read_back_with_their_sites_in_order() {
             vec![
                 site("masseter", "left", "injection", "incobotulinumtoxinA", Some(15.0)),
                 site("temporalis", "left", "injection", "incobotulinumtoxinA", Some(10.0)),
+                steroid.clone(),
+                SiteRecord {
+                    side: Some("right".into()),
+                    vial: Some("multi-dose".into()),
+                    vial_mg: None,
+                    ..steroid
+                },
             ],
         );
         let earlier = procedure(

@@ -9,6 +9,8 @@ use serde::{Deserialize, Serialize};
 use taut_atlas::Atlas;
 use time::Date;
 
+use super::check::{FindingCode, Severity};
+
 const AGENTS: &str = include_str!("../../../../catalog/agents.toml");
 const PROTOCOLS: &str = include_str!("../../../../catalog/protocols.toml");
 
@@ -193,6 +195,70 @@ pub struct Limit {
     pub confidence: Confidence,
 }
 
+/// A rule of the checker that is not a number on one agent (a warning about both sternocleidomastoids, the
+/// pregnancy and breastfeeding warnings, the payer note on toxins, the vial a steroid came from): its
+/// severity, source and dates live in the catalog (`[[rule]]`), the logic in the checker. Each rule raises one
+/// finding code; a closed list, so a misspelt id fails to load and a missing one fails the catalog check.
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    Deserialize,
+    Serialize,
+    strum::Display,
+    strum::EnumString,
+    strum::EnumIter,
+    strum::AsRefStr,
+)]
+#[serde(rename_all = "kebab-case")]
+#[strum(serialize_all = "kebab-case")]
+pub enum RuleId {
+    /// Toxin into both sternocleidomastoids in one session.
+    ToxinBilateralScm,
+    /// Payers may not cover toxin for myofascial pain.
+    ToxinCoverage,
+    /// Any drug in pregnancy.
+    Pregnancy,
+    /// A toxin or a corticosteroid while breastfeeding.
+    Breastfeeding,
+    /// A local anesthetic alone while breastfeeding.
+    BreastfeedingLocalAnesthetic,
+    /// A recorded steroid whose vial (single-dose or multi-dose) was not recorded: no JW/JZ derived.
+    SteroidContainerUnrecorded,
+}
+
+impl RuleId {
+    /// The finding code the rule raises.
+    pub fn finding(self) -> FindingCode {
+        match self {
+            RuleId::ToxinBilateralScm => FindingCode::ToxinBilateralScm,
+            RuleId::ToxinCoverage => FindingCode::ToxinCoverage,
+            RuleId::Pregnancy => FindingCode::Pregnancy,
+            RuleId::Breastfeeding | RuleId::BreastfeedingLocalAnesthetic => FindingCode::Breastfeeding,
+            RuleId::SteroidContainerUnrecorded => FindingCode::SteroidContainerUnrecorded,
+        }
+    }
+}
+
+/// A catalog-held rule: how severe its finding is and where it comes from.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Rule {
+    pub id: RuleId,
+    pub severity: Severity,
+    pub source: String,
+    /// The date the source took effect (label revision, code or LCD effective date, publication).
+    pub effective_date: String,
+    /// The date Taut last checked the value against the source; never before `effective_date`.
+    pub verified: String,
+    /// How `effective_date` was obtained: a month-only revision (first of the month), or why it is undated.
+    pub date_note: Option<String>,
+    pub confidence: Confidence,
+}
+
 /// A medication class and the generic and brand names that belong to it.
 #[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
@@ -292,6 +358,8 @@ struct AgentFile {
     condition: Vec<ConditionNames>,
     #[serde(default)]
     diagnosis: Vec<Diagnosis>,
+    #[serde(default)]
+    rule: Vec<Rule>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -319,6 +387,7 @@ pub struct Catalog {
     pub drug_classes: Vec<ClassNames>,
     pub conditions: Vec<ConditionNames>,
     pub diagnoses: Vec<Diagnosis>,
+    pub rules: Vec<Rule>,
     pub protocols: Vec<Protocol>,
 }
 
@@ -378,6 +447,7 @@ impl Catalog {
             drug_classes: agents.drug_class,
             conditions: agents.condition,
             diagnoses: agents.diagnosis,
+            rules: agents.rule,
             protocols: protocols.protocol,
         };
         catalog.check_references()?;
@@ -449,6 +519,25 @@ impl Catalog {
                     )));
                 }
             }
+        }
+        for r in &self.rules {
+            dated(
+                format!("rule {}", r.id),
+                Dates::of(&r.effective_date, &r.verified, &r.date_note),
+            )?;
+            if self.rules.iter().filter(|o| o.id == r.id).count() > 1 {
+                return Err(bad(format!("rule {}: listed twice; give each rule once", r.id)));
+            }
+        }
+        let missing: Vec<String> = <RuleId as strum::IntoEnumIterator>::iter()
+            .filter(|id| !self.rules.iter().any(|r| r.id == *id))
+            .map(|id| id.to_string())
+            .collect();
+        if !missing.is_empty() {
+            return Err(bad(format!(
+                "[[rule]] missing for {}: every rule of the checker needs its severity and source here",
+                missing.join(", ")
+            )));
         }
         for (i, l) in self.limits.iter().enumerate() {
             let entry = format!("limit[{i}] ({} {})", l.agent, l.kind);
@@ -595,6 +684,49 @@ impl Catalog {
     pub fn diagnosis(&self, code: &str) -> Option<&Diagnosis> {
         let code = code.trim();
         self.diagnoses.iter().find(|d| d.code.eq_ignore_ascii_case(code))
+    }
+
+    /// Every dated entry's name and whether its source is undated (its effective date is only the day Taut
+    /// verified it), in file order: for `taut plan catalog --check` and the review of what is left to date.
+    pub fn dated_entries(&self) -> Vec<(String, bool)> {
+        let undated = |effective: &str, verified: &str| effective == verified;
+        let mut entries = Vec::new();
+        for t in &self.toxins {
+            entries.push((format!("toxin {}", t.id), undated(&t.effective_date, &t.verified)));
+        }
+        for a in &self.anesthetics {
+            entries.push((format!("anesthetic {}", a.id), undated(&a.effective_date, &a.verified)));
+        }
+        for s in &self.steroids {
+            entries.push((format!("steroid {}", s.id), undated(&s.effective_date, &s.verified)));
+        }
+        for l in &self.limits {
+            entries.push((
+                format!("limit {} {}", l.agent, l.kind),
+                undated(&l.effective_date, &l.verified),
+            ));
+        }
+        for r in &self.rules {
+            entries.push((format!("rule {}", r.id), undated(&r.effective_date, &r.verified)));
+        }
+        for c in &self.drug_classes {
+            entries.push((
+                format!("drug_class {}", c.class),
+                undated(&c.effective_date, &c.verified),
+            ));
+        }
+        for d in &self.diagnoses {
+            entries.push((format!("diagnosis {}", d.code), undated(&d.effective_date, &d.verified)));
+        }
+        entries
+    }
+
+    /// A catalog-held rule. Every [`RuleId`] is present once: the loader refuses a catalog without it.
+    pub fn rule(&self, id: RuleId) -> &Rule {
+        self.rules
+            .iter()
+            .find(|r| r.id == id)
+            .unwrap_or_else(|| unreachable!("the catalog loader checks that rule {id} is present"))
     }
 
     pub fn protocol(&self, id: &str) -> Option<&Protocol> {

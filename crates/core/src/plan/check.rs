@@ -3,8 +3,8 @@
 use serde::Serialize;
 use taut_atlas::{HazardKind, MuscleGroup};
 
-use super::catalog::{AgentRef, Catalog, DrugClass, Limit, LimitKind, Toxin};
-use super::input::{Dose, Item, Kind, Plan, ProcedureKind};
+use super::catalog::{AgentRef, Catalog, DrugClass, Limit, LimitKind, RuleId, Steroid, Toxin};
+use super::input::{Container, Dose, Item, Kind, Plan, ProcedureKind};
 
 /// One item of the checked plan.
 #[derive(Debug, Clone, Serialize)]
@@ -22,6 +22,12 @@ pub struct ItemOut {
     pub units_per_0_1_ml: Option<f64>,
     pub concentration_percent: Option<f64>,
     pub points: u32,
+    /// For a corticosteroid: the container it was drawn from, when recorded.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub vial: Option<Container>,
+    /// A single-dose vial's labeled content in mg.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub vial_mg: Option<u32>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -38,8 +44,11 @@ pub struct Vials {
     pub count: u32,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, serde::Deserialize, strum::Display, strum::AsRefStr,
+)]
 #[serde(rename_all = "lowercase")]
+#[strum(serialize_all = "lowercase")]
 pub enum Severity {
     Info,
     Warning,
@@ -94,6 +103,8 @@ pub enum FindingCode {
     UnrecognisedEntries,
     /// A recorded ICD-10-CM code that is not in Taut's cited list: kept, to be checked by the clinician.
     DiagnosisUnverified,
+    /// A recorded steroid whose vial (single-dose or multi-dose) was not recorded: no JW/JZ modifier derived.
+    SteroidContainerUnrecorded,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -217,6 +228,12 @@ fn finding(severity: Severity, code: FindingCode, message: String, source: &str)
     }
 }
 
+/// A finding of a catalog-held rule: its code, severity and source come from the rule's `[[rule]]` entry.
+pub fn rule_finding(catalog: &Catalog, id: RuleId, message: String) -> Finding {
+    let rule = catalog.rule(id);
+    finding(rule.severity, id.finding(), message, &rule.source)
+}
+
 /// Checks a resolved plan against the catalog, the patient's history and the atlas.
 pub fn check(plan: &Plan<'_>, catalog: &Catalog) -> Report {
     let mut findings = Vec::new();
@@ -290,8 +307,8 @@ pub fn check(plan: &Plan<'_>, catalog: &Catalog) -> Report {
     steroid_checks(plan, catalog, &totals, &mut findings);
     age_checks(plan, catalog, &mut findings);
     tpi_rules(plan, catalog, &mut findings);
-    patient_checks(plan, &mut findings);
-    steroid_and_anesthetic_codes(catalog, &totals, &mut codes, &mut findings);
+    patient_checks(plan, catalog, &mut findings);
+    steroid_and_anesthetic_codes(plan, catalog, &totals, &mut codes, &mut findings);
     procedure_codes(plan, &mut codes);
 
     findings.sort_by_key(|f| std::cmp::Reverse(f.severity));
@@ -328,6 +345,8 @@ fn item_out(plan: &Plan<'_>, item: &Item<'_>, catalog: &Catalog) -> ItemOut {
         units_per_0_1_ml,
         concentration_percent: item.concentration_percent,
         points: item.points,
+        vial: item.vial,
+        vial_mg: item.vial_mg,
     }
 }
 
@@ -403,16 +422,15 @@ fn toxin_limits(plan: &Plan<'_>, catalog: &Catalog, totals: &[Total], findings: 
         per_muscle(plan, catalog, toxin, findings);
         per_site(plan, catalog, toxin, findings);
     }
-    bilateral_scm(plan, findings);
+    bilateral_scm(plan, catalog, findings);
     if totals
         .iter()
         .any(|t| matches!(catalog.agent(&t.agent), Some(AgentRef::Toxin(_))))
     {
-        findings.push(finding(
-            Severity::Info,
-            FindingCode::ToxinCoverage,
+        findings.push(rule_finding(
+            catalog,
+            RuleId::ToxinCoverage,
             "payers may not cover botulinum toxin for myofascial pain: it is off-label, and Medicare toxin LCDs list covered uses that do not include it; check coverage before treating".into(),
-            "Medicare botulinum toxin LCDs (e.g. L33274 Botulinum Toxins, CMS MCD: effective 1 October 2015, revision effective 21 March 2021; L38809): FDA-labeled and listed off-label uses only; AAPC coding guidance: 20552/20553 with a toxin J-code is often denied. Noridian announces a new LCD L35172 (Botulinum Toxin Types A and B) effective 22 February 2026, not yet reviewed by Taut",
         ));
     }
 }
@@ -672,7 +690,7 @@ fn per_site(plan: &Plan<'_>, catalog: &Catalog, toxin: &Toxin, findings: &mut Ve
 }
 
 /// Toxin into both sternocleidomastoids: the labels' dysphagia warning names bilateral injection.
-fn bilateral_scm(plan: &Plan<'_>, findings: &mut Vec<Finding>) {
+fn bilateral_scm(plan: &Plan<'_>, catalog: &Catalog, findings: &mut Vec<Finding>) {
     let scm = |side: &str| -> f64 {
         plan.items
             .iter()
@@ -684,16 +702,15 @@ fn bilateral_scm(plan: &Plan<'_>, findings: &mut Vec<Finding>) {
     };
     let (left, right) = (scm("left"), scm("right"));
     if left > 0.0 && right > 0.0 {
-        findings.push(finding(
-            Severity::Warning,
-            FindingCode::ToxinBilateralScm,
+        findings.push(rule_finding(
+            catalog,
+            RuleId::ToxinBilateralScm,
             format!(
                 "toxin into both sternocleidomastoids ({} U left + {} U right = {} U): bilateral injection raises the risk of dysphagia; consider one side per session and a lower total",
                 round3(left),
                 round3(right),
                 round3(left + right)
             ),
-            "Botox label (warnings: dysphagia and breathing difficulties; cervical dystonia dosing): patients with smaller neck muscle mass and patients who receive bilateral injections into the sternocleidomastoid are at greater risk of dysphagia",
         ));
     }
 }
@@ -965,7 +982,7 @@ fn steroid_max_dose(plan: &Plan<'_>, catalog: &Catalog, totals: &[Total], findin
     }
 }
 
-fn patient_checks(plan: &Plan<'_>, findings: &mut Vec<Finding>) {
+fn patient_checks(plan: &Plan<'_>, catalog: &Catalog, findings: &mut Vec<Finding>) {
     let has = |list: &[String], id: &str| list.iter().any(|x| x == id);
     let toxin = plan.items.iter().any(|i| i.kind == Kind::Toxin);
     let needle = plan.items.iter().any(|i| i.kind.needle());
@@ -1023,25 +1040,27 @@ fn patient_checks(plan: &Plan<'_>, findings: &mut Vec<Finding>) {
         ));
     }
     if drug && has(&plan.conditions, "pregnancy") {
-        findings.push(finding(
-            Severity::Warning,
-            FindingCode::Pregnancy,
+        findings.push(rule_finding(
+            catalog,
+            RuleId::Pregnancy,
             "pregnancy: no controlled human data; use only if the benefit justifies the risk".into(),
-            "Botulinum toxin labels (use in specific populations: pregnancy)",
         ));
     }
     if drug && has(&plan.conditions, "breastfeeding") {
         let toxin_or_steroid = plan.items.iter().any(|i| matches!(i.kind, Kind::Toxin | Kind::Steroid));
-        findings.push(finding(
-            if toxin_or_steroid { Severity::Warning } else { Severity::Info },
-            FindingCode::Breastfeeding,
-            if toxin_or_steroid {
-                "breastfeeding: there are no data on botulinum toxin in human milk, and systemic corticosteroids appear in human milk; weigh the benefit against the risk to the child".into()
-            } else {
-                "breastfeeding: local anesthetics pass into human milk in small amounts; use the smallest effective dose".into()
-            },
-            "Labels, use in specific populations (lactation): botulinum toxins (no data on presence in human milk), corticosteroid injections (systemic corticosteroids appear in human milk), lidocaine and bupivacaine (excreted in human milk; caution)",
-        ));
+        findings.push(if toxin_or_steroid {
+            rule_finding(
+                catalog,
+                RuleId::Breastfeeding,
+                "breastfeeding: there are no data on botulinum toxin in human milk, and systemic corticosteroids appear in human milk; weigh the benefit against the risk to the child".into(),
+            )
+        } else {
+            rule_finding(
+                catalog,
+                RuleId::BreastfeedingLocalAnesthetic,
+                "breastfeeding: local anesthetics pass into human milk in small amounts; use the smallest effective dose".into(),
+            )
+        });
     }
     if !plan.unrecognised.is_empty() {
         findings.push(finding(
@@ -1078,6 +1097,7 @@ fn patient_checks(plan: &Plan<'_>, findings: &mut Vec<Finding>) {
 }
 
 fn steroid_and_anesthetic_codes(
+    plan: &Plan<'_>,
     catalog: &Catalog,
     totals: &[Total],
     codes: &mut Vec<Code>,
@@ -1085,16 +1105,7 @@ fn steroid_and_anesthetic_codes(
 ) {
     for total in totals {
         match catalog.agent(&total.agent) {
-            Some(AgentRef::Steroid(steroid)) => {
-                // Billing units of the code's size, rounded up (J1010: 1 mg; J3301: 10 mg).
-                let units = (total.value / steroid.hcpcs.mg - 1e-9).ceil().max(1.0);
-                codes.push(Code {
-                    system: "HCPCS".into(),
-                    code: steroid.hcpcs.code.clone(),
-                    units: Some(units as u32),
-                    modifier: None,
-                });
-            }
+            Some(AgentRef::Steroid(steroid)) => steroid_codes(plan, steroid, codes),
             Some(AgentRef::Anesthetic(anesthetic)) => findings.push(finding(
                 Severity::Info,
                 FindingCode::AnestheticNotBilled,
@@ -1106,6 +1117,48 @@ fn steroid_and_anesthetic_codes(
             )),
             _ => {}
         }
+    }
+}
+
+/// A corticosteroid's HCPCS lines, in billing units of the code's size rounded up (J1010: 1 mg; J3301: 10 mg).
+/// What came from single-dose vials is billed like a toxin: the administered line with JZ when nothing was
+/// discarded, else the discarded rest of the vials opened (least waste among the recorded vial sizes) as its
+/// own JW line. What came from multi-dose vials, or from a vial not recorded, gets no modifier: the CMS
+/// discarded-drug policy (JW/JZ) applies to single-dose containers only.
+fn steroid_codes(plan: &Plan<'_>, steroid: &Steroid, codes: &mut Vec<Code>) {
+    let per = steroid.hcpcs.mg;
+    let billing_units = |mg: f64| -> u32 { (mg / per - 1e-9).ceil().max(1.0) as u32 };
+    let line = |units: u32, modifier: Option<&str>| Code {
+        system: "HCPCS".into(),
+        code: steroid.hcpcs.code.clone(),
+        units: Some(units),
+        modifier: modifier.map(str::to_owned),
+    };
+    let (single, other): (Vec<&Item<'_>>, Vec<&Item<'_>>) = plan
+        .items
+        .iter()
+        .filter(|i| i.agent == steroid.id)
+        .partition(|i| i.vial == Some(Container::SingleDose));
+    let single_mg: f64 = single.iter().filter_map(|i| i.amount).sum();
+    if single_mg > 0.0 {
+        let mut sizes: Vec<u32> = single.iter().filter_map(|i| i.vial_mg).collect();
+        sizes.sort_unstable();
+        sizes.dedup();
+        let opened: u64 = choose_vials(single_mg, &sizes)
+            .iter()
+            .map(|(size, count)| u64::from(*size) * u64::from(*count))
+            .sum();
+        let administered = billing_units(single_mg);
+        let opened_units = billing_units(opened as f64);
+        let discarded = opened_units.saturating_sub(administered);
+        codes.push(line(administered, (discarded == 0).then_some("JZ")));
+        if discarded > 0 {
+            codes.push(line(discarded, Some("JW")));
+        }
+    }
+    let other_mg: f64 = other.iter().filter_map(|i| i.amount).sum();
+    if other_mg > 0.0 {
+        codes.push(line(billing_units(other_mg), None));
     }
 }
 

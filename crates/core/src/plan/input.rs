@@ -82,6 +82,19 @@ pub struct Reconstitution {
     pub diluent_ml: f64,
 }
 
+/// The container a corticosteroid was drawn from. The CMS discarded-drug policy (JW/JZ modifiers) applies to
+/// single-dose containers only; a multi-dose vial's line carries neither.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, strum::Display, strum::EnumString, strum::AsRefStr,
+)]
+#[serde(rename_all = "kebab-case")]
+#[strum(serialize_all = "kebab-case")]
+pub enum Container {
+    SingleDose,
+    MultiDose,
+}
+
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -96,6 +109,13 @@ pub struct ItemInput {
     pub volume_ml: Option<f64>,
     pub concentration_percent: Option<f64>,
     pub points: Option<u32>,
+    /// For a corticosteroid: `single-dose` or `multi-dose`. A single-dose vial's line gets JW (the discarded
+    /// rest) or JZ (nothing discarded); a multi-dose vial's gets neither.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub vial: Option<Container>,
+    /// With a single-dose vial: its labeled content in whole mg (40 for a 1 mL vial of 40 mg/mL).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub vial_mg: Option<f64>,
 }
 
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -158,6 +178,10 @@ pub struct Item<'a> {
     pub volume_ml: Option<f64>,
     pub concentration_percent: Option<f64>,
     pub points: u32,
+    /// For a corticosteroid: the container, when recorded.
+    pub vial: Option<Container>,
+    /// A single-dose vial's labeled content in mg.
+    pub vial_mg: Option<u32>,
 }
 
 /// A past treatment, resolved.
@@ -541,6 +565,7 @@ impl ItemInput {
             ),
             None => unreachable!("agent_id resolved it"),
         };
+        let (vial, vial_mg) = self.container(field, kind)?;
         Ok(Item {
             muscle,
             side,
@@ -555,6 +580,41 @@ impl ItemInput {
             volume_ml,
             concentration_percent,
             points,
+            vial,
+            vial_mg,
         })
+    }
+
+    /// The steroid's container: `vial` only for a corticosteroid, and a single-dose vial with its content in
+    /// whole mg (what the discarded amount is billed from).
+    fn container(&self, field: &str, kind: Kind) -> Result<(Option<Container>, Option<u32>), PlanInputError> {
+        if self.vial.is_some() && kind != Kind::Steroid {
+            return Err(bad(
+                format!("{field}.vial"),
+                "the vial (single-dose or multi-dose) is recorded for a corticosteroid; a toxin vial is single-dose by its label (give vial_units with reconstitution_ml), and a local anesthetic has no drug line",
+            ));
+        }
+        match (self.vial, self.vial_mg) {
+            (Some(Container::SingleDose), Some(mg)) => {
+                let mg = bounded(&format!("{field}.vial_mg"), mg, MAX_MG, "mg")?;
+                if mg.fract() != 0.0 {
+                    return Err(bad(
+                        format!("{field}.vial_mg"),
+                        format!("give the vial's labeled content in whole mg, not {mg}"),
+                    ));
+                }
+                // Bounded above by MAX_MG, so the whole number fits.
+                Ok((Some(Container::SingleDose), Some(mg as u32)))
+            }
+            (Some(Container::SingleDose), None) => Err(bad(
+                format!("{field}.vial_mg"),
+                "a single-dose vial needs its labeled content in mg (40 for a 1 mL vial of 40 mg/mL) to bill the discarded amount (JW) or none (JZ)",
+            )),
+            (_, Some(_)) => Err(bad(
+                format!("{field}.vial_mg"),
+                "the vial's content in mg goes with \"vial\": \"single-dose\"",
+            )),
+            (vial, None) => Ok((vial, None)),
+        }
     }
 }

@@ -6,14 +6,16 @@ mod check;
 mod input;
 mod template;
 
-pub use catalog::{AgentRef, Catalog, CatalogError, Confidence, Diagnosis, DrugClass, LimitKind, METHODS, Protocol};
+pub use catalog::{
+    AgentRef, Catalog, CatalogError, Confidence, Diagnosis, DrugClass, LimitKind, METHODS, Protocol, Rule, RuleId,
+};
 pub use check::{
     Code, Finding, FindingCode, ItemOut, Report, RetreatmentDate, Severity, Total, Vials, check, choose_vials,
-    retreatment_dates,
+    retreatment_dates, rule_finding,
 };
 pub(crate) use input::whole_years;
 pub use input::{
-    Dose, ItemInput, Kind, PastProcedure, PatientContext, Plan, PlanInput, PlanInputError, ProcedureKind,
+    Container, Dose, ItemInput, Kind, PastProcedure, PatientContext, Plan, PlanInput, PlanInputError, ProcedureKind,
     Reconstitution,
 };
 pub use template::from_template;

@@ -42,6 +42,8 @@ pub fn from_template(
             volume_ml: None,
             concentration_percent: None,
             points: t.points,
+            vial: None,
+            vial_mg: None,
         })
         .collect();
     if let (Some(agent), Some(percent), Some(by_size)) = (
@@ -73,6 +75,8 @@ pub fn from_template(
                 volume_ml: Some(volume),
                 concentration_percent: Some(percent),
                 points: Some(1),
+                vial: None,
+                vial_mg: None,
             });
         }
     } else if !muscles.is_empty() {

@@ -1259,6 +1259,15 @@ fn every_catalog_entry_has_a_source_and_an_effective_date_not_in_the_future() {
             d.date_note.as_deref(),
         ));
     }
+    for r in &c.rules {
+        entries.push((
+            format!("rule {}", r.id),
+            &r.source,
+            &r.effective_date,
+            &r.verified,
+            r.date_note.as_deref(),
+        ));
+    }
     assert!(entries.len() > 40, "{}", entries.len());
     for (name, source, effective, verified, note) in &entries {
         assert!(!source.trim().is_empty(), "{name}: no source");
@@ -1290,6 +1299,16 @@ fn every_catalog_entry_has_a_source_and_an_effective_date_not_in_the_future() {
         "2021-02-01",
         "2022-09-07",
         "2024-04-01",
+        // Label versions dated for 2026-12-01: Botox (DailyMed set 33d066a9…, 15 November 2023), Xeomin
+        // (8/2021), Xylocaine (DailyMed, 15 September 2022), Depo-Medrol (March 2024); and the rules: the LCD
+        // revision of L33274 (21 March 2021), Marcaine's pregnancy text (January 2012), JZ required (1 July 2023).
+        "2023-11-15",
+        "2021-08-01",
+        "2022-09-15",
+        "2024-03-01",
+        "2021-03-21",
+        "2012-01-01",
+        "2023-07-01",
     ] {
         assert!(dated.contains(expected), "{expected} missing from {dated:?}");
     }
@@ -1375,4 +1394,237 @@ fn retreatment_dates_follow_the_catalog_interval() {
         "toxin-retreatment-interval"
     ));
     assert!(retreatment_dates(catalog(), &[(day("2026-06-01"), "dry-needling")]).is_empty());
+}
+
+/// CMS discarded-drug policy (JW/JZ on single-dose containers only; Medicare Claims Processing Manual ch. 17
+/// §40, JZ required from 1 July 2023): a steroid from single-dose vials bills the administered units with JZ, or
+/// the discarded rest of the vials opened as its own JW line; from a multi-dose vial, or a vial not recorded, no
+/// modifier. Units per the HCPCS descriptor: J3301 per 10 mg, J1010 per 1 mg, J1100 per 1 mg.
+#[test]
+fn steroid_lines_carry_jw_or_jz_only_from_single_dose_vials() {
+    let site = |side: &str, agent: &str, mg: f64, vial: Option<&str>, vial_mg: Option<f64>| {
+        let mut item =
+            json!({"muscle": "gluteus-medius", "side": side, "agent": agent, "dose": {"value": mg, "unit": "mg"}});
+        if let Some(vial) = vial {
+            item["vial"] = json!(vial);
+        }
+        if let Some(content) = vial_mg {
+            item["vial_mg"] = json!(content);
+        }
+        item
+    };
+    let tac = "triamcinolone-acetonide";
+    let mpa = "methylprednisolone-acetate";
+    let cases: Vec<(&str, Vec<serde_json::Value>, Vec<&str>)> = vec![
+        (
+            "40 mg from one 40 mg vial: nothing discarded",
+            vec![site("left", tac, 40.0, Some("single-dose"), Some(40.0))],
+            vec!["J3301-JZx4"],
+        ),
+        (
+            "20 mg from a 40 mg vial: 20 mg discarded",
+            vec![site("left", tac, 20.0, Some("single-dose"), Some(40.0))],
+            vec!["J3301x2", "J3301-JWx2"],
+        ),
+        (
+            "25 mg: 3 units given (rounded up), 1 of the vial's 4 discarded",
+            vec![site("left", tac, 25.0, Some("single-dose"), Some(40.0))],
+            vec!["J3301x3", "J3301-JWx1"],
+        ),
+        (
+            "60 mg over two sites from 40 mg vials: two opened, 20 mg discarded",
+            vec![
+                site("left", tac, 30.0, Some("single-dose"), Some(40.0)),
+                site("right", tac, 30.0, Some("single-dose"), Some(40.0)),
+            ],
+            vec!["J3301x6", "J3301-JWx2"],
+        ),
+        (
+            "10 mg from a 10 mg vial (Kenalog-10 strength)",
+            vec![site("left", tac, 10.0, Some("single-dose"), Some(10.0))],
+            vec!["J3301-JZx1"],
+        ),
+        (
+            "20 mg from a multi-dose vial: no modifier",
+            vec![site("left", tac, 20.0, Some("multi-dose"), None)],
+            vec!["J3301x2"],
+        ),
+        (
+            "20 mg, vial not recorded: no modifier",
+            vec![site("left", tac, 20.0, None, None)],
+            vec!["J3301x2"],
+        ),
+        (
+            "single-dose and multi-dose sites of one steroid: separate lines",
+            vec![
+                site("left", tac, 40.0, Some("single-dose"), Some(40.0)),
+                site("right", tac, 20.0, Some("multi-dose"), None),
+            ],
+            vec!["J3301-JZx4", "J3301x2"],
+        ),
+        (
+            "J1010 per 1 mg: 30 mg from a 40 mg vial",
+            vec![site("left", mpa, 30.0, Some("single-dose"), Some(40.0))],
+            vec!["J1010x30", "J1010-JWx10"],
+        ),
+        (
+            "J1010: 80 mg from an 80 mg vial",
+            vec![site("left", mpa, 80.0, Some("single-dose"), Some(80.0))],
+            vec!["J1010-JZx80"],
+        ),
+        (
+            "J1100 per 1 mg: 4 mg from a 10 mg vial",
+            vec![site("left", "Decadron", 4.0, Some("single-dose"), Some(10.0))],
+            vec!["J1100x4", "J1100-JWx6"],
+        ),
+    ];
+    for (case, items, expected) in cases {
+        let report = report(json!({"date": "2026-12-01", "patient": {"weight_kg": 80}, "items": items}));
+        let mut found: Vec<String> = codes(&report).into_iter().filter(|c| c.starts_with('J')).collect();
+        found.sort();
+        let mut expected: Vec<String> = expected.into_iter().map(str::to_owned).collect();
+        expected.sort();
+        assert_eq!(found, expected, "{case}");
+    }
+    // The container is kept on the checked item.
+    let report =
+        report(json!({"date": "2026-12-01", "items": [site("left", tac, 20.0, Some("single-dose"), Some(40.0))]}));
+    assert_eq!(report.items[0].vial, Some(Container::SingleDose));
+    assert_eq!(report.items[0].vial_mg, Some(40));
+}
+
+/// A vial record that cannot be billed from is refused, naming the field and what to give.
+#[test]
+fn a_steroid_vial_is_recorded_whole() {
+    let plan = |item: serde_json::Value| json!({"date": "2026-12-01", "items": [item]});
+    let tac = |extra: serde_json::Value| {
+        let mut item =
+            json!({"muscle": "trapezius", "side": "left", "agent": "Kenalog", "dose": {"value": 20, "unit": "mg"}});
+        for (k, v) in extra.as_object().unwrap() {
+            item[k] = v.clone();
+        }
+        item
+    };
+    let cases: Vec<(serde_json::Value, &str, &str)> = vec![
+        (
+            tac(json!({"vial": "single-dose"})),
+            "items[0].vial_mg",
+            "labeled content in mg",
+        ),
+        (tac(json!({"vial_mg": 40})), "items[0].vial_mg", "single-dose"),
+        (
+            tac(json!({"vial": "multi-dose", "vial_mg": 40})),
+            "items[0].vial_mg",
+            "single-dose",
+        ),
+        (
+            tac(json!({"vial": "single-dose", "vial_mg": 40.5})),
+            "items[0].vial_mg",
+            "whole mg",
+        ),
+        (
+            tac(json!({"vial": "single-dose", "vial_mg": 0})),
+            "items[0].vial_mg",
+            "above 0",
+        ),
+        (
+            toxin("masseter", "left", "Xeomin", 10.0, 1)
+                .as_object()
+                .unwrap()
+                .clone()
+                .into_iter()
+                .chain([("vial".to_owned(), json!("single-dose"))])
+                .collect(),
+            "items[0].vial",
+            "corticosteroid",
+        ),
+        (
+            json!({"muscle": "trapezius", "side": "left", "agent": "lidocaine", "volume_ml": 2, "concentration_percent": 0.5, "vial": "multi-dose"}),
+            "items[0].vial",
+            "corticosteroid",
+        ),
+    ];
+    for (item, field, says) in cases {
+        let err = input_error(plan(item.clone()));
+        assert_eq!(err.field, field, "{item}");
+        assert!(err.message.contains(says), "{item}: {}", err.message);
+    }
+    let err = input_error(plan(tac(json!({"vial": "glass"}))));
+    assert!(
+        err.message.contains("single-dose") && err.message.contains("multi-dose"),
+        "an unknown container names the choices: {}",
+        err.message
+    );
+}
+
+/// The rules that live in the catalog (`[[rule]]`): each finding they raise carries the rule's severity and
+/// source, so it shows a catalog entry with a date like the limits' findings.
+#[test]
+fn catalog_rule_findings_cite_their_catalog_entry() {
+    let scm = |side: &str| toxin("sternocleidomastoid", side, "Botox", 40.0, 2);
+    let steroid =
+        json!({"muscle": "trapezius", "side": "left", "agent": "Kenalog", "dose": {"value": 20, "unit": "mg"}});
+    let cases: Vec<(RuleId, serde_json::Value, Vec<serde_json::Value>)> = vec![
+        (RuleId::ToxinBilateralScm, json!({}), vec![scm("left"), scm("right")]),
+        (RuleId::ToxinCoverage, json!({}), vec![scm("left")]),
+        (
+            RuleId::Pregnancy,
+            json!({"weight_kg": 70, "conditions": ["pregnant"]}),
+            vec![lidocaine("trapezius", "left", 2.0)],
+        ),
+        (
+            RuleId::Breastfeeding,
+            json!({"conditions": ["breastfeeding"]}),
+            vec![steroid.clone()],
+        ),
+        (
+            RuleId::BreastfeedingLocalAnesthetic,
+            json!({"weight_kg": 70, "conditions": ["lactating"]}),
+            vec![lidocaine("trapezius", "left", 2.0)],
+        ),
+    ];
+    for (id, patient, items) in cases {
+        let rule = catalog().rule(id);
+        let report = plan_on("2026-12-01", patient, items);
+        let found: Vec<&Finding> = report.findings.iter().filter(|f| f.code == id.finding()).collect();
+        assert_eq!(found.len(), 1, "{id}: {:?}", report.findings);
+        assert_eq!(found[0].severity, rule.severity, "{id}");
+        assert_eq!(found[0].source, rule.source, "{id}");
+        assert!(rule.effective_date <= rule.verified, "{id}");
+    }
+    // Every rule of the checker is in the catalog once, with a source.
+    for id in <RuleId as strum::IntoEnumIterator>::iter() {
+        assert!(!catalog().rule(id).source.trim().is_empty(), "{id}");
+        assert_eq!(catalog().rules.iter().filter(|r| r.id == id).count(), 1, "{id}");
+    }
+}
+
+/// A rule missing from the catalog, listed twice, misspelt or given an unknown severity fails to load.
+#[test]
+fn catalog_rules_are_checked_when_loading() {
+    let (agents, protocols) = Catalog::embedded_text();
+    let missing = agents.replacen("id = \"toxin-bilateral-scm\"", "id = \"toxin-coverage\"", 1);
+    let err = Catalog::parse(&missing, protocols).expect_err("a rule twice, another missing");
+    assert!(
+        err.to_string().contains("listed twice") || err.to_string().contains("missing"),
+        "{err}"
+    );
+    let misspelt = agents.replacen(
+        "id = \"toxin-bilateral-scm\"",
+        "id = \"toxin-bilateral-sternocleidomastoid\"",
+        1,
+    );
+    assert!(Catalog::parse(&misspelt, protocols).is_err());
+    let severity = agents.replacen("severity = \"warning\"", "severity = \"caution\"", 1);
+    let err = Catalog::parse(&severity, protocols).expect_err("unknown severity");
+    assert!(err.to_string().contains("caution"), "{err}");
+    let start = agents.find("[[rule]]\nid = \"pregnancy\"").expect("the pregnancy rule");
+    let end = start + agents[start..].find("confidence = ").expect("its end");
+    let without = format!(
+        "{}{}",
+        &agents[..start],
+        &agents[end..].split_once('\n').expect("line").1
+    );
+    let err = Catalog::parse(&without, protocols).expect_err("pregnancy missing");
+    assert!(err.to_string().contains("missing for pregnancy"), "{err}");
 }

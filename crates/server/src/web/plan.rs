@@ -98,6 +98,8 @@ impl RowView {
             volume_ml: float("volume_ml", &self.volume_ml)?,
             concentration_percent: float("concentration_percent", &self.concentration_percent)?,
             points,
+            vial: None,
+            vial_mg: None,
         })
     }
 }

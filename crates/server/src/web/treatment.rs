@@ -16,7 +16,7 @@ use taut_app::{
     SiteInput,
 };
 use taut_atlas::{Side, View};
-use taut_core::plan::Dose;
+use taut_core::plan::{Container, Dose};
 
 use super::bodymap::{self, Overlay};
 use super::pages::{Chrome, app_error_page, render, render_with};
@@ -49,6 +49,9 @@ pub struct SiteRow {
     pub expiry: String,
     pub reconstitution_ml: String,
     pub vial_units: String,
+    /// For a steroid: `single-dose`, `multi-dose` or empty (not recorded).
+    pub vial: String,
+    pub vial_mg: String,
     pub errors: HashMap<String, String>,
 }
 
@@ -86,26 +89,35 @@ impl SiteRow {
                 "toxin",
             ),
             ("vial_units", "Vial size (U)", "number", &self.vial_units, "toxin"),
+            (
+                "vial_mg",
+                "Single-dose vial content (mg)",
+                "number",
+                &self.vial_mg,
+                "steroid",
+            ),
         ]
     }
 
-    /// Whether a select shows `value` as chosen (`unit`, `side` or `guidance`).
+    /// Whether a select shows `value` as chosen (`unit`, `side`, `vial` or `guidance`).
     pub fn chosen(&self, select: &str, value: &str) -> bool {
         let current = match select {
             "unit" => &self.dose_unit,
             "side" => &self.side,
+            "vial" => &self.vial,
             _ => &self.guidance,
         };
         current == value
     }
 
     /// What follows a field in the grid: the side after the muscle, the guidance after the agent, the unit
-    /// after the dose.
+    /// after the dose, the steroid's vial kind after the toxin's vial size.
     pub fn after(name: &str) -> &'static str {
         match name {
             "muscle" => "side",
             "agent" => "guidance",
             "dose" => "unit",
+            "vial_units" => "vial",
             _ => "",
         }
     }
@@ -218,6 +230,8 @@ fn rows_from_plan(plan: &taut_app::PlanRecord) -> Vec<SiteRow> {
             volume_ml: text_of(&item["volume_ml"]),
             concentration: text_of(&item["concentration_percent"]),
             points: text_of(&item["points"]),
+            vial: text_of(&item["vial"]),
+            vial_mg: text_of(&item["vial_mg"]),
             ..SiteRow::default()
         })
         .collect();
@@ -366,6 +380,8 @@ fn parse_form(pairs: &[(String, String)]) -> ProcedureForm {
                 "expiry" => row.expiry = value,
                 "reconstitution_ml" => row.reconstitution_ml = value,
                 "vial_units" => row.vial_units = value,
+                "vial" => row.vial = value,
+                "vial_mg" => row.vial_mg = value,
                 _ => {}
             }
             continue;
@@ -441,6 +457,20 @@ fn to_input(form: &mut ProcedureForm) -> (ProcedureInput, Vec<usize>) {
         let points = number(row, "points", &row.points.clone()).map(|p| p.clamp(0.0, f64::from(u32::MAX)) as u32);
         let reconstitution_ml = number(row, "reconstitution_ml", &row.reconstitution_ml.clone());
         let vial_units = number(row, "vial_units", &row.vial_units.clone());
+        let vial = match row.vial.trim() {
+            "" => None,
+            written => match written.parse::<Container>() {
+                Ok(vial) => Some(vial),
+                Err(_) => {
+                    row.errors.insert(
+                        "vial".into(),
+                        format!("'{written}' is not a vial kind; choose single-dose or multi-dose"),
+                    );
+                    None
+                }
+            },
+        };
+        let vial_mg = number(row, "vial_mg", &row.vial_mg.clone());
         sites.push(SiteInput {
             muscle: row.muscle.trim().to_owned(),
             side: some(&row.side),
@@ -457,6 +487,8 @@ fn to_input(form: &mut ProcedureForm) -> (ProcedureInput, Vec<usize>) {
             expiry: some(&row.expiry),
             reconstitution_ml,
             vial_units,
+            vial,
+            vial_mg,
         });
         owners.push(row.index);
     }
@@ -501,6 +533,8 @@ fn place_error(form: &mut ProcedureForm, owners: &[usize], field: &str, message:
             "expiry",
             "reconstitution_ml",
             "vial_units",
+            "vial",
+            "vial_mg",
         ];
         let name = if known.contains(&name) { name } else { "row" };
         row.errors.insert(name.to_owned(), message.to_owned());
@@ -646,6 +680,10 @@ fn site_view(s: &taut_app::SiteRecord, atlas: &taut_atlas::Atlas) -> SiteView {
     if let Some(ml) = s.reconstitution_ml {
         let vial = s.vial_units.map(|u| format!(" into a {u} U vial")).unwrap_or_default();
         details.push(format!("reconstituted with {ml} mL{vial}"));
+    }
+    if let Some(vial) = &s.vial {
+        let content = s.vial_mg.map(|mg| format!(" of {mg} mg")).unwrap_or_default();
+        details.push(format!("{vial} vial{content}"));
     }
     SiteView {
         muscle: atlas

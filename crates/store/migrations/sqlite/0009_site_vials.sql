@@ -1,0 +1,7 @@
+-- The container a corticosteroid was drawn from, SQLite: the CMS discarded-drug policy (JW/JZ modifiers) applies to
+-- single-dose containers only, so a procedure site records whether its vial was single-dose or multi-dose, and a
+-- single-dose vial's labeled content in mg (what the discarded rest is billed from). Both stay empty for older rows
+-- and for other agents. Same file name in ../postgres.
+
+ALTER TABLE procedure_sites ADD COLUMN vial TEXT CHECK (vial IS NULL OR vial IN ('single-dose', 'multi-dose'));
+ALTER TABLE procedure_sites ADD COLUMN vial_mg REAL CHECK (vial_mg IS NULL OR vial_mg > 0);
