@@ -118,6 +118,8 @@ async fn the_course_in_one_statement_equals_the_per_kind_reads() {
             expiry: amount.map(|_| "2027-06-30".into()),
             reconstitution_ml: amount.map(|_| 2.0),
             vial_units: amount.map(|_| 100.0),
+            vial: amount.is_none().then(|| "single-dose".into()),
+            vial_mg: amount.is_none().then_some(40.0),
         };
         let procedure = |started: String, sites: Vec<SiteRecord>, plan_id: Option<String>| ProcedureRecord {
             id: id(),
