@@ -92,7 +92,7 @@ pub async fn seed(app: &App, patients: usize, progress: impl Fn(usize)) -> Resul
     let mut written = 0;
     while written < patients {
         let batch = (written..patients.min(written + BATCH))
-            .map(|i| synthetic_patient(app, &mut rng, now, &format!("DEMO-{tag}-{i:07}")))
+            .map(|i| synthetic_patient(app, &mut rng, now, i, &format!("DEMO-{tag}-{i:07}")))
             .collect::<Result<Vec<_>, _>>()?;
         let ids = app.import_patients(&clinician, batch).await?;
         if written == 0 {
@@ -244,7 +244,15 @@ async fn follow_up(
     Ok(())
 }
 
-fn synthetic_patient(app: &App, rng: &mut Rng, now: time::OffsetDateTime, mrn: &str) -> Result<NewPatient, AppError> {
+/// The `index`th synthetic patient. The first always has a recorded condition, so that any demo, however small,
+/// holds every kind of record an export carries (the FHIR checks in CI rely on it).
+fn synthetic_patient(
+    app: &App,
+    rng: &mut Rng,
+    now: time::OffsetDateTime,
+    index: usize,
+    mrn: &str,
+) -> Result<NewPatient, AppError> {
     let year = 1950 + rng.below(55);
     let demographics = Demographics {
         mrn: mrn.to_owned(),
@@ -258,7 +266,7 @@ fn synthetic_patient(app: &App, rng: &mut Rng, now: time::OffsetDateTime, mrn: &
         } else {
             vec![]
         },
-        conditions: if rng.below(10) == 0 {
+        conditions: if rng.below(10) == 0 || index == 0 {
             vec!["diabetes".into()]
         } else {
             vec![]

@@ -109,8 +109,10 @@ fn every_demo_patient_exports_valid_fhir_r4() {
         .filter(|e| e["resource"]["resourceType"] == "Patient")
         .count();
     assert_eq!(patients, 20, "every demo patient is exported");
-    // The demo's first patients have procedures (one with a toxin), adverse events and self-care sheets.
+    // The demo's first patients have procedures (one with a toxin), adverse events and self-care sheets, and the
+    // first has a recorded condition.
     for kind in [
+        "Condition",
         "Encounter",
         "Observation",
         "Procedure",
