@@ -81,6 +81,8 @@ kill "${pids[-1]}"
 
 # Taut over SQLite with the demo data; the token is the last line of the demo banner.
 db="sqlite://$work/bench.db"
+export TAUT_AUDIT_KEY_FILE="$work/audit.key"
+"$TAUT" audit keygen --out "$TAUT_AUDIT_KEY_FILE" > /dev/null
 "$TAUT" demo --database "$db" > "$work/demo.txt"
 token=$(tail -1 "$work/demo.txt")
 start=$(date +%s%N)
@@ -96,6 +98,19 @@ read -r s_rps s_p50 s_p99 s_err < <(TAUT_TOKEN=$token load "$SOAK_CONNECTIONS" "
   "http://127.0.0.1:$TAUT_PORT/api/v1/differential" -s bench/differential.lua)
 taut_rss_after=$(rss_mb "$taut_pid")
 
+# The ceiling: the hello world reading the same request and answering the differential's own bytes, with no
+# authentication and no work. No implementation of the differential can be faster than this on this machine.
+body=$(sed -n "s/^wrk.body = '\(.*\)'$/\1/p" bench/differential.lua)
+curl -fsS -o "$work/answer.json" -H "Authorization: Bearer $token" -H "Content-Type: application/json" \
+  -d "$body" "http://127.0.0.1:$TAUT_PORT/api/v1/differential"
+answer_bytes=$(du -b "$work/answer.json" | cut -f1)
+HELLO_ANSWER="$work/answer.json" taskset -c "$SERVER_CPU" "$HELLO" "127.0.0.1:$((HELLO_PORT + 4))" > /dev/null &
+pids+=($!)
+wait_ready "http://127.0.0.1:$((HELLO_PORT + 4))/" "$(date +%s%N)" > /dev/null
+read -r c_rps c_p50 c_p99 c_err < <(TAUT_TOKEN=$token load "$CONNECTIONS" "$DURATION" \
+  "http://127.0.0.1:$((HELLO_PORT + 4))/answer" -s bench/differential.lua)
+kill "${pids[-1]}"
+
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN {printf "%.0f %%", 100 * a / b}'; }
 echo
 echo "| target | connections | duration | req/s | vs hello | p50 | p99 | errors |"
@@ -103,8 +118,11 @@ echo "|---|---|---|---|---|---|---|---|"
 echo "| hello world (axum::serve) | $CONNECTIONS | $DURATION | $h_rps | 100 % | $h_p50 | $h_p99 | $h_err |"
 echo "| hello world (taut_server::serve_router) | $CONNECTIONS | $DURATION | $k_rps | $(ratio "$k_rps" "$h_rps") | $k_p50 | $k_p99 | $k_err |"
 echo "| GET /healthz (SQLite ping) | $CONNECTIONS | $DURATION | $z_rps | $(ratio "$z_rps" "$h_rps") | $z_p50 | $z_p99 | $z_err |"
+echo "| hello world answering the differential's $answer_bytes bytes (no work) | $CONNECTIONS | $DURATION | $c_rps | $(ratio "$c_rps" "$h_rps") | $c_p50 | $c_p99 | $c_err |"
 echo "| POST /api/v1/differential | $CONNECTIONS | $DURATION | $d_rps | $(ratio "$d_rps" "$h_rps") | $d_p50 | $d_p99 | $d_err |"
 echo "| POST /api/v1/differential (soak) | $SOAK_CONNECTIONS | $SOAK | $s_rps | $(ratio "$s_rps" "$h_rps") | $s_p50 | $s_p99 | $s_err |"
+echo
+echo "differential against the no-work ceiling: $(ratio "$d_rps" "$c_rps"); the ceiling against the hello world: $(ratio "$c_rps" "$h_rps")"
 echo
 echo "| footprint | hello | taut serve |"
 echo "|---|---|---|"
