@@ -1582,7 +1582,61 @@ fn catalog_rule_findings_cite_their_catalog_entry() {
             json!({"weight_kg": 70, "conditions": ["lactating"]}),
             vec![lidocaine("trapezius", "left", 2.0)],
         ),
+        (
+            RuleId::ToxinMixedProducts,
+            json!({}),
+            vec![scm("left"), toxin("masseter", "left", "Xeomin", 20.0, 1)],
+        ),
+        (
+            RuleId::ToxinOtherProductInterval,
+            json!({"history": [{"performed_at": "2026-11-01", "agent": "Botox", "dose": {"value": 20, "unit": "U"}, "muscle": "masseter:left"}]}),
+            vec![toxin("masseter", "left", "Xeomin", 20.0, 1)],
+        ),
+        (
+            RuleId::SteroidGlucose,
+            json!({"conditions": ["type 2 diabetes"]}),
+            vec![steroid.clone()],
+        ),
+        (RuleId::Allergy, json!({"allergies": ["Botox"]}), vec![scm("left")]),
+        (
+            RuleId::InfectionAtSite,
+            json!({"conditions": ["cellulitis at site"]}),
+            vec![scm("left")],
+        ),
+        (
+            RuleId::BleedingRisk,
+            json!({"medications": ["Eliquis"]}),
+            vec![scm("left")],
+        ),
+        (
+            RuleId::NeuromuscularDisease,
+            json!({"conditions": ["myasthenia gravis"]}),
+            vec![scm("left")],
+        ),
+        (
+            RuleId::AminoglycosideInteraction,
+            json!({"medications": ["gentamicin"]}),
+            vec![scm("left")],
+        ),
+        (
+            RuleId::PneumothoraxRisk,
+            json!({}),
+            vec![toxin("trapezius", "left", "Botox", 20.0, 1)],
+        ),
+        (
+            RuleId::AnestheticNotBilled,
+            json!({"weight_kg": 70}),
+            vec![lidocaine("trapezius", "left", 2.0)],
+        ),
     ];
+    // Every rule of the checker has a case here (steroid-container-unrecorded is raised for recorded sessions,
+    // by taut-app, and tested there).
+    for id in <RuleId as strum::IntoEnumIterator>::iter() {
+        assert!(
+            cases.iter().any(|(case, _, _)| *case == id) || id == RuleId::SteroidContainerUnrecorded,
+            "{id}: no case"
+        );
+    }
     for (id, patient, items) in cases {
         let rule = catalog().rule(id);
         let report = plan_on("2026-12-01", patient, items);
