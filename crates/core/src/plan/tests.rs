@@ -180,6 +180,18 @@ fn toxin_limits_from_the_labels() {
         json!([]),
     ));
     assert!(!at.has_error(), "{:?}", at.findings);
+    // Dysport: adult spasticity, upper and lower limb combined, at most 1500 U per session (US label).
+    let dysport = |units: f64| {
+        report(plan(
+            vec![
+                toxin("gluteus-medius", "left", "abobotulinumtoxinA", units / 2.0, 8),
+                toxin("gluteus-medius", "right", "abobotulinumtoxinA", units / 2.0, 8),
+            ],
+            json!([]),
+        ))
+    };
+    assert!(has(&dysport(1510.0), Severity::Error, "toxin-session-max"));
+    assert!(!has(&dysport(1500.0), Severity::Error, "toxin-session-max"));
     // Botox: 400 U in any 90 days, history included.
     let recent = json!([{"date": "2026-10-27", "agent": "onabotulinumtoxinA", "dose": {"value": 300, "unit": "U"}, "muscle": "trapezius", "side": "left"}]);
     let report_recent = report(plan(
@@ -1309,6 +1321,15 @@ fn every_catalog_entry_has_a_source_and_an_effective_date_not_in_the_future() {
         "2021-03-21",
         "2012-01-01",
         "2023-07-01",
+        // Dated for 2026-12-06: the Dysport adult combined maximum (adult lower limb approval, 16 June 2017), the
+        // Kenalog-40 label revision (June 2011), lidocaine in breast milk (Zeisler et al., September 1986), the
+        // corticosteroid guideline (Reg Anesth Pain Med, 16 July 2024) and the trigger point review (Am Fam
+        // Physician, 15 February 2002).
+        "2017-06-16",
+        "2011-06-01",
+        "1986-09-01",
+        "2024-07-16",
+        "2002-02-15",
     ] {
         assert!(dated.contains(expected), "{expected} missing from {dated:?}");
     }
