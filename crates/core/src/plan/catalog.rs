@@ -228,6 +228,26 @@ pub enum RuleId {
     BreastfeedingLocalAnesthetic,
     /// A recorded steroid whose vial (single-dose or multi-dose) was not recorded: no JW/JZ derived.
     SteroidContainerUnrecorded,
+    /// More than one botulinum toxin product in one plan: units are never converted.
+    ToxinMixedProducts,
+    /// Another botulinum toxin product given within the re-treatment interval.
+    ToxinOtherProductInterval,
+    /// A corticosteroid in a patient with diabetes.
+    SteroidGlucose,
+    /// The patient is allergic to a planned agent.
+    Allergy,
+    /// Infection at the proposed injection site.
+    InfectionAtSite,
+    /// Needling with a bleeding disorder, anticoagulation or an anticoagulant or antiplatelet drug.
+    BleedingRisk,
+    /// A toxin in a patient with a neuromuscular disease.
+    NeuromuscularDisease,
+    /// A toxin in a patient taking an aminoglycoside.
+    AminoglycosideInteraction,
+    /// Needling a muscle over the lung.
+    PneumothoraxRisk,
+    /// A local anesthetic for infiltration has no separate drug line.
+    AnestheticNotBilled,
 }
 
 impl RuleId {
@@ -239,6 +259,16 @@ impl RuleId {
             RuleId::Pregnancy => FindingCode::Pregnancy,
             RuleId::Breastfeeding | RuleId::BreastfeedingLocalAnesthetic => FindingCode::Breastfeeding,
             RuleId::SteroidContainerUnrecorded => FindingCode::SteroidContainerUnrecorded,
+            RuleId::ToxinMixedProducts => FindingCode::ToxinMixedProducts,
+            RuleId::ToxinOtherProductInterval => FindingCode::ToxinRetreatmentInterval,
+            RuleId::SteroidGlucose => FindingCode::SteroidGlucose,
+            RuleId::Allergy => FindingCode::Allergy,
+            RuleId::InfectionAtSite => FindingCode::InfectionAtSite,
+            RuleId::BleedingRisk => FindingCode::BleedingRisk,
+            RuleId::NeuromuscularDisease => FindingCode::NeuromuscularDisease,
+            RuleId::AminoglycosideInteraction => FindingCode::AminoglycosideInteraction,
+            RuleId::PneumothoraxRisk => FindingCode::PneumothoraxRisk,
+            RuleId::AnestheticNotBilled => FindingCode::AnestheticNotBilled,
         }
     }
 }

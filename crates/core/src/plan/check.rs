@@ -294,11 +294,10 @@ pub fn check(plan: &Plan<'_>, catalog: &Catalog) -> Report {
     }
     if toxins.len() > 1 {
         let names: Vec<&str> = toxins.iter().map(|t| t.id.as_str()).collect();
-        findings.push(finding(
-            Severity::Error,
-            FindingCode::ToxinMixedProducts,
+        findings.push(rule_finding(
+            catalog,
+            RuleId::ToxinMixedProducts,
             format!("the plan mixes botulinum toxins ({}): units of different products are not interchangeable and are never converted", names.join(", ")),
-            "Every US botulinum toxin label: units are product-specific and cannot be compared or converted",
         ));
     }
 
@@ -582,11 +581,10 @@ fn retreatment(plan: &Plan<'_>, catalog: &Catalog, toxin: &Toxin, findings: &mut
                 interval.map_or("Botulinum toxin labels", |l| l.source.as_str()),
             ));
         } else {
-            findings.push(finding(
-                Severity::Warning,
-                FindingCode::ToxinRetreatmentInterval,
+            findings.push(rule_finding(
+                catalog,
+                RuleId::ToxinOtherProductInterval,
                 format!("another botulinum toxin ({}) was given {since} days ago; the effect of different toxins within months of each other is unknown and weakness may worsen", other.id),
-                "Botulinum toxin labels (drug interactions): another botulinum toxin given within several months may worsen weakness",
             ));
         }
     }
@@ -929,11 +927,10 @@ fn steroid_checks(plan: &Plan<'_>, catalog: &Catalog, totals: &[Total], findings
         }
     }
     if plan.conditions.iter().any(|c| c == "diabetes") {
-        findings.push(finding(
-            Severity::Warning,
-            FindingCode::SteroidGlucose,
+        findings.push(rule_finding(
+            catalog,
+            RuleId::SteroidGlucose,
             "a corticosteroid raises blood glucose in a patient with diabetes; monitor glucose".into(),
-            "fpnotebook trigger point injection (steroid side effects: hyperglycemia); Benzon et al., Reg Anesth Pain Med 2024",
         ));
     }
 }
@@ -995,19 +992,17 @@ fn patient_checks(plan: &Plan<'_>, catalog: &Catalog, findings: &mut Vec<Finding
         .collect();
     allergic.dedup();
     for agent in allergic {
-        findings.push(finding(
-            Severity::Error,
-            FindingCode::Allergy,
+        findings.push(rule_finding(
+            catalog,
+            RuleId::Allergy,
             format!("the patient is allergic to {agent}"),
-            "Contraindication: hypersensitivity to the agent (product labels; fpnotebook trigger point injection)",
         ));
     }
     if needle && has(&plan.conditions, "infection-at-site") {
-        findings.push(finding(
-            Severity::Error,
-            FindingCode::InfectionAtSite,
+        findings.push(rule_finding(
+            catalog,
+            RuleId::InfectionAtSite,
             "infection at the proposed injection site: do not inject or needle there".into(),
-            "Botulinum toxin labels (contraindications); fpnotebook trigger point injection (contraindications)",
         ));
     }
     if needle
@@ -1016,27 +1011,24 @@ fn patient_checks(plan: &Plan<'_>, catalog: &Catalog, findings: &mut Vec<Finding
             || plan.medications.contains(&DrugClass::Anticoagulant)
             || plan.medications.contains(&DrugClass::Antiplatelet))
     {
-        findings.push(finding(
-            Severity::Warning,
-            FindingCode::BleedingRisk,
+        findings.push(rule_finding(
+            catalog,
+            RuleId::BleedingRisk,
             "bleeding disorder, anticoagulant or antiplatelet drug: weigh the bleeding risk; use a fine needle and hold pressure".into(),
-            "fpnotebook and Medscape (Kishner), trigger point injection: bleeding disorder or anticoagulation, including aspirin within the last 3 days, is a (relative) contraindication; 25 G needle if bleeding is a concern",
         ));
     }
     if toxin && has(&plan.conditions, "neuromuscular-disease") {
-        findings.push(finding(
-            Severity::Warning,
-            FindingCode::NeuromuscularDisease,
+        findings.push(rule_finding(
+            catalog,
+            RuleId::NeuromuscularDisease,
             "neuromuscular disease (e.g. myasthenia gravis, Lambert-Eaton, ALS) raises the risk of serious toxin effects including dysphagia and breathing difficulty".into(),
-            "Botulinum toxin labels (warnings: pre-existing neuromuscular disorders)",
         ));
     }
     if toxin && plan.medications.contains(&DrugClass::Aminoglycoside) {
-        findings.push(finding(
-            Severity::Warning,
-            FindingCode::AminoglycosideInteraction,
+        findings.push(rule_finding(
+            catalog,
+            RuleId::AminoglycosideInteraction,
             "aminoglycosides interfere with neuromuscular transmission and may potentiate the toxin".into(),
-            "Botox label (drug interactions: aminoglycosides)",
         ));
     }
     if drug && has(&plan.conditions, "pregnancy") {
@@ -1087,11 +1079,10 @@ fn patient_checks(plan: &Plan<'_>, catalog: &Catalog, findings: &mut Vec<Finding
         }
     }
     if !over_thorax.is_empty() {
-        findings.push(finding(
-            Severity::Warning,
-            FindingCode::PneumothoraxRisk,
+        findings.push(rule_finding(
+            catalog,
+            RuleId::PneumothoraxRisk,
             format!("the lung lies under {}: keep the needle over a rib or in a pincer grasp, never into an intercostal space", over_thorax.join(", ")),
-            "Atlas injection hazards; Alvarez & Rockwell, Am Fam Physician 2002 (pneumothorax as a complication of TPI)",
         ));
     }
 }
@@ -1106,14 +1097,13 @@ fn steroid_and_anesthetic_codes(
     for total in totals {
         match catalog.agent(&total.agent) {
             Some(AgentRef::Steroid(steroid)) => steroid_codes(plan, steroid, codes),
-            Some(AgentRef::Anesthetic(anesthetic)) => findings.push(finding(
-                Severity::Info,
-                FindingCode::AnestheticNotBilled,
+            Some(AgentRef::Anesthetic(anesthetic)) => findings.push(rule_finding(
+                catalog,
+                RuleId::AnestheticNotBilled,
                 format!(
                     "{} for infiltration has no separate drug line (J2001 is lidocaine for IV infusion)",
                     anesthetic.id
                 ),
-                "CMS HCPCS J2001 descriptor; local anesthetic bundled into 20552/20553 (payer-specific)",
             )),
             _ => {}
         }

@@ -180,6 +180,18 @@ fn toxin_limits_from_the_labels() {
         json!([]),
     ));
     assert!(!at.has_error(), "{:?}", at.findings);
+    // Dysport: adult spasticity, upper and lower limb combined, at most 1500 U per session (US label).
+    let dysport = |units: f64| {
+        report(plan(
+            vec![
+                toxin("gluteus-medius", "left", "abobotulinumtoxinA", units / 2.0, 8),
+                toxin("gluteus-medius", "right", "abobotulinumtoxinA", units / 2.0, 8),
+            ],
+            json!([]),
+        ))
+    };
+    assert!(has(&dysport(1510.0), Severity::Error, "toxin-session-max"));
+    assert!(!has(&dysport(1500.0), Severity::Error, "toxin-session-max"));
     // Botox: 400 U in any 90 days, history included.
     let recent = json!([{"date": "2026-10-27", "agent": "onabotulinumtoxinA", "dose": {"value": 300, "unit": "U"}, "muscle": "trapezius", "side": "left"}]);
     let report_recent = report(plan(
@@ -1309,6 +1321,15 @@ fn every_catalog_entry_has_a_source_and_an_effective_date_not_in_the_future() {
         "2021-03-21",
         "2012-01-01",
         "2023-07-01",
+        // Dated for 2026-12-06: the Dysport adult combined maximum (adult lower limb approval, 16 June 2017), the
+        // Kenalog-40 label revision (June 2011), lidocaine in breast milk (Zeisler et al., September 1986), the
+        // corticosteroid guideline (Reg Anesth Pain Med, 16 July 2024) and the trigger point review (Am Fam
+        // Physician, 15 February 2002).
+        "2017-06-16",
+        "2011-06-01",
+        "1986-09-01",
+        "2024-07-16",
+        "2002-02-15",
     ] {
         assert!(dated.contains(expected), "{expected} missing from {dated:?}");
     }
@@ -1582,7 +1603,61 @@ fn catalog_rule_findings_cite_their_catalog_entry() {
             json!({"weight_kg": 70, "conditions": ["lactating"]}),
             vec![lidocaine("trapezius", "left", 2.0)],
         ),
+        (
+            RuleId::ToxinMixedProducts,
+            json!({}),
+            vec![scm("left"), toxin("masseter", "left", "Xeomin", 20.0, 1)],
+        ),
+        (
+            RuleId::ToxinOtherProductInterval,
+            json!({"history": [{"performed_at": "2026-11-01", "agent": "Botox", "dose": {"value": 20, "unit": "U"}, "muscle": "masseter:left"}]}),
+            vec![toxin("masseter", "left", "Xeomin", 20.0, 1)],
+        ),
+        (
+            RuleId::SteroidGlucose,
+            json!({"conditions": ["type 2 diabetes"]}),
+            vec![steroid.clone()],
+        ),
+        (RuleId::Allergy, json!({"allergies": ["Botox"]}), vec![scm("left")]),
+        (
+            RuleId::InfectionAtSite,
+            json!({"conditions": ["cellulitis at site"]}),
+            vec![scm("left")],
+        ),
+        (
+            RuleId::BleedingRisk,
+            json!({"medications": ["Eliquis"]}),
+            vec![scm("left")],
+        ),
+        (
+            RuleId::NeuromuscularDisease,
+            json!({"conditions": ["myasthenia gravis"]}),
+            vec![scm("left")],
+        ),
+        (
+            RuleId::AminoglycosideInteraction,
+            json!({"medications": ["gentamicin"]}),
+            vec![scm("left")],
+        ),
+        (
+            RuleId::PneumothoraxRisk,
+            json!({}),
+            vec![toxin("trapezius", "left", "Botox", 20.0, 1)],
+        ),
+        (
+            RuleId::AnestheticNotBilled,
+            json!({"weight_kg": 70}),
+            vec![lidocaine("trapezius", "left", 2.0)],
+        ),
     ];
+    // Every rule of the checker has a case here (steroid-container-unrecorded is raised for recorded sessions,
+    // by taut-app, and tested there).
+    for id in <RuleId as strum::IntoEnumIterator>::iter() {
+        assert!(
+            cases.iter().any(|(case, _, _)| *case == id) || id == RuleId::SteroidContainerUnrecorded,
+            "{id}: no case"
+        );
+    }
     for (id, patient, items) in cases {
         let rule = catalog().rule(id);
         let report = plan_on("2026-12-01", patient, items);
