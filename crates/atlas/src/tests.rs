@@ -244,6 +244,13 @@ mod embedded {
             ("dorsal-interossei-hand-first", "little-finger", Weight::Spillover),
             // Second-reader pass (secondary descriptions, cited in the atlas): popliteus spills over the upper calf.
             ("popliteus-main", "calf", Weight::Spillover),
+            // Fernández-Carnero et al. 2007 (lateral epicondylalgia, cited in the atlas): extensor carpi radialis
+            // brevis pain reaches the lateral epicondyle in patients.
+            (
+                "extensor-carpi-radialis-brevis-central",
+                "elbow-lateral",
+                Weight::Spillover,
+            ),
         ];
         for (tp, region, weight) in cases {
             assert_eq!(zone(tp, region).map(|z| z.weight), Some(weight), "{tp} → {region}");
