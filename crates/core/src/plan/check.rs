@@ -713,7 +713,7 @@ fn bilateral_scm(plan: &Plan<'_>, catalog: &Catalog, findings: &mut Vec<Finding>
     }
 }
 
-/// Ages under a label's pediatric statement (toxins under 18, bupivacaine under 12).
+/// Ages under a label's pediatric statement or adult indication (toxins and bupivacaine under 18).
 fn age_checks(plan: &Plan<'_>, catalog: &Catalog, findings: &mut Vec<Finding>) {
     let Some(age) = plan.age_years else { return };
     let mut seen: Vec<&str> = Vec::new();

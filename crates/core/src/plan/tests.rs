@@ -796,7 +796,8 @@ fn anesthetic_totals_within_the_day() {
     assert!(!has(&day_before, Severity::Error, "anesthetic-max-dose"));
 }
 
-/// Label statements on age: toxins under 18, bupivacaine under 12; Botox's pediatric cap 6 U/kg or 200 U.
+/// Label statements on age: toxins under 18, bupivacaine under 18 (the PLR labels' adult indication; the former
+/// label's under-12 statement no longer sets the age); Botox's pediatric cap 6 U/kg or 200 U.
 #[test]
 fn age_from_the_birth_date() {
     let patient = |birth: &str, weight: f64| json!({"birth_date": birth, "weight_kg": weight});
@@ -816,7 +817,19 @@ fn age_from_the_birth_date() {
             false,
         ),
         ("2014-11-27", bupivacaine.clone(), "11", true),
-        ("2014-11-26", bupivacaine.clone(), "12", false),
+        (
+            "2014-11-26",
+            bupivacaine.clone(),
+            "12: under the adult indication",
+            true,
+        ),
+        (
+            "2008-11-27",
+            bupivacaine.clone(),
+            "17 the day before the 18th birthday",
+            true,
+        ),
+        ("2008-11-26", bupivacaine.clone(), "18 on the birthday", false),
         (
             "2014-11-27",
             lidocaine("trapezius", "left", 2.0),
@@ -1330,6 +1343,8 @@ fn every_catalog_entry_has_a_source_and_an_effective_date_not_in_the_future() {
         "1986-09-01",
         "2024-07-16",
         "2002-02-15",
+        // Dated for 2026-12-06 too: the bupivacaine labels' adult indication (Xellia's label, 9 June 2023).
+        "2023-06-09",
     ] {
         assert!(dated.contains(expected), "{expected} missing from {dated:?}");
     }
