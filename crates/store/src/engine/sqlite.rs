@@ -36,14 +36,19 @@ pub async fn connect(url: &str, config: &StoreConfig) -> Result<(SqlitePool, Sql
             redact(url)
         )));
     }
+    // An SQLite connection is a file handle inside this process and cannot go stale the way a network
+    // connection can, so the pool's ping before every acquire (a round trip to the connection's worker thread)
+    // buys nothing and is skipped.
     let write = SqlitePoolOptions::new()
         .max_connections(1)
+        .test_before_acquire(false)
         .acquire_timeout(config.acquire_timeout)
         .connect_with(options.clone())
         .await
         .map_err(|e| StoreError::Unavailable(e.to_string()))?;
     let read = SqlitePoolOptions::new()
         .max_connections(config.pool_size.unwrap_or(4).max(1))
+        .test_before_acquire(false)
         .acquire_timeout(config.acquire_timeout)
         .connect_with(options.create_if_missing(false))
         .await
