@@ -1345,6 +1345,8 @@ fn every_catalog_entry_has_a_source_and_an_effective_date_not_in_the_future() {
         "2002-02-15",
         // Dated for 2026-12-06 too: the bupivacaine labels' adult indication (Xellia's label, 9 June 2023).
         "2023-06-09",
+        // And the TMJ arthralgia codes M26.62- by side (the FY2017 ICD-10-CM release, 1 October 2016).
+        "2016-10-01",
     ] {
         assert!(dated.contains(expected), "{expected} missing from {dated:?}");
     }
