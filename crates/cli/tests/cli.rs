@@ -205,7 +205,7 @@ fn eval_reports_both_methods() {
             "kinds.{kind}"
         );
     }
-    assert!(report["kinds"]["report"]["cases"].as_u64().is_some_and(|n| n >= 34));
+    assert!(report["kinds"]["report"]["cases"].as_u64().is_some_and(|n| n >= 42));
 }
 
 #[test]
