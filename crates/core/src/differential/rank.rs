@@ -30,6 +30,9 @@ pub struct Ranker<'a> {
     /// Inverse document frequency of each region over all referral zones: a region that dozens of trigger
     /// points refer to says little about which one is active.
     specificity: [f64; REGIONS.len()],
+    /// For each region, the trigger points (indices into `points`, ascending) with a zone there: a drawing is
+    /// scored only against the points that can explain part of it, not the whole atlas.
+    by_region: Vec<Vec<usize>>,
     red_flags: Result<&'a RedFlagCatalog, &'a RedFlagError>,
 }
 
@@ -101,10 +104,19 @@ pub struct Differential<'a> {
     pub unexplained: Vec<Spot>,
 }
 
+#[cfg(test)]
+impl<'a> Ranker<'a> {
+    /// The ranking with every trigger point of the atlas scored, for checking the region index against.
+    pub(crate) fn rank_every_point(&self, drawing: &Drawing, top: usize) -> Differential<'a> {
+        self.rank_points(drawing, drawing.spots(), top, &vec![true; self.points.len()])
+    }
+}
+
 impl<'a> Ranker<'a> {
     pub fn new(atlas: &'a Atlas) -> Ranker<'a> {
         let mut points = Vec::new();
         let mut frequency = [0.0_f64; REGIONS.len()];
+        let mut by_region = vec![Vec::new(); REGIONS.len()];
         for (order, muscle) in atlas.muscles().iter().enumerate() {
             for point in &muscle.trigger_points {
                 for zone in &point.referral {
@@ -113,6 +125,10 @@ impl<'a> Ranker<'a> {
                     } else {
                         SPILLOVER_CREDIT
                     };
+                    let listed: &mut Vec<usize> = &mut by_region[zone.region.index()];
+                    if listed.last() != Some(&points.len()) {
+                        listed.push(points.len());
+                    }
                 }
                 points.push(PointModel { muscle, point, order });
             }
@@ -123,6 +139,7 @@ impl<'a> Ranker<'a> {
             atlas,
             points,
             specificity,
+            by_region,
             red_flags: RedFlagCatalog::embedded(),
         }
     }
@@ -162,6 +179,33 @@ impl<'a> Ranker<'a> {
     /// the `top` best. The drawing must have passed [`Drawing::validate`].
     pub fn rank(&self, drawing: &Drawing, top: usize) -> Differential<'a> {
         let spots = drawing.spots();
+        let scored = self.points_to_score(&spots, drawing);
+        self.rank_points(drawing, spots, top, &scored)
+    }
+
+    /// The trigger points that can be candidates for the drawing: those with a zone in a drawn region, and those
+    /// an exam finding names (a confirmed point is listed even when it explains nothing drawn). Any other point
+    /// explains nothing and is not confirmed, so scoring it could only return nothing.
+    fn points_to_score(&self, spots: &[(Spot, u8)], drawing: &Drawing) -> Vec<bool> {
+        let mut scored = vec![false; self.points.len()];
+        for (spot, _) in spots {
+            for &ti in &self.by_region[spot.region.index()] {
+                scored[ti] = true;
+            }
+        }
+        for finding in &drawing.findings {
+            for (ti, model) in self.points.iter().enumerate() {
+                if model.point.id == finding.trigger_point {
+                    scored[ti] = true;
+                }
+            }
+        }
+        scored
+    }
+
+    /// Ranks the points marked in `scored` (indexed like `points`), in atlas order so that ties break the same
+    /// way whichever points are scored.
+    fn rank_points(&self, drawing: &Drawing, spots: Vec<(Spot, u8)>, top: usize, scored: &[bool]) -> Differential<'a> {
         let spot_weights: Vec<f64> = spots
             .iter()
             .map(|(spot, intensity)| intensity_weight(*intensity) * self.specificity(spot.region))
@@ -178,6 +222,9 @@ impl<'a> Ranker<'a> {
         let mut best = vec![None; spots.len()];
         let mut candidates = Vec::new();
         for (ti, model) in self.points.iter().enumerate() {
+            if !scored[ti] {
+                continue;
+            }
             let sides: &[Option<BodySide>] = if model.muscle.paired {
                 &[Some(BodySide::Left), Some(BodySide::Right)]
             } else {

@@ -515,3 +515,54 @@ fn findings_are_read_as_trigger_point_and_side() {
     let err = PriorFinding::parse("trapezius-upper-trp1:up", confirmed).expect_err("bad side");
     assert!(err.contains("valid sides: left, right"), "{err}");
 }
+
+/// The differential as JSON, the form every caller sees.
+fn answer(result: &Differential<'_>) -> String {
+    serde_json::to_string(result).expect("serialises")
+}
+
+/// Scoring only the trigger points the region index selects gives the same answer as scoring the whole atlas,
+/// on every drawing of the evaluation set.
+#[test]
+fn the_region_index_changes_no_answer_on_the_evaluation_cases() {
+    let atlas = Atlas::embedded().expect("atlas");
+    let ranker = Ranker::new(atlas);
+    let cases = crate::eval::parse_cases(crate::eval::CASES).expect("cases");
+    assert!(cases.len() > 100, "the evaluation set is loaded");
+    for case in &cases {
+        let drawing = case.drawing(atlas).expect("drawing");
+        assert_eq!(
+            answer(&ranker.rank(&drawing, usize::MAX)),
+            answer(&ranker.rank_every_point(&drawing, usize::MAX)),
+            "{}",
+            case.id
+        );
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(64))]
+
+    /// The same on random drawings with exam findings, including a confirmed point whose zones are not drawn
+    /// (it is still listed) and a ruled-out one.
+    #[test]
+    fn the_region_index_changes_no_answer_with_findings(
+        regions in prop::collection::vec(region_strategy(), 1..6),
+        point in 0..201_usize,
+        confirmed in any::<bool>(),
+    ) {
+        let atlas = Atlas::embedded().expect("atlas");
+        let ranker = Ranker::new(atlas);
+        let refs: Vec<&str> = regions.iter().map(String::as_str).collect();
+        let mut drawing = draw(&refs);
+        let points: Vec<_> = atlas.trigger_points().collect();
+        let (muscle, tp) = points[point % points.len()];
+        let side = if muscle.paired { ":left" } else { "" };
+        let status = if confirmed { FindingStatus::Confirmed } else { FindingStatus::RuledOut };
+        drawing.findings.push(PriorFinding::parse(&format!("{}{side}", tp.id), status).expect("finding"));
+        prop_assert_eq!(
+            answer(&ranker.rank(&drawing, usize::MAX)),
+            answer(&ranker.rank_every_point(&drawing, usize::MAX))
+        );
+    }
+}
