@@ -1088,7 +1088,7 @@ pub async fn self_care(
                     let point = app
                         .atlas()
                         .trigger_point(&p.trigger_point)
-                        .map(|(_, tp)| format!(", {}", tp.name.to_lowercase()))
+                        .map(|(_, tp)| format!(", {}", lower_first(&tp.name)))
                         .unwrap_or_default();
                     let side = p.side.as_deref().map(|s| format!(" ({s})")).unwrap_or_default();
                     (format!("{}{point}{side}", p.muscle), p.press.clone(), p.stretch.clone())
@@ -1198,13 +1198,27 @@ pub fn threshold_chart(timeline: &taut_app::Timeline, atlas: &taut_atlas::Atlas)
     })
 }
 
+/// A name continued mid-sentence: only its first letter lowered, so "TrP1" and proper names keep their case.
+fn lower_first(name: &str) -> String {
+    let mut chars = name.chars();
+    chars
+        .next()
+        .map(|first| first.to_lowercase().chain(chars).collect())
+        .unwrap_or_default()
+}
+
+/// A trigger point's name that also names its muscle ("Upper trapezius TrP1 …"; "Masseter: superficial …").
+fn point_name(id: &str, atlas: &taut_atlas::Atlas) -> String {
+    match atlas.trigger_point(id) {
+        Some((muscle, tp)) if tp.name.to_lowercase().contains(&muscle.name.to_lowercase()) => tp.name.clone(),
+        Some((muscle, tp)) => format!("{}: {}", muscle.name, lower_first(&tp.name)),
+        None => id.to_owned(),
+    }
+}
+
 /// A finding's trigger point as the chart names it: muscle, point and side.
 fn point_label(f: &taut_app::FindingRecord, atlas: &taut_atlas::Atlas) -> String {
-    let name = match atlas.trigger_point(&f.fields.trigger_point) {
-        Some((muscle, tp)) if tp.name.starts_with(&muscle.name) => tp.name.clone(),
-        Some((muscle, tp)) => format!("{}: {}", muscle.name, tp.name.to_lowercase()),
-        None => f.fields.trigger_point.clone(),
-    };
+    let name = point_name(&f.fields.trigger_point, atlas);
     match &f.fields.side {
         Some(side) => format!("{name}, {side}"),
         None => name,
@@ -1510,4 +1524,28 @@ pub async fn plan_print(viewer: Viewer, Shared(state): Shared<Arc<State>>, Path(
             String::new()
         },
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every trigger point's chart name names its muscle once and keeps the point's own capitals ("TrP1").
+    #[test]
+    fn point_names_keep_their_case_and_name_the_muscle() {
+        let atlas = taut_atlas::Atlas::embedded().expect("atlas");
+        assert_eq!(lower_first("TrP1 (upper)"), "trP1 (upper)");
+        assert_eq!(lower_first(""), "");
+        for (muscle, tp) in atlas.trigger_points() {
+            let name = point_name(&tp.id, atlas);
+            assert!(name.to_lowercase().contains(&muscle.name.to_lowercase()), "{name}");
+            let rest: String = tp.name.chars().skip(1).collect();
+            assert!(name.contains(&rest), "{name} keeps {}", tp.name);
+        }
+        assert_eq!(
+            point_name("trapezius-upper-trp1", atlas),
+            "Upper trapezius TrP1 (vertical anterior fibres)"
+        );
+        assert_eq!(point_name("no-such-point", atlas), "no-such-point");
+    }
 }
