@@ -321,6 +321,8 @@ async fn a_procedure_recorded_on_the_form_shows_on_its_note_the_timeline_the_cha
         assert!(sheet.contains("Clinic 555-0100"), "the contact");
         assert!(sheet.contains(r#"id="selfcare-nrs""#), "the pain chart");
         assert!(sheet.contains("Masseter"), "the treated muscle's points");
+        assert!(sheet.contains("How long: usually "), "how long each effect lasts");
+        assert!(!sheet.contains("lasts usually"), "said once");
     }
 }
 

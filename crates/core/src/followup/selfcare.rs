@@ -197,7 +197,7 @@ impl SelfCareSheet {
                 let lasts = e
                     .usually_lasts
                     .as_deref()
-                    .map(|l| format!(" It lasts {l}."))
+                    .map(|l| format!(" How long: {l}."))
                     .unwrap_or_default();
                 para(&mut out, &format!("{}: {}{lasts}", e.name, e.plain), "    ", "  - ");
             }

@@ -633,6 +633,9 @@ fn self_care_sheet_for_a_real_atlas_muscle() {
     assert!(text.lines().all(|l| l.chars().count() <= 80), "{text}");
     assert!(text.contains("Taut Clinic, 555 0100") && text.contains("Trapezius (left side)"));
     assert!(text.contains("Go to emergency care"));
+    // How long each effect lasts reads once: "How long: usually 2, up to 4 days", never "lasts usually".
+    assert!(text.contains("How long: usually "), "{text}");
+    assert!(!text.contains("lasts usually"), "{text}");
 
     let err = self_care_sheet(
         atlas,
