@@ -1085,13 +1085,9 @@ pub async fn self_care(
             s.points
                 .iter()
                 .map(|p| {
-                    let point = app
-                        .atlas()
-                        .trigger_point(&p.trigger_point)
-                        .map(|(_, tp)| format!(", {}", lower_first(&tp.name)))
-                        .unwrap_or_default();
+                    let name = point_name(&p.trigger_point, app.atlas()).unwrap_or_else(|| p.muscle.clone());
                     let side = p.side.as_deref().map(|s| format!(" ({s})")).unwrap_or_default();
-                    (format!("{}{point}{side}", p.muscle), p.press.clone(), p.stretch.clone())
+                    (format!("{name}{side}"), p.press.clone(), p.stretch.clone())
                 })
                 .collect()
         })
@@ -1207,18 +1203,20 @@ fn lower_first(name: &str) -> String {
         .unwrap_or_default()
 }
 
-/// A trigger point's name that also names its muscle ("Upper trapezius TrP1 …"; "Masseter: superficial …").
-fn point_name(id: &str, atlas: &taut_atlas::Atlas) -> String {
-    match atlas.trigger_point(id) {
-        Some((muscle, tp)) if tp.name.to_lowercase().contains(&muscle.name.to_lowercase()) => tp.name.clone(),
-        Some((muscle, tp)) => format!("{}: {}", muscle.name, lower_first(&tp.name)),
-        None => id.to_owned(),
-    }
+/// A trigger point's name that also names its muscle ("Upper trapezius TrP1 …"; "Masseter: superficial …"), as
+/// the chart legends and the self-care sheet show it; `None` for an id the atlas does not hold.
+fn point_name(id: &str, atlas: &taut_atlas::Atlas) -> Option<String> {
+    let (muscle, tp) = atlas.trigger_point(id)?;
+    Some(if tp.name.to_lowercase().contains(&muscle.name.to_lowercase()) {
+        tp.name.clone()
+    } else {
+        format!("{}: {}", muscle.name, lower_first(&tp.name))
+    })
 }
 
 /// A finding's trigger point as the chart names it: muscle, point and side.
 fn point_label(f: &taut_app::FindingRecord, atlas: &taut_atlas::Atlas) -> String {
-    let name = point_name(&f.fields.trigger_point, atlas);
+    let name = point_name(&f.fields.trigger_point, atlas).unwrap_or_else(|| f.fields.trigger_point.clone());
     match &f.fields.side {
         Some(side) => format!("{name}, {side}"),
         None => name,
@@ -1537,15 +1535,15 @@ mod tests {
         assert_eq!(lower_first("TrP1 (upper)"), "trP1 (upper)");
         assert_eq!(lower_first(""), "");
         for (muscle, tp) in atlas.trigger_points() {
-            let name = point_name(&tp.id, atlas);
+            let name = point_name(&tp.id, atlas).expect("in the atlas");
             assert!(name.to_lowercase().contains(&muscle.name.to_lowercase()), "{name}");
             let rest: String = tp.name.chars().skip(1).collect();
             assert!(name.contains(&rest), "{name} keeps {}", tp.name);
         }
         assert_eq!(
-            point_name("trapezius-upper-trp1", atlas),
-            "Upper trapezius TrP1 (vertical anterior fibres)"
+            point_name("trapezius-upper-trp1", atlas).as_deref(),
+            Some("Upper trapezius TrP1 (vertical anterior fibres)")
         );
-        assert_eq!(point_name("no-such-point", atlas), "no-such-point");
+        assert_eq!(point_name("no-such-point", atlas), None);
     }
 }
