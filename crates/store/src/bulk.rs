@@ -2,10 +2,13 @@
 //! one statement per row would spend its time handing rows to the database one at a time.
 
 use sqlx::types::Json;
+use uuid::Uuid;
 
 use crate::patients::Bound;
 use crate::types::{Stamp, id, opt_id};
-use crate::{EncounterRecord, FindingRecord, OutcomeRecord, PainMarkRecord, PatientRecord, StoreError, Tx, on_tx};
+use crate::{
+    EncounterRecord, FindingRecord, Inner, OutcomeRecord, PainMarkRecord, PatientRecord, StoreError, Tx, on_tx,
+};
 
 /// Records to insert together, each table in as few statements as the engines' parameter limits allow, with
 /// the audit event of each write.
@@ -62,6 +65,7 @@ impl Tx {
     /// Inserts everything in `bulk` in this transaction (patients first, then what refers to them).
     pub async fn insert_bulk(&mut self, bulk: &Bulk, author: BulkAuthor<'_>) -> Result<(), StoreError> {
         let by = id(author.user_id)?;
+        self.defer_courses().await?;
         let patients = bulk
             .patients
             .iter()
@@ -246,6 +250,40 @@ impl Tx {
                     .push_bind(None::<Json<serde_json::Value>>)
             }
         );
+        let patients: Vec<Uuid> = encounters
+            .iter()
+            .map(|e| e.2)
+            .chain(outcomes.iter().map(|o| o.2))
+            .collect();
+        let visits: Vec<Uuid> = marks.iter().map(|m| m.2).chain(findings.iter().map(|f| f.2)).collect();
+        self.refresh_courses(&patients, &visits).await
+    }
+
+    /// PostgreSQL rebuilds a patient's stored course after each statement that writes one of its records
+    /// (migrations/postgres/0010); an import's statements each hold thousands of rows of many patients, so it
+    /// asks for that to wait until [`Tx::refresh_courses`] (this transaction only). Nothing to do on SQLite.
+    async fn defer_courses(&mut self) -> Result<(), StoreError> {
+        if let Inner::Postgres(tx) = &mut self.inner {
+            sqlx::query("SELECT set_config('taut.defer_courses', 'on', true)")
+                .execute(&mut **tx)
+                .await?;
+        }
+        Ok(())
+    }
+
+    /// Rebuilds, once, the stored courses of these patients and of the patients of these encounters, and stops
+    /// deferring.
+    async fn refresh_courses(&mut self, patients: &[Uuid], encounters: &[Uuid]) -> Result<(), StoreError> {
+        if let Inner::Postgres(tx) = &mut self.inner {
+            sqlx::query(
+                "SELECT set_config('taut.defer_courses', '', true), refresh_patient_courses(array( \
+                 SELECT unnest($1::uuid[]) UNION SELECT patient_id FROM encounters WHERE id = ANY ($2)))",
+            )
+            .bind(patients)
+            .bind(encounters)
+            .execute(&mut **tx)
+            .await?;
+        }
         Ok(())
     }
 }

@@ -1,7 +1,9 @@
-//! A patient's whole course read in one statement: each kind of record is aggregated into a JSON array by the
-//! database and decoded into the same rows the per-kind queries read. Eight queries became one because the
-//! timeline is the busiest clinical read and each statement costs a round trip (a hand-off to the SQLite worker
-//! thread, a network exchange with PostgreSQL); see docs/performance.md.
+//! A patient's whole course read in one statement. PostgreSQL keeps each patient's course assembled on write
+//! (`patient_courses`, maintained by triggers; migrations/postgres/0010) and the read takes one row; SQLite,
+//! in the server's process, aggregates each kind of record into a JSON array on read. Either way the arrays are
+//! decoded into the same rows the per-kind queries read. The timeline is the busiest clinical read: one statement
+//! because each costs a round trip, and stored on PostgreSQL because assembling it there cost as much as the
+//! read's audit event (docs/performance.md).
 
 use std::sync::LazyLock;
 
@@ -123,66 +125,47 @@ impl Part {
         format!("SELECT {} FROM {from} {}", columns.join(", "), self.rest)
     }
 
-    /// The JSON array of the kind's rows, in order (`[]` when there are none).
-    fn aggregate(&self, engine: Engine) -> String {
+    /// The JSON array of the kind's rows, in order (`[]` when there are none), as SQLite builds it.
+    fn aggregate(&self) -> String {
         let order: Vec<String> = self.order.split(", ").map(|c| format!("t.{c}")).collect();
-        let order = order.join(", ");
-        match engine {
-            Engine::Postgres => {
-                format!(
-                    "(SELECT coalesce(json_agg(t ORDER BY {order}), '[]') FROM ({}) t)",
-                    self.rows()
-                )
-            }
-            Engine::Sqlite => {
-                let fields: Vec<String> = self
-                    .columns()
-                    .iter()
-                    .map(|(_, name)| {
-                        if self.json_columns.contains(name) {
-                            format!("'{name}', json(t.{name})")
-                        } else {
-                            // Record ids are 16-byte blobs on SQLite, which JSON carries as hex; SQLite writes
-                            // a real in JSON with 15 digits, so each is printed with 17, enough to read it back.
-                            format!(
-                                "'{name}', CASE typeof(t.{name}) WHEN 'blob' THEN hex(t.{name}) \
-                                 WHEN 'real' THEN json(printf('%!.17g', t.{name})) ELSE t.{name} END"
-                            )
-                        }
-                    })
-                    .collect();
-                format!(
-                    "(SELECT json_group_array(json_object({}) ORDER BY {order}) FROM ({}) t)",
-                    fields.join(", "),
-                    self.rows()
-                )
-            }
-        }
+        let fields: Vec<String> = self
+            .columns()
+            .iter()
+            .map(|(_, name)| {
+                if self.json_columns.contains(name) {
+                    format!("'{name}', json(t.{name})")
+                } else {
+                    // Record ids are 16-byte blobs on SQLite, which JSON carries as hex; SQLite writes a real in
+                    // JSON with 15 digits, so each is printed with 17, enough to read it back.
+                    format!(
+                        "'{name}', CASE typeof(t.{name}) WHEN 'blob' THEN hex(t.{name}) \
+                         WHEN 'real' THEN json(printf('%!.17g', t.{name})) ELSE t.{name} END"
+                    )
+                }
+            })
+            .collect();
+        format!(
+            "(SELECT json_group_array(json_object({}) ORDER BY {}) FROM ({}) t)",
+            fields.join(", "),
+            order.join(", "),
+            self.rows()
+        )
     }
 }
 
-/// The statement for one engine: a row (the patient's deletion flag and one JSON array per part) when the
-/// patient exists.
-fn statement(engine: Engine) -> String {
-    let parts: Vec<String> = PARTS.iter().map(|part| part.aggregate(engine)).collect();
-    let cast = match engine {
-        Engine::Postgres => "::text",
-        Engine::Sqlite => "",
-    };
-    let columns: Vec<String> = parts.iter().map(|p| format!("{p}{cast}")).collect();
+/// SQLite's course: a row (the patient's deletion flag and one JSON array per part) when the patient exists.
+static SQLITE: LazyLock<String> = LazyLock::new(|| {
+    let parts: Vec<String> = PARTS.iter().map(Part::aggregate).collect();
     format!(
         "SELECT deleted_at IS NOT NULL AS deleted, {} FROM patients WHERE id = $1",
-        columns.join(", ")
+        parts.join(", ")
     )
-}
-
-static POSTGRES: LazyLock<String> = LazyLock::new(|| statement(Engine::Postgres));
-static SQLITE: LazyLock<String> = LazyLock::new(|| statement(Engine::Sqlite));
+});
 
 /// SQLite's read and audit event in one statement: the event is inserted when the patient is live, and the
 /// insert returns the course (a one-statement access of the group commit needs no savepoint).
 static SQLITE_AUDITED: LazyLock<String> = LazyLock::new(|| {
-    let parts: Vec<String> = PARTS.iter().map(|part| part.aggregate(Engine::Sqlite)).collect();
+    let parts: Vec<String> = PARTS.iter().map(Part::aggregate).collect();
     format!(
         "INSERT INTO audit_events (id, at, actor_id, actor, action, patient_id, record_type, record_id, details) \
          SELECT $2, $3, $4, $5, $6, $7, $8, $9, $10 FROM patients WHERE id = $1 AND deleted_at IS NULL \
@@ -191,15 +174,22 @@ static SQLITE_AUDITED: LazyLock<String> = LazyLock::new(|| {
     )
 });
 
+/// PostgreSQL's course: the stored row, or empty arrays for a patient who has recorded nothing yet (the first
+/// record's trigger creates the row).
+const POSTGRES: &str = "SELECT p.deleted_at IS NOT NULL AS deleted, \
+     coalesce(c.encounters, '[]'), coalesce(c.pain_marks, '[]'), coalesce(c.findings, '[]'), \
+     coalesce(c.plans, '[]'), coalesce(c.procedures, '[]'), coalesce(c.sites, '[]'), \
+     coalesce(c.amendments, '[]'), coalesce(c.outcomes, '[]') \
+     FROM patients p LEFT JOIN patient_courses c ON c.patient_id = p.id WHERE p.id = $1";
+
 /// PostgreSQL's read and audit event in one statement, so one round trip and no BEGIN/COMMIT: the event is
 /// inserted only when the patient is live, in the same (implicit) transaction as the read (PostgreSQL runs a
 /// data-modifying WITH to completion whether or not the main query reads it).
 static POSTGRES_AUDITED: LazyLock<String> = LazyLock::new(|| {
     format!(
-        "WITH course AS ({}), logged AS (INSERT INTO audit_events (id, at, actor_id, actor, action, patient_id, \
-         record_type, record_id, details) SELECT $2, $3, $4, $5, $6, $7, $8, $9, $10 FROM course WHERE NOT deleted \
-         RETURNING 1) SELECT * FROM course",
-        statement(Engine::Postgres)
+        "WITH course AS ({POSTGRES}), logged AS (INSERT INTO audit_events (id, at, actor_id, actor, action, \
+         patient_id, record_type, record_id, details) SELECT $2, $3, $4, $5, $6, $7, $8, $9, $10 FROM course \
+         WHERE NOT deleted RETURNING 1) SELECT * FROM course"
     )
 });
 
@@ -274,7 +264,7 @@ impl Tx {
     pub async fn patient_course(&mut self, patient_id: &str) -> Result<PatientCourse, StoreError> {
         let pid = id(patient_id)?;
         let sql = match self.engine() {
-            Engine::Postgres => POSTGRES.as_str(),
+            Engine::Postgres => POSTGRES,
             Engine::Sqlite => SQLITE.as_str(),
         };
         let row: Option<CourseRow> =
@@ -293,7 +283,7 @@ mod tests {
     fn each_part_carries_every_column_of_its_kind() {
         for part in &PARTS {
             let names: Vec<&str> = part.columns().iter().map(|(_, n)| *n).collect();
-            let sqlite = part.aggregate(Engine::Sqlite);
+            let sqlite = part.aggregate();
             for name in &names {
                 assert!(sqlite.contains(&format!("'{name}', ")), "{name} missing from {sqlite}");
             }

@@ -199,6 +199,18 @@ async fn the_course_in_one_statement_equals_the_per_kind_reads() {
         .await
         .expect("amend");
         tx.commit().await.expect("commit");
+        // An update is in the course too: the draft plan is signed.
+        let signed_draft = PlanRecord {
+            status: "signed".into(),
+            version: plans[0].version + 1,
+            signed_by: Some(user.id.clone()),
+            signed_at: Some(stamp(29, 5)),
+            updated_at: stamp(29, 5),
+            ..plans[0].clone()
+        };
+        let mut tx = store.begin().await.expect("begin");
+        tx.update_plan(&signed_draft).await.expect("sign");
+        tx.commit().await.expect("commit");
 
         // Twice on the same transaction's connection, then on another: the statement is prepared once and reused.
         let mut tx = store.begin_read().await.expect("begin");
@@ -232,7 +244,7 @@ async fn the_course_in_one_statement_equals_the_per_kind_reads() {
             course.findings,
             [findings[2].clone(), findings[0].clone(), findings[1].clone()]
         );
-        assert_eq!(course.plans, [plans[1].clone(), plans[0].clone()]);
+        assert_eq!(course.plans, [plans[1].clone(), signed_draft]);
         assert_eq!(course.procedures.len(), 2);
         assert_eq!(course.procedures[0], earlier);
         assert_eq!(course.procedures[1].sites, later.sites, "sites in their recorded order");
@@ -341,5 +353,170 @@ async fn an_audited_course_records_its_event_only_for_a_live_patient() {
         tx.commit().await.expect("commit");
         assert!(matches!(read(patient.id.clone()).await, Err(StoreError::NotFound)));
         assert_eq!(events().await.len(), 1, "no event for a deleted patient");
+    }
+}
+
+/// The course the timeline reads equals the per-kind reads (PostgreSQL stores it, rebuilt on each write).
+async fn assert_course_is_current(store: &taut_store::Store, patient_id: &str) -> taut_store::PatientCourse {
+    let mut tx = store.begin_read().await.expect("begin");
+    let course = tx.patient_course(patient_id).await.expect("course");
+    assert_eq!(course.encounters, tx.encounters(patient_id).await.expect("encounters"));
+    assert_eq!(
+        course.pain_marks,
+        tx.patient_pain_marks(patient_id).await.expect("marks")
+    );
+    assert_eq!(
+        course.findings,
+        tx.patient_findings(patient_id).await.expect("findings")
+    );
+    assert_eq!(course.plans, tx.patient_plans(patient_id).await.expect("plans"));
+    assert_eq!(
+        course.procedures,
+        tx.patient_procedures(patient_id).await.expect("procedures")
+    );
+    assert_eq!(course.outcomes, tx.outcomes(patient_id).await.expect("outcomes"));
+    course
+}
+
+/// Clinicians writing for one patient at once, each transaction open a while after its write: every record is
+/// in the course once all have committed. (A course rebuilt from a snapshot taken before a concurrent writer
+/// committed would lose that writer's record; a transaction's single write is its last chance to rebuild.)
+#[tokio::test]
+async fn records_written_concurrently_for_one_patient_are_all_in_the_course() {
+    for store in backends().await {
+        let (user, recorded, _) = setting(&store).await;
+        // A patient with nothing recorded yet, so that the writers also race to create the course.
+        let patient = taut_store::PatientRecord {
+            id: id(),
+            demographics: taut_core::records::Demographics {
+                mrn: "MRN-2".into(),
+                ..recorded.demographics.clone()
+            },
+            ..recorded
+        };
+        let mut tx = store.begin().await.expect("begin");
+        tx.insert_patient(&patient, &user.id).await.expect("patient");
+        tx.commit().await.expect("commit");
+        let writers = (0..12u32).map(|n| {
+            let (store, user, patient) = (store.clone(), user.clone(), patient.clone());
+            tokio::spawn(async move {
+                let mut tx = store.begin().await.expect("begin");
+                if n % 2 == 0 {
+                    let encounter = EncounterRecord {
+                        id: id(),
+                        patient_id: patient.id.clone(),
+                        fields: EncounterFields {
+                            kind: "assessment".into(),
+                            occurred_at: stamp(27, n),
+                            notes: Some(format!("writer {n}")),
+                        },
+                        clinician_id: user.id.clone(),
+                        created_at: stamp(27, n),
+                    };
+                    tx.insert_encounter(&encounter).await.expect("encounter");
+                } else {
+                    let outcome = OutcomeRecord {
+                        id: id(),
+                        patient_id: patient.id.clone(),
+                        fields: OutcomeFields {
+                            measure: "pain-nrs".into(),
+                            name: None,
+                            value: f64::from(n % 11),
+                            unit: "points".into(),
+                            encounter_id: None,
+                            recorded_at: stamp(27, n),
+                        },
+                        created_at: stamp(27, n),
+                    };
+                    tx.insert_outcome(&outcome, &user.id).await.expect("outcome");
+                }
+                tokio::time::sleep(std::time::Duration::from_millis(30)).await;
+                tx.commit().await.expect("commit");
+            })
+        });
+        for writer in writers.collect::<Vec<_>>() {
+            writer.await.expect("writer");
+        }
+        let course = assert_course_is_current(&store, &patient.id).await;
+        assert_eq!(course.encounters.len(), 6, "{:?}", store.engine());
+        assert_eq!(course.outcomes.len(), 6, "{:?}", store.engine());
+    }
+}
+
+/// An import's multi-row statements put every patient's records in that patient's course, and a rolled-back
+/// write leaves the course as it was.
+#[tokio::test]
+async fn bulk_imports_and_rolled_back_writes_keep_each_course_current() {
+    for store in backends().await {
+        let (user, first, encounter) = setting(&store).await;
+        let patients: Vec<_> = (0..3)
+            .map(|n| taut_store::PatientRecord {
+                id: id(),
+                demographics: taut_core::records::Demographics {
+                    mrn: format!("BULK-{n}"),
+                    ..first.demographics.clone()
+                },
+                ..first.clone()
+            })
+            .collect();
+        let encounters: Vec<EncounterRecord> = patients
+            .iter()
+            .flat_map(|p| {
+                (0..2).map(|n| EncounterRecord {
+                    id: id(),
+                    patient_id: p.id.clone(),
+                    fields: EncounterFields {
+                        kind: "assessment".into(),
+                        occurred_at: stamp(20 + n, 0),
+                        notes: None,
+                    },
+                    clinician_id: user.id.clone(),
+                    created_at: AT.into(),
+                })
+            })
+            .collect();
+        let pain_marks = encounters
+            .iter()
+            .map(|e| PainMarkRecord {
+                id: id(),
+                encounter_id: e.id.clone(),
+                mark: PainMark {
+                    region: "temple".into(),
+                    side: Some("left".into()),
+                    intensity: 5,
+                    quality: None,
+                },
+                created_at: AT.into(),
+            })
+            .collect();
+        let bulk = taut_store::Bulk {
+            patients: patients.clone(),
+            encounters,
+            pain_marks,
+            ..taut_store::Bulk::default()
+        };
+        let author = taut_store::BulkAuthor {
+            user_id: &user.id,
+            name: "doc",
+            at: AT,
+        };
+        let mut tx = store.begin().await.expect("begin");
+        tx.insert_bulk(&bulk, author).await.expect("bulk");
+        tx.commit().await.expect("commit");
+        for p in &patients {
+            let course = assert_course_is_current(&store, &p.id).await;
+            assert_eq!(course.encounters.len(), 2);
+            assert_eq!(course.pain_marks.len(), 2);
+        }
+
+        let mut tx = store.begin().await.expect("begin");
+        let discarded = EncounterRecord {
+            id: id(),
+            ..encounter.clone()
+        };
+        tx.insert_encounter(&discarded).await.expect("encounter");
+        drop(tx);
+        let course = assert_course_is_current(&store, &first.id).await;
+        assert_eq!(course.encounters, [encounter]);
     }
 }
