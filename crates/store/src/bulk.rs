@@ -259,30 +259,55 @@ impl Tx {
         self.refresh_courses(&patients, &visits).await
     }
 
-    /// PostgreSQL rebuilds a patient's stored course after each statement that writes one of its records
-    /// (migrations/postgres/0010); an import's statements each hold thousands of rows of many patients, so it
-    /// asks for that to wait until [`Tx::refresh_courses`] (this transaction only). Nothing to do on SQLite.
+    /// Each engine rebuilds a patient's stored course after each write of one of its records (migrations/*/0010);
+    /// an import's statements each hold thousands of rows of many patients, so it asks for that to wait until
+    /// [`Tx::refresh_courses`], for this transaction only: a setting on PostgreSQL, a row on SQLite (one writer).
     async fn defer_courses(&mut self) -> Result<(), StoreError> {
-        if let Inner::Postgres(tx) = &mut self.inner {
-            sqlx::query("SELECT set_config('taut.defer_courses', 'on', true)")
+        match &mut self.inner {
+            Inner::Postgres(tx) => sqlx::query("SELECT set_config('taut.defer_courses', 'on', true)")
                 .execute(&mut **tx)
-                .await?;
+                .await
+                .map(drop)?,
+            Inner::Sqlite(tx) => sqlx::query("INSERT INTO course_deferrals VALUES (1)")
+                .execute(tx.conn())
+                .await
+                .map(drop)?,
         }
         Ok(())
     }
 
-    /// Rebuilds, once, the stored courses of these patients and of the patients of these encounters, and stops
-    /// deferring.
+    /// Stops deferring and rebuilds, once, the stored courses of these patients and of the patients of these
+    /// encounters.
     async fn refresh_courses(&mut self, patients: &[Uuid], encounters: &[Uuid]) -> Result<(), StoreError> {
-        if let Inner::Postgres(tx) = &mut self.inner {
-            sqlx::query(
+        match &mut self.inner {
+            Inner::Postgres(tx) => sqlx::query(
                 "SELECT set_config('taut.defer_courses', '', true), refresh_patient_courses(array( \
                  SELECT unnest($1::uuid[]) UNION SELECT patient_id FROM encounters WHERE id = ANY ($2)))",
             )
             .bind(patients)
             .bind(encounters)
             .execute(&mut **tx)
-            .await?;
+            .await
+            .map(drop)?,
+            Inner::Sqlite(tx) => {
+                // SQLite binds no arrays: the ids travel as a JSON array of hex strings.
+                let hex = |ids: &[Uuid]| {
+                    serde_json::to_string(&ids.iter().map(|u| u.simple().to_string()).collect::<Vec<_>>())
+                };
+                let (patients, encounters) = (hex(patients)?, hex(encounters)?);
+                let conn = tx.conn();
+                sqlx::query("DELETE FROM course_deferrals").execute(&mut *conn).await?;
+                sqlx::query(
+                    "INSERT OR REPLACE INTO patient_courses SELECT * FROM patient_course_view WHERE patient_id IN ( \
+                     SELECT unhex(value) FROM json_each($1) \
+                     UNION SELECT patient_id FROM encounters WHERE id IN (SELECT unhex(value) FROM json_each($2)))",
+                )
+                .bind(patients)
+                .bind(encounters)
+                .execute(conn)
+                .await
+                .map(drop)?
+            }
         }
         Ok(())
     }

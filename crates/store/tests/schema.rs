@@ -7,10 +7,10 @@ use taut_store::testing::{execute, postgres, sqlite};
 
 /// Objects one engine needs and the other does not: SQLite's full-text index over patients (PostgreSQL indexes
 /// the column itself), PostgreSQL's transaction id on audit events (SQLite's writers commit in sequence order) and
-/// PostgreSQL's courses assembled on write (SQLite assembles a course on read).
+/// SQLite's flag that an import defers rebuilding courses (PostgreSQL uses a transaction-local setting).
 fn engine_specific(table: &str, column: &str) -> bool {
     table.starts_with("patients_search")
-        || table == "patient_courses"
+        || table == "course_deferrals"
         || table.starts_with("sqlite_")
         || table.starts_with("_sqlx")
         || (table == "audit_events" && column == "xid")

@@ -1,7 +1,6 @@
 -- Each patient's course (what the timeline shows), PostgreSQL: kept assembled on write, so that the busiest
 -- clinical read is one indexed row instead of eight aggregates. Assembling the course on every read cost
--- PostgreSQL as much as writing the read's audit event (docs/performance.md). SQLite, where a read costs no
--- round trip, still assembles it on read; same file name in ../sqlite.
+-- PostgreSQL as much as writing the read's audit event (docs/performance.md). Same file name in ../sqlite.
 --
 -- A row holds, per kind, the JSON array of that kind's records in timeline order, each record with all of its
 -- columns (the whole row), so a column added later is carried without changing anything here. A migration that
