@@ -35,6 +35,7 @@ const COURSE: &str = "SELECT p.deleted_at IS NOT NULL AS deleted, \
      coalesce(c.amendments, '[]'), coalesce(c.outcomes, '[]') \
      FROM patients p LEFT JOIN patient_courses c ON c.patient_id = p.id WHERE p.id = $1";
 
+/// The stored course's lists, in the order [`CourseRow`] holds them.
 const KINDS: [&str; 8] = [
     "encounters",
     "pain_marks",

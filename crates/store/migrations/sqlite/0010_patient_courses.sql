@@ -7,7 +7,7 @@
 -- that adds a column to one of these kinds recreates the view with it and ends by rebuilding every course:
 --     INSERT OR REPLACE INTO patient_courses SELECT * FROM patient_course_view
 --     WHERE patient_id IN (SELECT patient_id FROM patient_courses);
--- (a test compares each stored record's keys with its kind's SELECT). A patient with no row has recorded
+-- (a test holds that the view names every column of each kind's SELECT). A patient with no row has recorded
 -- nothing: the first record's trigger creates it. SQLite has one writer, so a rebuild always sees every
 -- committed record; an import (crates/store/src/bulk.rs) holds a row in course_deferrals while it inserts, and
 -- rebuilds each of its patients once at the end.
