@@ -30,8 +30,9 @@ CREATE FUNCTION refresh_patient_courses(changed uuid[]) RETURNS void LANGUAGE pl
 SET enable_seqscan = off SET enable_hashjoin = off SET enable_mergejoin = off
 SET plan_cache_mode = force_generic_plan AS $$
 BEGIN
+    -- Rows created and locked in id order, so that two imports of overlapping patients cannot deadlock.
     INSERT INTO patient_courses
-        SELECT DISTINCT id, '[]', '[]', '[]', '[]', '[]', '[]', '[]', '[]' FROM unnest(changed) AS id
+        SELECT DISTINCT id, '[]', '[]', '[]', '[]', '[]', '[]', '[]', '[]' FROM unnest(changed) AS id ORDER BY id
         ON CONFLICT (patient_id) DO NOTHING;
     PERFORM 1 FROM patient_courses WHERE patient_id = ANY (changed) ORDER BY patient_id FOR UPDATE;
     UPDATE patient_courses c
