@@ -55,11 +55,11 @@ echo "timeline of patient $id: $(curl -sf -H "$auth" "http://127.0.0.1:$port/api
 run() { taskset -c 1 wrk -t1 -c"${CONNECTIONS:-64}" -d"${seconds}s" --latency -H "$auth" "$@" | grep -E "Requests/sec|99%|Non-2xx|Socket errors"; }
 # The timeline against /healthz, ROUNDS times in turn (default 1): one run's ratio moves by several points with
 # the machine, so several rounds give each round's ratio and their median.
+rate() { awk '/Requests\/sec/ {print $2}' <<<"$1"; }
 ratios=()
 for round in $(seq "${ROUNDS:-1}"); do
   echo "== /healthz (round $round)";                    healthz=$(run "http://127.0.0.1:$port/healthz"); echo "$healthz"
   echo "== GET /patients/{id}/timeline (round $round)"; timeline=$(run "http://127.0.0.1:$port/api/v1/patients/$id/timeline"); echo "$timeline"
-  rate() { awk '/Requests\/sec/ {print $2}' <<<"$1"; }
   ratios+=("$(echo "scale=1; 100 * $(rate "$timeline") / $(rate "$healthz")" | bc)")
   echo "   timeline / healthz: ${ratios[-1]} %"
 done

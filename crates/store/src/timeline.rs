@@ -27,14 +27,6 @@ pub struct PatientCourse {
     pub outcomes: Vec<OutcomeRecord>,
 }
 
-/// The stored course (the patient's deletion flag and one JSON array per kind), or empty arrays for a patient
-/// who has recorded nothing yet (the first record's trigger creates the row). The same text on both engines.
-const COURSE: &str = "SELECT p.deleted_at IS NOT NULL AS deleted, \
-     coalesce(c.encounters, '[]'), coalesce(c.pain_marks, '[]'), coalesce(c.findings, '[]'), \
-     coalesce(c.plans, '[]'), coalesce(c.procedures, '[]'), coalesce(c.sites, '[]'), \
-     coalesce(c.amendments, '[]'), coalesce(c.outcomes, '[]') \
-     FROM patients p LEFT JOIN patient_courses c ON c.patient_id = p.id WHERE p.id = $1";
-
 /// The stored course's lists, in the order [`CourseRow`] holds them.
 const KINDS: [&str; 8] = [
     "encounters",
@@ -47,8 +39,20 @@ const KINDS: [&str; 8] = [
     "outcomes",
 ];
 
+/// The stored course (the patient's deletion flag and one JSON array per kind), or empty arrays for a patient
+/// who has recorded nothing yet (the first record's trigger creates the row). The same text on both engines.
+static COURSE: LazyLock<String> = LazyLock::new(|| {
+    let kinds: Vec<String> = KINDS.iter().map(|kind| format!("coalesce(c.{kind}, '[]')")).collect();
+    format!(
+        "SELECT p.deleted_at IS NOT NULL AS deleted, {} \
+         FROM patients p LEFT JOIN patient_courses c ON c.patient_id = p.id WHERE p.id = $1",
+        kinds.join(", ")
+    )
+});
+
 /// SQLite's read and audit event in one statement: the event is inserted when the patient is live, and the
-/// insert returns the course (a one-statement access of the group commit needs no savepoint).
+/// insert returns the course (a one-statement access of the group commit needs no savepoint). RETURNING sees only
+/// the inserted row, so each list is its own lookup of the course row by key.
 static SQLITE_AUDITED: LazyLock<String> = LazyLock::new(|| {
     let kinds: Vec<String> = KINDS
         .iter()
@@ -67,9 +71,10 @@ static SQLITE_AUDITED: LazyLock<String> = LazyLock::new(|| {
 /// data-modifying WITH to completion whether or not the main query reads it).
 static POSTGRES_AUDITED: LazyLock<String> = LazyLock::new(|| {
     format!(
-        "WITH course AS ({COURSE}), logged AS (INSERT INTO audit_events (id, at, actor_id, actor, action, \
+        "WITH course AS ({}), logged AS (INSERT INTO audit_events (id, at, actor_id, actor, action, \
          patient_id, record_type, record_id, details) SELECT $2, $3, $4, $5, $6, $7, $8, $9, $10 FROM course \
-         WHERE NOT deleted RETURNING 1) SELECT * FROM course"
+         WHERE NOT deleted RETURNING 1) SELECT * FROM course",
+        *COURSE
     )
 });
 
@@ -143,7 +148,7 @@ impl Tx {
     /// outcomes, as stored, in one statement. `NotFound` for an unknown or deleted patient.
     pub async fn patient_course(&mut self, patient_id: &str) -> Result<PatientCourse, StoreError> {
         let pid = id(patient_id)?;
-        let row: Option<CourseRow> = on_tx!(self, conn => sqlx::query_as(COURSE).bind(pid).fetch_optional(conn).await)?;
+        let row: Option<CourseRow> = on_tx!(self, conn => sqlx::query_as(sqlx::AssertSqlSafe(COURSE.as_str())).bind(pid).fetch_optional(conn).await)?;
         course(row)
     }
 }
