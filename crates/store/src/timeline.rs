@@ -7,8 +7,13 @@
 use std::sync::LazyLock;
 
 use serde::de::DeserializeOwned;
+use sqlx::PgConnection;
+use time::OffsetDateTime;
+use time::format_description::well_known::Rfc3339;
+use uuid::Uuid;
 
 use crate::clinical::{EncounterRow, FindingRow, OutcomeRow, PainMarkRow};
+use crate::engine::batch::{Answers, Batcher};
 use crate::sessions::{AmendmentRow, PlanRow, ProcedureRow, SiteRow, assemble_procedures};
 use crate::types::{Stamp, id, opt_id};
 use crate::{
@@ -66,19 +71,90 @@ static SQLITE_AUDITED: LazyLock<String> = LazyLock::new(|| {
     )
 });
 
-/// PostgreSQL's read and audit event in one statement, so one round trip and no BEGIN/COMMIT: the event is
-/// inserted only when the patient is live, in the same (implicit) transaction as the read (PostgreSQL runs a
-/// data-modifying WITH to completion whether or not the main query reads it).
+/// PostgreSQL's reads and their audit events for a batch of accesses ([`crate::engine::batch`]) in one statement,
+/// so one round trip and no BEGIN/COMMIT: each access's event is inserted only when its patient is live, in the
+/// same (implicit) transaction as the reads (PostgreSQL runs a data-modifying WITH to completion whether or not
+/// the main query reads it). Each row carries its access's place in the batch; an unknown patient has no row.
 static POSTGRES_AUDITED: LazyLock<String> = LazyLock::new(|| {
+    let kinds: Vec<String> = KINDS
+        .iter()
+        .map(|kind| format!("coalesce(c.{kind}, '[]') AS {kind}"))
+        .collect();
     format!(
-        "WITH course AS ({}), logged AS (INSERT INTO audit_events (id, at, actor_id, actor, action, \
-         patient_id, record_type, record_id, details) SELECT $2, $3, $4, $5, $6, $7, $8, $9, $10 FROM course \
-         WHERE NOT deleted RETURNING 1) SELECT * FROM course",
-        *COURSE
+        "WITH access AS (SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::timestamptz[], $4::uuid[], $5::text[], \
+         $6::text[], $7::uuid[], $8::text[], $9::text[], $10::text[]) WITH ORDINALITY \
+         AS a(patient, event, at, actor_id, actor, action, audited, record_type, record_id, details, n)), \
+         course AS (SELECT a.*, p.deleted_at IS NOT NULL AS deleted, {} FROM access a JOIN patients p \
+         ON p.id = a.patient LEFT JOIN patient_courses c ON c.patient_id = p.id), \
+         logged AS (INSERT INTO audit_events (id, at, actor_id, actor, action, patient_id, record_type, record_id, \
+         details) SELECT event, at, actor_id, actor, action, audited, record_type, record_id, details::jsonb \
+         FROM course WHERE NOT deleted ORDER BY n RETURNING 1) \
+         SELECT n, deleted, {} FROM course",
+        kinds.join(", "),
+        KINDS.join(", ")
     )
 });
 
-type CourseRow = (bool, String, String, String, String, String, String, String, String);
+/// One access's timeline read on PostgreSQL, owned so that it can wait in a batch.
+pub(crate) struct CourseRead {
+    patient: Uuid,
+    event: Uuid,
+    at: OffsetDateTime,
+    actor_id: Option<Uuid>,
+    actor: String,
+    action: String,
+    audited: Option<Uuid>,
+    record_type: String,
+    record_id: Option<String>,
+    details: Option<String>,
+}
+
+pub(crate) type CourseReads = Batcher<CourseRead, Option<CourseRow>>;
+
+/// Runs a batch of timeline reads ([`POSTGRES_AUDITED`]); the answers are in the reads' order.
+pub(crate) fn read_courses<'c>(conn: &'c mut PgConnection, reads: &'c [CourseRead]) -> Answers<'c, Option<CourseRow>> {
+    Box::pin(async move {
+        fn column<T>(reads: &[CourseRead], field: impl Fn(&CourseRead) -> T) -> Vec<T> {
+            reads.iter().map(field).collect()
+        }
+        let rows: Vec<NumberedCourseRow> = sqlx::query_as(sqlx::AssertSqlSafe(POSTGRES_AUDITED.as_str()))
+            .bind(column(reads, |r| r.patient))
+            .bind(column(reads, |r| r.event))
+            .bind(column(reads, |r| r.at))
+            .bind(column(reads, |r| r.actor_id))
+            .bind(column(reads, |r| r.actor.clone()))
+            .bind(column(reads, |r| r.action.clone()))
+            .bind(column(reads, |r| r.audited))
+            .bind(column(reads, |r| r.record_type.clone()))
+            .bind(column(reads, |r| r.record_id.clone()))
+            .bind(column(reads, |r| r.details.clone()))
+            .fetch_all(conn)
+            .await?;
+        let mut answers: Vec<Option<CourseRow>> = (0..reads.len()).map(|_| None).collect();
+        for (n, deleted, encounters, marks, findings, plans, procedures, sites, amendments, outcomes) in rows {
+            let place = usize::try_from(n - 1).ok().filter(|&i| i < answers.len());
+            let place = place.ok_or_else(|| sqlx::Error::Protocol(format!("a batch answer for access {n}")))?;
+            answers[place] = Some((
+                deleted, encounters, marks, findings, plans, procedures, sites, amendments, outcomes,
+            ));
+        }
+        Ok(answers)
+    })
+}
+
+pub(crate) type CourseRow = (bool, String, String, String, String, String, String, String, String);
+type NumberedCourseRow = (
+    i64,
+    bool,
+    String,
+    String,
+    String,
+    String,
+    String,
+    String,
+    String,
+    String,
+);
 
 fn decode<T: DeserializeOwned>(what: &str, json: &str) -> Result<Vec<T>, StoreError> {
     serde_json::from_str(json).map_err(|e| StoreError::Corrupt(format!("{what} in the timeline: {e}")))
@@ -111,33 +187,50 @@ fn course(row: Option<CourseRow>) -> Result<PatientCourse, StoreError> {
 
 impl Store {
     /// The patient's course and the audit event of reading it, committed together (see [`Tx::patient_course`]):
-    /// one statement on PostgreSQL, one group-committed access on SQLite. `NotFound` (and no event) for an
+    /// one statement for a batch of concurrent reads on PostgreSQL
+    /// ([`crate::engine::batch`]), one group-committed access on SQLite. `NotFound` (and no event) for an
     /// unknown or deleted patient.
     pub async fn audited_course(&self, patient_id: &str, event: NewAudit<'_>) -> Result<PatientCourse, StoreError> {
         let pid = id(patient_id)?;
         let (eid, actor_id, audited) = (id(event.id)?, opt_id(event.actor_id)?, opt_id(event.patient_id)?);
-        let at = Stamp::from(event.at);
-        let details = event.details.map(sqlx::types::Json);
-        macro_rules! audited_read {
-            ($sql:expr, $conn:expr) => {
-                sqlx::query_as(sqlx::AssertSqlSafe($sql.as_str()))
-                    .bind(pid)
-                    .bind(eid)
-                    .bind(&at)
-                    .bind(actor_id)
-                    .bind(event.actor)
-                    .bind(event.action)
-                    .bind(audited)
-                    .bind(event.record_type)
-                    .bind(event.record_id)
-                    .bind(&details)
-                    .fetch_optional($conn)
-                    .await
-            };
-        }
         let row: Option<CourseRow> = match &self.pool {
-            Pool::Postgres(pool) => audited_read!(POSTGRES_AUDITED, pool)?,
-            Pool::Sqlite { group, .. } => group.single(async |conn| audited_read!(SQLITE_AUDITED, conn)).await?,
+            Pool::Postgres { courses, .. } => {
+                let read = CourseRead {
+                    patient: pid,
+                    event: eid,
+                    at: OffsetDateTime::parse(event.at, &Rfc3339)
+                        .map_err(|e| StoreError::Corrupt(format!("'{}' is not a time: {e}", event.at)))?,
+                    actor_id,
+                    actor: event.actor.to_owned(),
+                    action: event.action.to_owned(),
+                    audited,
+                    record_type: event.record_type.to_owned(),
+                    record_id: event.record_id.map(str::to_owned),
+                    details: event.details.as_ref().map(serde_json::Value::to_string),
+                };
+                courses.submit(read).await?
+            }
+            Pool::Sqlite { group, .. } => {
+                let at = Stamp::from(event.at);
+                let details = event.details.map(sqlx::types::Json);
+                group
+                    .single(async |conn| {
+                        sqlx::query_as(sqlx::AssertSqlSafe(SQLITE_AUDITED.as_str()))
+                            .bind(pid)
+                            .bind(eid)
+                            .bind(&at)
+                            .bind(actor_id)
+                            .bind(event.actor)
+                            .bind(event.action)
+                            .bind(audited)
+                            .bind(event.record_type)
+                            .bind(event.record_id)
+                            .bind(&details)
+                            .fetch_optional(conn)
+                            .await
+                    })
+                    .await?
+            }
         };
         course(row)
     }

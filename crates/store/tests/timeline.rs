@@ -310,18 +310,7 @@ async fn an_audited_course_records_its_event_only_for_a_live_patient() {
             let (store, user) = (&store, &user);
             async move {
                 let event_id = id();
-                let audit = taut_store::NewAudit {
-                    id: &event_id,
-                    at: AT,
-                    actor_id: Some(&user.id),
-                    actor: &user.username,
-                    action: "timeline.read",
-                    patient_id: Some(&about),
-                    record_type: "patient",
-                    record_id: Some(&about),
-                    details: Some(json!({"why": ESCAPED})),
-                };
-                store.audited_course(&about, audit).await
+                timeline_read(store, user, &about, &event_id, json!({"why": ESCAPED})).await
             }
         };
         let events = || async {
@@ -354,6 +343,198 @@ async fn an_audited_course_records_its_event_only_for_a_live_patient() {
         assert!(matches!(read(patient.id.clone()).await, Err(StoreError::NotFound)));
         assert_eq!(events().await.len(), 1, "no event for a deleted patient");
     }
+}
+
+/// Many timeline reads at once (on PostgreSQL they share batches): each answer is its own patient's course,
+/// each live read has its own audit event with its details, a deleted or unknown patient has none, and a read
+/// that fails (here: an event id used twice) fails alone, without its batch's other reads.
+#[tokio::test]
+async fn concurrent_audited_reads_each_get_their_own_course_and_event() {
+    for store in backends().await {
+        let (user, first, _) = setting(&store).await;
+        let second = taut_store::PatientRecord {
+            id: id(),
+            ..first.clone()
+        };
+        let gone = taut_store::PatientRecord {
+            id: id(),
+            ..first.clone()
+        };
+        let mut tx = store.begin().await.expect("begin");
+        for patient in [&second, &gone] {
+            let mut patient = patient.clone();
+            patient.demographics.mrn = format!("MRN-{}", patient.id);
+            tx.insert_patient(&patient, &user.id).await.expect("patient");
+        }
+        for minute in 0..3 {
+            let visit = EncounterRecord {
+                id: id(),
+                patient_id: second.id.clone(),
+                fields: EncounterFields {
+                    kind: "follow-up".into(),
+                    occurred_at: stamp(28, minute),
+                    notes: Some(format!("visit {minute}")),
+                },
+                clinician_id: user.id.clone(),
+                created_at: stamp(28, minute),
+            };
+            tx.insert_encounter(&visit).await.expect("encounter");
+        }
+        tx.delete_patient(&gone.id, 1, "duplicate", &user.id, AT)
+            .await
+            .expect("delete");
+        tx.commit().await.expect("commit");
+        let mut tx = store.begin_read().await.expect("begin");
+        let expected = [
+            tx.patient_course(&first.id).await.expect("first"),
+            tx.patient_course(&second.id).await.expect("second"),
+        ];
+        drop(tx);
+        assert_ne!(expected[0], expected[1]);
+
+        let shared_event = id();
+        let read = |n: i64| {
+            let about = match n % 4 {
+                0 | 1 => first.id.clone(),
+                2 => second.id.clone(),
+                _ if n % 8 == 3 => gone.id.clone(),
+                _ => id(),
+            };
+            let event_id = if (48..50).contains(&n) {
+                shared_event.clone()
+            } else {
+                id()
+            };
+            let (store, user) = (&store, &user);
+            async move {
+                let details = json!({"read": n, "patient": about, "why": ESCAPED});
+                (
+                    n,
+                    about.clone(),
+                    timeline_read(store, user, &about, &event_id, details).await,
+                )
+            }
+        };
+        // The first wave shares batches; in the second, two reads carry one event id.
+        let mut answers = futures_util::future::join_all((0..48).map(read)).await;
+        let batched = if store.engine() == taut_store::Engine::Postgres {
+            let (transactions, _, _, events) = taut_store::testing::rows4(
+                &store,
+                "SELECT CAST(count(DISTINCT xid::text) AS TEXT), '', '', count(*) FROM audit_events \
+                 WHERE action = 'timeline.read'",
+            )
+            .await
+            .expect("transactions")
+            .remove(0);
+            Some((transactions.parse::<i64>().expect("a count"), events))
+        } else {
+            None
+        };
+        answers.extend(futures_util::future::join_all((48..56).map(read)).await);
+
+        let mut expected_events = Vec::new();
+        for (n, about, answer) in answers {
+            match n % 4 {
+                0 | 1 if (48..50).contains(&n) => match answer {
+                    Ok(course) => {
+                        assert_eq!(course, expected[0]);
+                        expected_events.push((about, n));
+                    }
+                    Err(e) => assert!(matches!(e, StoreError::Conflict(_)), "read {n}: {e}"),
+                },
+                0..=2 => {
+                    let course = answer.unwrap_or_else(|e| panic!("read {n}: {e}"));
+                    assert_eq!(
+                        course,
+                        expected[usize::from(n % 4 == 2)],
+                        "read {n} got another's course"
+                    );
+                    expected_events.push((about, n));
+                }
+                _ => assert!(matches!(answer, Err(StoreError::NotFound)), "read {n}"),
+            }
+        }
+        assert_eq!(
+            expected_events.iter().filter(|(_, n)| (48..50).contains(n)).count(),
+            1,
+            "of two reads with one event id, exactly one is recorded"
+        );
+        let mut events: Vec<(String, i64)> = taut_store::testing::rows4(
+            &store,
+            "SELECT CAST(details AS TEXT), '', '', CAST(0 AS BIGINT) FROM audit_events \
+             WHERE action = 'timeline.read'",
+        )
+        .await
+        .expect("events")
+        .into_iter()
+        .map(|(details, _, _, _)| {
+            let details: serde_json::Value = serde_json::from_str(&details).expect("details are JSON");
+            assert_eq!(details["why"], ESCAPED);
+            let patient = details["patient"].as_str().expect("patient").to_owned();
+            (patient, details["read"].as_i64().expect("read number"))
+        })
+        .collect();
+        events.sort_by_key(|(_, n)| *n);
+        assert_eq!(events, expected_events);
+        if let Some((transactions, events)) = batched {
+            assert!(
+                transactions < events,
+                "{events} reads in {transactions} transactions: no batch was formed"
+            );
+        }
+    }
+}
+
+/// On PostgreSQL a read waits in a queue for its batch: a read whose request went away (a closed connection)
+/// before its batch started is left out of it and records nothing, and the batch still answers the others.
+/// (The test runtime has one thread, so nothing runs until the test awaits.)
+#[tokio::test]
+async fn a_read_that_goes_away_before_its_batch_starts_records_nothing() {
+    for store in backends().await {
+        if store.engine() != taut_store::Engine::Postgres {
+            continue;
+        }
+        let (user, patient, _) = setting(&store).await;
+        let read = |event_id: String| {
+            let (store, user, about) = (&store, &user, patient.id.clone());
+            async move { timeline_read(store, user, &about, &event_id, json!({"event": event_id})).await }
+        };
+        let (gone, kept) = (id(), id());
+        assert!(
+            futures_util::FutureExt::now_or_never(Box::pin(read(gone.clone()))).is_none(),
+            "a read waits for its batch"
+        );
+        read(kept.clone()).await.expect("the other read is answered");
+        let events = taut_store::testing::rows4(
+            &store,
+            "SELECT details->>'event', '', '', CAST(0 AS BIGINT) FROM audit_events WHERE action = 'timeline.read'",
+        )
+        .await
+        .expect("events");
+        assert_eq!(events, [(kept, String::new(), String::new(), 0)]);
+    }
+}
+
+/// `user` reads the timeline of patient `about`, with its audit event.
+async fn timeline_read(
+    store: &taut_store::Store,
+    user: &taut_store::UserRecord,
+    about: &str,
+    event_id: &str,
+    details: serde_json::Value,
+) -> Result<taut_store::PatientCourse, StoreError> {
+    let audit = taut_store::NewAudit {
+        id: event_id,
+        at: AT,
+        actor_id: Some(&user.id),
+        actor: &user.username,
+        action: "timeline.read",
+        patient_id: Some(about),
+        record_type: "patient",
+        record_id: Some(about),
+        details: Some(details),
+    };
+    store.audited_course(about, audit).await
 }
 
 /// The course the timeline reads equals the per-kind reads (PostgreSQL stores it, rebuilt on each write).
