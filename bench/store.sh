@@ -7,13 +7,15 @@
 #   ROUNDS=5 bash bench/store.sh sqlite 100000   # /healthz and the timeline five times in turn, with the median ratio
 #   DATABASE=postgres://postgres@127.0.0.1:5432/bench1m AUDIT_KEY=/path/key bash bench/store.sh postgres 1000000
 #       (measures a database seeded earlier with `taut demo --patients N`, which takes minutes at a million)
+#   BIN=/tmp/taut-before DATABASE=… AUDIT_KEY=… bash bench/store.sh sqlite   # another build, same database
 # Server on core 0, wrk on core 1 (2-core machine). Prints the numbers docs/performance.md records.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 engine=${1:-sqlite}; patients=${2:-100000}; seconds=${SECONDS_PER_RUN:-10}
 command -v wrk >/dev/null || { echo "wrk is required (apt-get install wrk)" >&2; exit 1; }
-cargo build --release -p taut >/dev/null
-bin=target/release/taut
+# BIN=path measures another build of taut (say, the one before a change) in the same session.
+bin=${BIN:-target/release/taut}
+[ -n "${BIN:-}" ] || cargo build --release -p taut >/dev/null
 work=$(mktemp -d)
 export TAUT_AUDIT_KEY_FILE=${AUDIT_KEY:-$work/audit.key}
 [ -n "${AUDIT_KEY:-}" ] || $bin audit keygen --out "$TAUT_AUDIT_KEY_FILE" >/dev/null

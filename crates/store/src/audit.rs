@@ -486,7 +486,7 @@ impl Store {
         now: &str,
         patience: std::time::Duration,
     ) -> Result<(), StoreError> {
-        let Pool::Postgres { pool, .. } = &self.pool else {
+        let Pool::Postgres(pool) = &self.pool else {
             // SQLite: one pass seals every committed event.
             return self.seal(key, now).await.map(drop);
         };
@@ -584,7 +584,7 @@ impl Store {
                 drop(rows);
                 walk.finish(sqlx::query_as(LAST_SEALED).fetch_one(&mut *tx).await?)
             }
-            Pool::Postgres { pool, .. } => {
+            Pool::Postgres(pool) => {
                 let mut tx = pool
                     .begin_with("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
                     .await?;

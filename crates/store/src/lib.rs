@@ -9,6 +9,7 @@
 
 mod adherence;
 pub mod audit;
+mod batch;
 mod bulk;
 mod checkin;
 mod clinical;
@@ -95,18 +96,14 @@ enum Pool {
         read: SqlitePool,
         group: Arc<GroupCommit>,
     },
-    /// Timeline reads run in batches ([`engine::batch`]); everything else takes a connection of its own.
-    Postgres {
-        pool: PgPool,
-        courses: Arc<timeline::CourseReads>,
-    },
+    Postgres(PgPool),
 }
 
 impl std::fmt::Debug for Pool {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(match self {
             Pool::Sqlite { .. } => "Pool::Sqlite",
-            Pool::Postgres { .. } => "Pool::Postgres",
+            Pool::Postgres(_) => "Pool::Postgres",
         })
     }
 }
@@ -115,6 +112,8 @@ impl std::fmt::Debug for Pool {
 #[derive(Debug, Clone)]
 pub struct Store {
     pool: Pool,
+    /// Timeline reads, run in batches ([`batch`]).
+    courses: Arc<timeline::CourseReads>,
 }
 
 enum Inner {
@@ -165,7 +164,7 @@ macro_rules! on_pool {
     ($store:expr, $pool:ident => $body:expr) => {
         match &$store.pool {
             $crate::Pool::Sqlite { read: $pool, .. } => $body,
-            $crate::Pool::Postgres { pool: $pool, .. } => $body,
+            $crate::Pool::Postgres($pool) => $body,
         }
     };
 }
@@ -180,22 +179,21 @@ impl Store {
             let group = GroupCommit::new(write.clone(), config.acquire_timeout);
             Pool::Sqlite { write, read, group }
         } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
-            let pool = engine::postgres::connect(url, config).await?;
-            let courses = engine::batch::Batcher::new(pool.clone(), timeline::read_courses);
-            Pool::Postgres { pool, courses }
+            Pool::Postgres(engine::postgres::connect(url, config).await?)
         } else {
             return Err(StoreError::Config(format!(
                 "unsupported database URL '{}': use sqlite://PATH or postgres://USER@HOST/DB",
                 redact(url)
             )));
         };
-        Ok(Store { pool })
+        let courses = batch::Batcher::new(pool.clone(), timeline::read_courses);
+        Ok(Store { pool, courses })
     }
 
     pub fn engine(&self) -> Engine {
         match self.pool {
             Pool::Sqlite { .. } => Engine::Sqlite,
-            Pool::Postgres { .. } => Engine::Postgres,
+            Pool::Postgres(_) => Engine::Postgres,
         }
     }
 
@@ -203,7 +201,7 @@ impl Store {
     pub async fn migrate(&self) -> Result<(), StoreError> {
         match &self.pool {
             Pool::Sqlite { write, .. } => engine::sqlite::MIGRATIONS.run(write).await,
-            Pool::Postgres { pool, .. } => engine::postgres::MIGRATIONS.run(pool).await,
+            Pool::Postgres(pool) => engine::postgres::MIGRATIONS.run(pool).await,
         }
         .map_err(|e| StoreError::Migration(e.to_string()))
     }
@@ -214,7 +212,7 @@ impl Store {
     pub async fn begin(&self) -> Result<Tx, StoreError> {
         let inner = match &self.pool {
             Pool::Sqlite { group, .. } => Inner::Sqlite(SqliteTx::Batch(group.begin().await?)),
-            Pool::Postgres { pool, .. } => Inner::Postgres(pool.begin().await?),
+            Pool::Postgres(pool) => Inner::Postgres(pool.begin().await?),
         };
         Ok(Tx { inner })
     }
@@ -224,7 +222,7 @@ impl Store {
     pub async fn begin_read(&self) -> Result<Tx, StoreError> {
         let inner = match &self.pool {
             Pool::Sqlite { read, .. } => Inner::Sqlite(SqliteTx::Read(read.begin().await?)),
-            Pool::Postgres { pool, .. } => Inner::Postgres(pool.begin().await?),
+            Pool::Postgres(pool) => Inner::Postgres(pool.begin().await?),
         };
         Ok(Tx { inner })
     }
@@ -236,7 +234,7 @@ impl Store {
                               audit_chain, users, api_tokens";
         match &self.pool {
             Pool::Sqlite { write, .. } => sqlx::query("ANALYZE").execute(write).await.map(drop)?,
-            Pool::Postgres { pool, .. } => sqlx::raw_sql(sqlx::AssertSqlSafe(format!("ANALYZE {TABLES}")))
+            Pool::Postgres(pool) => sqlx::raw_sql(sqlx::AssertSqlSafe(format!("ANALYZE {TABLES}")))
                 .execute(pool)
                 .await
                 .map(drop)?,
@@ -270,7 +268,7 @@ impl Store {
                 write.close().await;
                 read.close().await;
             }
-            Pool::Postgres { pool, .. } => pool.close().await,
+            Pool::Postgres(pool) => pool.close().await,
         }
     }
 }

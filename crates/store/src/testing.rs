@@ -144,6 +144,6 @@ pub async fn rows4(store: &Store, sql: &str) -> Result<Vec<(String, String, Stri
 pub fn writer_stats(store: &Store) -> Option<(u64, usize)> {
     match &store.pool {
         crate::Pool::Sqlite { group, .. } => Some(group.stats()),
-        crate::Pool::Postgres { .. } => None,
+        crate::Pool::Postgres(_) => None,
     }
 }

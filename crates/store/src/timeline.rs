@@ -7,15 +7,15 @@
 use std::sync::LazyLock;
 
 use serde::de::DeserializeOwned;
-use sqlx::PgConnection;
+use sqlx::SqliteConnection;
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 use uuid::Uuid;
 
+use crate::batch::{Answers, Batcher};
 use crate::clinical::{EncounterRow, FindingRow, OutcomeRow, PainMarkRow};
-use crate::engine::batch::{Answers, Batcher};
 use crate::sessions::{AmendmentRow, PlanRow, ProcedureRow, SiteRow, assemble_procedures};
-use crate::types::{Stamp, id, opt_id};
+use crate::types::{id, opt_id};
 use crate::{
     EncounterRecord, FindingRecord, NewAudit, OutcomeRecord, PainMarkRecord, PlanRecord, Pool, ProcedureRecord, Store,
     StoreError, Tx, on_tx,
@@ -55,95 +55,9 @@ static COURSE: LazyLock<String> = LazyLock::new(|| {
     )
 });
 
-/// SQLite's read and audit event in one statement: the event is inserted when the patient is live, and the
-/// insert returns the course (a one-statement access of the group commit needs no savepoint). RETURNING sees only
-/// the inserted row, so each list is its own lookup of the course row by key.
-static SQLITE_AUDITED: LazyLock<String> = LazyLock::new(|| {
-    let kinds: Vec<String> = KINDS
-        .iter()
-        .map(|kind| format!("coalesce((SELECT {kind} FROM patient_courses WHERE patient_id = $1), '[]')"))
-        .collect();
-    format!(
-        "INSERT INTO audit_events (id, at, actor_id, actor, action, patient_id, record_type, record_id, details) \
-         SELECT $2, $3, $4, $5, $6, $7, $8, $9, $10 FROM patients WHERE id = $1 AND deleted_at IS NULL \
-         RETURNING 0, {}",
-        kinds.join(", ")
-    )
-});
-
-/// PostgreSQL's reads and their audit events for a batch of accesses ([`crate::engine::batch`]) in one statement,
-/// so one round trip and no BEGIN/COMMIT: each access's event is inserted only when its patient is live, in the
-/// same (implicit) transaction as the reads (PostgreSQL runs a data-modifying WITH to completion whether or not
-/// the main query reads it). Each row carries its access's place in the batch; an unknown patient has no row.
-static POSTGRES_AUDITED: LazyLock<String> = LazyLock::new(|| {
-    let kinds: Vec<String> = KINDS
-        .iter()
-        .map(|kind| format!("coalesce(c.{kind}, '[]') AS {kind}"))
-        .collect();
-    format!(
-        "WITH access AS (SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::timestamptz[], $4::uuid[], $5::text[], \
-         $6::text[], $7::uuid[], $8::text[], $9::text[], $10::text[]) WITH ORDINALITY \
-         AS a(patient, event, at, actor_id, actor, action, audited, record_type, record_id, details, n)), \
-         course AS (SELECT a.*, p.deleted_at IS NOT NULL AS deleted, {} FROM access a JOIN patients p \
-         ON p.id = a.patient LEFT JOIN patient_courses c ON c.patient_id = p.id), \
-         logged AS (INSERT INTO audit_events (id, at, actor_id, actor, action, patient_id, record_type, record_id, \
-         details) SELECT event, at, actor_id, actor, action, audited, record_type, record_id, details::jsonb \
-         FROM course WHERE NOT deleted ORDER BY n RETURNING 1) \
-         SELECT n, deleted, {} FROM course",
-        kinds.join(", "),
-        KINDS.join(", ")
-    )
-});
-
-/// One access's timeline read on PostgreSQL, owned so that it can wait in a batch.
-pub(crate) struct CourseRead {
-    patient: Uuid,
-    event: Uuid,
-    at: OffsetDateTime,
-    actor_id: Option<Uuid>,
-    actor: String,
-    action: String,
-    audited: Option<Uuid>,
-    record_type: String,
-    record_id: Option<String>,
-    details: Option<String>,
-}
-
-pub(crate) type CourseReads = Batcher<CourseRead, Option<CourseRow>>;
-
-/// Runs a batch of timeline reads ([`POSTGRES_AUDITED`]); the answers are in the reads' order.
-pub(crate) fn read_courses<'c>(conn: &'c mut PgConnection, reads: &'c [CourseRead]) -> Answers<'c, Option<CourseRow>> {
-    Box::pin(async move {
-        fn column<T>(reads: &[CourseRead], field: impl Fn(&CourseRead) -> T) -> Vec<T> {
-            reads.iter().map(field).collect()
-        }
-        let rows: Vec<NumberedCourseRow> = sqlx::query_as(sqlx::AssertSqlSafe(POSTGRES_AUDITED.as_str()))
-            .bind(column(reads, |r| r.patient))
-            .bind(column(reads, |r| r.event))
-            .bind(column(reads, |r| r.at))
-            .bind(column(reads, |r| r.actor_id))
-            .bind(column(reads, |r| r.actor.clone()))
-            .bind(column(reads, |r| r.action.clone()))
-            .bind(column(reads, |r| r.audited))
-            .bind(column(reads, |r| r.record_type.clone()))
-            .bind(column(reads, |r| r.record_id.clone()))
-            .bind(column(reads, |r| r.details.clone()))
-            .fetch_all(conn)
-            .await?;
-        let mut answers: Vec<Option<CourseRow>> = (0..reads.len()).map(|_| None).collect();
-        for (n, deleted, encounters, marks, findings, plans, procedures, sites, amendments, outcomes) in rows {
-            let place = usize::try_from(n - 1).ok().filter(|&i| i < answers.len());
-            let place = place.ok_or_else(|| sqlx::Error::Protocol(format!("a batch answer for access {n}")))?;
-            answers[place] = Some((
-                deleted, encounters, marks, findings, plans, procedures, sites, amendments, outcomes,
-            ));
-        }
-        Ok(answers)
-    })
-}
-
 pub(crate) type CourseRow = (bool, String, String, String, String, String, String, String, String);
-type NumberedCourseRow = (
+/// A course row with its access's place (from 0) in the batch.
+type PlacedCourseRow = (
     i64,
     bool,
     String,
@@ -185,54 +99,163 @@ fn course(row: Option<CourseRow>) -> Result<PatientCourse, StoreError> {
     })
 }
 
-impl Store {
-    /// The patient's course and the audit event of reading it, committed together (see [`Tx::patient_course`]):
-    /// one statement for a batch of concurrent reads on PostgreSQL
-    /// ([`crate::engine::batch`]), one group-committed access on SQLite. `NotFound` (and no event) for an
-    /// unknown or deleted patient.
-    pub async fn audited_course(&self, patient_id: &str, event: NewAudit<'_>) -> Result<PatientCourse, StoreError> {
-        let pid = id(patient_id)?;
-        let (eid, actor_id, audited) = (id(event.id)?, opt_id(event.actor_id)?, opt_id(event.patient_id)?);
-        let row: Option<CourseRow> = match &self.pool {
-            Pool::Postgres { courses, .. } => {
-                let read = CourseRead {
-                    patient: pid,
-                    event: eid,
-                    at: OffsetDateTime::parse(event.at, &Rfc3339)
-                        .map_err(|e| StoreError::Corrupt(format!("'{}' is not a time: {e}", event.at)))?,
-                    actor_id,
-                    actor: event.actor.to_owned(),
-                    action: event.action.to_owned(),
-                    audited,
-                    record_type: event.record_type.to_owned(),
-                    record_id: event.record_id.map(str::to_owned),
-                    details: event.details.as_ref().map(serde_json::Value::to_string),
-                };
-                courses.submit(read).await?
-            }
-            Pool::Sqlite { group, .. } => {
-                let at = Stamp::from(event.at);
-                let details = event.details.map(sqlx::types::Json);
-                group
-                    .single(async |conn| {
-                        sqlx::query_as(sqlx::AssertSqlSafe(SQLITE_AUDITED.as_str()))
-                            .bind(pid)
-                            .bind(eid)
-                            .bind(&at)
-                            .bind(actor_id)
-                            .bind(event.actor)
-                            .bind(event.action)
-                            .bind(audited)
-                            .bind(event.record_type)
-                            .bind(event.record_id)
-                            .bind(&details)
-                            .fetch_optional(conn)
-                            .await
-                    })
-                    .await?
-            }
+/// SQLite's reads for a batch of accesses: the courses of the listed patients (a JSON array of hex ids), each row
+/// with its access's place in the list; an unknown patient has no row.
+static SQLITE_COURSES: LazyLock<String> = LazyLock::new(|| {
+    let kinds: Vec<String> = KINDS.iter().map(|kind| format!("coalesce(c.{kind}, '[]')")).collect();
+    format!(
+        "SELECT a.key, p.deleted_at IS NOT NULL, {} FROM json_each($1) a JOIN patients p ON p.id = unhex(a.value) \
+         LEFT JOIN patient_courses c ON c.patient_id = p.id",
+        kinds.join(", ")
+    )
+});
+
+/// SQLite's audit events for the accesses of a batch whose patients are live (a JSON array of events), in order.
+const SQLITE_EVENTS: &str = "INSERT INTO audit_events (id, at, actor_id, actor, action, patient_id, record_type, \
+     record_id, details) SELECT unhex(e.value->>'id'), e.value->>'at', unhex(e.value->>'actor_id'), \
+     e.value->>'actor', e.value->>'action', unhex(e.value->>'patient_id'), e.value->>'record_type', \
+     e.value->>'record_id', e.value->>'details' FROM json_each($1) e ORDER BY e.key";
+
+/// PostgreSQL's reads and their audit events for a batch of accesses in one statement, so one round trip and no
+/// BEGIN/COMMIT: each access's event is inserted only when its patient is live, in the same (implicit)
+/// transaction as the reads (PostgreSQL runs a data-modifying WITH to completion whether or not the main query
+/// reads it). Each row carries its access's place in the batch; an unknown patient has no row.
+static POSTGRES_AUDITED: LazyLock<String> = LazyLock::new(|| {
+    let kinds: Vec<String> = KINDS
+        .iter()
+        .map(|kind| format!("coalesce(c.{kind}, '[]') AS {kind}"))
+        .collect();
+    format!(
+        "WITH access AS (SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::timestamptz[], $4::uuid[], $5::text[], \
+         $6::text[], $7::uuid[], $8::text[], $9::text[], $10::text[]) WITH ORDINALITY \
+         AS a(patient, event, at, actor_id, actor, action, audited, record_type, record_id, details, n)), \
+         course AS (SELECT a.*, p.deleted_at IS NOT NULL AS deleted, {} FROM access a JOIN patients p \
+         ON p.id = a.patient LEFT JOIN patient_courses c ON c.patient_id = p.id), \
+         logged AS (INSERT INTO audit_events (id, at, actor_id, actor, action, patient_id, record_type, record_id, \
+         details) SELECT event, at, actor_id, actor, action, audited, record_type, record_id, details::jsonb \
+         FROM course WHERE NOT deleted ORDER BY n RETURNING 1) \
+         SELECT n - 1, deleted, {} FROM course",
+        kinds.join(", "),
+        KINDS.join(", ")
+    )
+});
+
+/// One access's timeline read, owned so that it can wait in a batch.
+pub(crate) struct CourseRead {
+    patient: Uuid,
+    event: Uuid,
+    /// The event's time as given (SQLite keeps that text) and as PostgreSQL binds it.
+    at: String,
+    at_instant: OffsetDateTime,
+    actor_id: Option<Uuid>,
+    actor: String,
+    action: String,
+    audited: Option<Uuid>,
+    record_type: String,
+    record_id: Option<String>,
+    details: Option<String>,
+}
+
+pub(crate) type CourseReads = Batcher<CourseRead, Option<CourseRow>>;
+
+/// Runs a batch of timeline reads with their audit events as one access; the answers are in the reads' order.
+pub(crate) fn read_courses<'c>(pool: &'c Pool, reads: &'c [CourseRead]) -> Answers<'c, Option<CourseRow>> {
+    Box::pin(async move {
+        let rows = match pool {
+            Pool::Postgres(pool) => postgres_courses(pool, reads).await?,
+            Pool::Sqlite { group, .. } => group.single(async |conn| sqlite_courses(conn, reads).await).await?,
         };
-        course(row)
+        let mut answers: Vec<Option<CourseRow>> = (0..reads.len()).map(|_| None).collect();
+        for (place, deleted, encounters, marks, findings, plans, procedures, sites, amendments, outcomes) in rows {
+            let slot = usize::try_from(place).ok().and_then(|i| answers.get_mut(i));
+            let slot = slot.ok_or_else(|| StoreError::Corrupt(format!("a batch answer for access {place}")))?;
+            *slot = Some((
+                deleted, encounters, marks, findings, plans, procedures, sites, amendments, outcomes,
+            ));
+        }
+        Ok(answers)
+    })
+}
+
+async fn postgres_courses(pool: &sqlx::PgPool, reads: &[CourseRead]) -> Result<Vec<PlacedCourseRow>, sqlx::Error> {
+    fn column<T>(reads: &[CourseRead], field: impl Fn(&CourseRead) -> T) -> Vec<T> {
+        reads.iter().map(field).collect()
+    }
+    sqlx::query_as(sqlx::AssertSqlSafe(POSTGRES_AUDITED.as_str()))
+        .bind(column(reads, |r| r.patient))
+        .bind(column(reads, |r| r.event))
+        .bind(column(reads, |r| r.at_instant))
+        .bind(column(reads, |r| r.actor_id))
+        .bind(column(reads, |r| r.actor.clone()))
+        .bind(column(reads, |r| r.action.clone()))
+        .bind(column(reads, |r| r.audited))
+        .bind(column(reads, |r| r.record_type.clone()))
+        .bind(column(reads, |r| r.record_id.clone()))
+        .bind(column(reads, |r| r.details.clone()))
+        .fetch_all(pool)
+        .await
+}
+
+/// SQLite reads the courses, then writes the events of the reads whose patient is live: two statements of one
+/// group-committed access, of which only the second writes, so a failure leaves nothing behind and needs no
+/// savepoint. The single writer sees no other change between the two.
+async fn sqlite_courses(
+    conn: &mut SqliteConnection,
+    reads: &[CourseRead],
+) -> Result<Vec<PlacedCourseRow>, sqlx::Error> {
+    let hex = |id: &Uuid| id.simple().to_string();
+    let patients: Vec<String> = reads.iter().map(|r| hex(&r.patient)).collect();
+    let rows: Vec<PlacedCourseRow> = sqlx::query_as(sqlx::AssertSqlSafe(SQLITE_COURSES.as_str()))
+        .bind(serde_json::Value::from(patients).to_string())
+        .fetch_all(&mut *conn)
+        .await?;
+    let events: Vec<serde_json::Value> = rows
+        .iter()
+        .filter(|row| !row.1)
+        .filter_map(|row| usize::try_from(row.0).ok().and_then(|i| reads.get(i)))
+        .map(|r| {
+            serde_json::json!({
+                "id": hex(&r.event),
+                "at": r.at,
+                "actor_id": r.actor_id.as_ref().map(hex),
+                "actor": r.actor,
+                "action": r.action,
+                "patient_id": r.audited.as_ref().map(hex),
+                "record_type": r.record_type,
+                "record_id": r.record_id,
+                "details": r.details,
+            })
+        })
+        .collect();
+    if !events.is_empty() {
+        sqlx::query(SQLITE_EVENTS)
+            .bind(serde_json::Value::from(events).to_string())
+            .execute(conn)
+            .await?;
+    }
+    Ok(rows)
+}
+
+impl Store {
+    /// The patient's course and the audit event of reading it, committed together (see [`Tx::patient_course`]).
+    /// Concurrent reads run in batches ([`crate::batch`]): one statement on PostgreSQL, one group-committed access
+    /// on SQLite. `NotFound` (and no event) for an unknown or deleted patient.
+    pub async fn audited_course(&self, patient_id: &str, event: NewAudit<'_>) -> Result<PatientCourse, StoreError> {
+        let read = CourseRead {
+            patient: id(patient_id)?,
+            event: id(event.id)?,
+            at: event.at.to_owned(),
+            at_instant: OffsetDateTime::parse(event.at, &Rfc3339)
+                .map_err(|e| StoreError::Corrupt(format!("'{}' is not a time: {e}", event.at)))?,
+            actor_id: opt_id(event.actor_id)?,
+            actor: event.actor.to_owned(),
+            action: event.action.to_owned(),
+            audited: opt_id(event.patient_id)?,
+            record_type: event.record_type.to_owned(),
+            record_id: event.record_id.map(str::to_owned),
+            details: event.details.as_ref().map(serde_json::Value::to_string),
+        };
+        course(self.courses.submit(read).await?)
     }
 }
 

@@ -345,7 +345,7 @@ async fn an_audited_course_records_its_event_only_for_a_live_patient() {
     }
 }
 
-/// Many timeline reads at once (on PostgreSQL they share batches): each answer is its own patient's course,
+/// Many timeline reads at once (they share batches): each answer is its own patient's course,
 /// each live read has its own audit event with its details, a deleted or unknown patient has none, and a read
 /// that fails (here: an event id used twice) fails alone, without its batch's other reads.
 #[tokio::test]
@@ -485,15 +485,12 @@ async fn concurrent_audited_reads_each_get_their_own_course_and_event() {
     }
 }
 
-/// On PostgreSQL a read waits in a queue for its batch: a read whose request went away (a closed connection)
-/// before its batch started is left out of it and records nothing, and the batch still answers the others.
-/// (The test runtime has one thread, so nothing runs until the test awaits.)
+/// A read waits in a queue for its batch: a read whose request went away (a closed connection) before its
+/// batch started is left out of it and records nothing, and the batch still answers the others. (The test
+/// runtime has one thread, so nothing runs until the test awaits.)
 #[tokio::test]
 async fn a_read_that_goes_away_before_its_batch_starts_records_nothing() {
     for store in backends().await {
-        if store.engine() != taut_store::Engine::Postgres {
-            continue;
-        }
         let (user, patient, _) = setting(&store).await;
         let read = |event_id: String| {
             let (store, user, about) = (&store, &user, patient.id.clone());
@@ -507,7 +504,7 @@ async fn a_read_that_goes_away_before_its_batch_starts_records_nothing() {
         read(kept.clone()).await.expect("the other read is answered");
         let events = taut_store::testing::rows4(
             &store,
-            "SELECT details->>'event', '', '', CAST(0 AS BIGINT) FROM audit_events WHERE action = 'timeline.read'",
+            "SELECT details ->> 'event', '', '', CAST(0 AS BIGINT) FROM audit_events WHERE action = 'timeline.read'",
         )
         .await
         .expect("events");

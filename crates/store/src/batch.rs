@@ -1,22 +1,20 @@
-//! Batches of one-statement accesses on PostgreSQL.
+//! Batches of concurrent accesses of one kind (the timeline read).
 //!
 //! Every access writes its audit event, so even a read is a transaction with a durable commit. Under load most
-//! of such an access's database time is the insert's statement and the commit's WAL flush rather than the read
-//! (docs/performance.md), so concurrent accesses of one kind are gathered and run as one statement: each
-//! member's read and its audit event are in that statement's transaction, and a member is answered only after
-//! it has committed. Nothing waits for a batch to fill: a lone access runs at once; accesses arriving while
-//! `IN_FLIGHT` batches are running queue and leave together with the next one.
+//! of such an access's cost is per statement and per commit rather than the read itself (on PostgreSQL the
+//! insert and the WAL flush, on SQLite the hand-offs to the writer's thread; docs/performance.md), so concurrent
+//! accesses of one kind are gathered and run together: each member's read and its audit event are in the
+//! batch's transaction, and a member is answered only after it has committed. Nothing waits for a batch to fill:
+//! a lone access runs at once; accesses arriving while `IN_FLIGHT` batches are running queue and leave together
+//! with the next one.
 
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::{Arc, Mutex};
 
-use sqlx::PgPool;
-use sqlx::pool::PoolConnection;
-use sqlx::{PgConnection, Postgres};
 use tokio::sync::{Semaphore, oneshot};
 
-use crate::StoreError;
+use crate::{Pool, StoreError};
 
 /// Batches running at once per server. Fewer, larger batches spend less of the database per access: on the
 /// benchmark machine one or two at once served the most timelines, four and eight fewer (docs/performance.md).
@@ -25,9 +23,9 @@ const IN_FLIGHT: usize = 2;
 /// The most members of one batch.
 const MAX_MEMBERS: usize = 64;
 
-/// One statement for a whole batch: the members' answers, in the members' order.
-pub(crate) type RunBatch<R, A> = for<'c> fn(&'c mut PgConnection, &'c [R]) -> Answers<'c, A>;
-pub(crate) type Answers<'c, A> = Pin<Box<dyn Future<Output = Result<Vec<A>, sqlx::Error>> + Send + 'c>>;
+/// Runs a whole batch as one access on the pool: the members' answers, in the members' order.
+pub(crate) type RunBatch<R, A> = for<'c> fn(&'c Pool, &'c [R]) -> Answers<'c, A>;
+pub(crate) type Answers<'c, A> = Pin<Box<dyn Future<Output = Result<Vec<A>, StoreError>> + Send + 'c>>;
 
 type Reply<A> = oneshot::Sender<Result<A, StoreError>>;
 
@@ -37,16 +35,22 @@ struct Queue<R, A> {
     collector: bool,
 }
 
+impl<R, A> std::fmt::Debug for Batcher<R, A> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Batcher")
+    }
+}
+
 /// Gathers concurrent requests of one kind and runs them in batches on the pool.
 pub(crate) struct Batcher<R, A> {
-    pool: PgPool,
+    pool: Pool,
     run: RunBatch<R, A>,
     queue: Mutex<Queue<R, A>>,
     slots: Arc<Semaphore>,
 }
 
 impl<R: Send + Sync + 'static, A: Send + 'static> Batcher<R, A> {
-    pub(crate) fn new(pool: PgPool, run: RunBatch<R, A>) -> Arc<Batcher<R, A>> {
+    pub(crate) fn new(pool: Pool, run: RunBatch<R, A>) -> Arc<Batcher<R, A>> {
         Arc::new(Batcher {
             pool,
             run,
@@ -106,18 +110,8 @@ impl<R: Send + Sync + 'static, A: Send + 'static> Batcher<R, A> {
     }
 
     async fn run_members(&self, members: Vec<(R, Reply<A>)>) {
-        let mut conn = match self.pool.acquire().await {
-            Ok(conn) => conn,
-            Err(e) => {
-                let why = StoreError::from(e).to_string();
-                for (_, reply) in members {
-                    let _ = reply.send(Err(StoreError::Unavailable(why.clone())));
-                }
-                return;
-            }
-        };
         let (requests, replies): (Vec<R>, Vec<Reply<A>>) = members.into_iter().unzip();
-        match (self.run)(&mut conn, &requests).await {
+        match (self.run)(&self.pool, &requests).await {
             Ok(answers) if answers.len() == replies.len() => {
                 for (reply, answer) in replies.into_iter().zip(answers) {
                     let _ = reply.send(Ok(answer));
@@ -129,19 +123,13 @@ impl<R: Send + Sync + 'static, A: Send + 'static> Batcher<R, A> {
                     let _ = reply.send(Err(StoreError::Corrupt(why.clone())));
                 }
             }
-            Err(e) => self.after_failure(conn, requests, replies, e.into()).await,
+            Err(failure) => self.after_failure(requests, replies, failure).await,
         }
     }
 
-    /// A batch's statement failed as a whole and wrote nothing. When the database is busy or gone, every member
-    /// is told so; otherwise each member runs alone, so that one member's failure (a bad value) is its own.
-    async fn after_failure(
-        &self,
-        mut conn: PoolConnection<Postgres>,
-        requests: Vec<R>,
-        replies: Vec<Reply<A>>,
-        failure: StoreError,
-    ) {
+    /// A batch failed as a whole and wrote nothing. When the database is busy or gone, every member is told so;
+    /// otherwise each member runs alone, so that one member's failure (a bad value) is its own.
+    async fn after_failure(&self, requests: Vec<R>, replies: Vec<Reply<A>>, failure: StoreError) {
         match failure {
             failure if replies.len() == 1 => {
                 let _ = replies.into_iter().next().map(|reply| reply.send(Err(failure)));
@@ -153,16 +141,14 @@ impl<R: Send + Sync + 'static, A: Send + 'static> Batcher<R, A> {
             }
             _ => {
                 for (request, reply) in requests.chunks(1).zip(replies) {
-                    let _ = reply.send(self.run_alone(&mut conn, request).await);
+                    let answer = (self.run)(&self.pool, request).await.and_then(|mut answers| {
+                        answers
+                            .pop()
+                            .ok_or_else(|| StoreError::Corrupt("a batch of one gave no answer".into()))
+                    });
+                    let _ = reply.send(answer);
                 }
             }
         }
-    }
-
-    async fn run_alone(&self, conn: &mut PoolConnection<Postgres>, request: &[R]) -> Result<A, StoreError> {
-        let mut answers = (self.run)(conn, request).await?;
-        answers
-            .pop()
-            .ok_or_else(|| StoreError::Corrupt("a batch of one gave no answer".into()))
     }
 }
