@@ -8,6 +8,7 @@ use std::sync::LazyLock;
 
 use serde::de::DeserializeOwned;
 use sqlx::SqliteConnection;
+use taut_core::records::format_utc;
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 use uuid::Uuid;
@@ -144,9 +145,7 @@ static POSTGRES_AUDITED: LazyLock<String> = LazyLock::new(|| {
 pub(crate) struct CourseRead {
     patient: Uuid,
     event: Uuid,
-    /// The event's time as given (SQLite keeps that text) and as PostgreSQL binds it.
-    at: String,
-    at_instant: OffsetDateTime,
+    at: OffsetDateTime,
     actor_id: Option<Uuid>,
     actor: String,
     action: String,
@@ -184,7 +183,7 @@ async fn postgres_courses(pool: &sqlx::PgPool, reads: &[CourseRead]) -> Result<V
     sqlx::query_as(sqlx::AssertSqlSafe(POSTGRES_AUDITED.as_str()))
         .bind(column(reads, |r| r.patient))
         .bind(column(reads, |r| r.event))
-        .bind(column(reads, |r| r.at_instant))
+        .bind(column(reads, |r| r.at))
         .bind(column(reads, |r| r.actor_id))
         .bind(column(reads, |r| r.actor.clone()))
         .bind(column(reads, |r| r.action.clone()))
@@ -216,7 +215,7 @@ async fn sqlite_courses(
         .map(|r| {
             serde_json::json!({
                 "id": hex(&r.event),
-                "at": r.at,
+                "at": format_utc(r.at),
                 "actor_id": r.actor_id.as_ref().map(hex),
                 "actor": r.actor,
                 "action": r.action,
@@ -244,8 +243,7 @@ impl Store {
         let read = CourseRead {
             patient: id(patient_id)?,
             event: id(event.id)?,
-            at: event.at.to_owned(),
-            at_instant: OffsetDateTime::parse(event.at, &Rfc3339)
+            at: OffsetDateTime::parse(event.at, &Rfc3339)
                 .map_err(|e| StoreError::Corrupt(format!("'{}' is not a time: {e}", event.at)))?,
             actor_id: opt_id(event.actor_id)?,
             actor: event.actor.to_owned(),
