@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The store at clinic scale, on loopback only and bounded in time: seeds N demo patients, then measures at
-# 64 connections the /healthz baseline, the timeline read and patient search in the same run.
+# 64 connections the /healthz baseline, the timeline read (one patient's, then 200 patients' in turn) and patient
+# search in the same run.
 #   bash bench/store.sh sqlite 100000
 #   bash bench/store.sh postgres 100000       # PostgreSQL at 127.0.0.1:5432, database test, a fresh schema
 #   SERVE_FLAGS="--sqlite-synchronous normal" bash bench/store.sh sqlite 100000
@@ -45,13 +46,15 @@ for _ in $(seq 50); do curl -sf "http://127.0.0.1:$port/healthz" >/dev/null && b
 auth="Authorization: Bearer $token"
 # The timeline read is that of a typical patient: the demo's histories are random, so the first patient's may be
 # twice another's. Of the first 51 patients by name, the one whose timeline is the median size.
-id=$(BASE="http://127.0.0.1:$port/api/v1" AUTH="$auth" python3 -c '
+# The first 200 patients by name go to $work/ids for the run over many patients' timelines.
+id=$(BASE="http://127.0.0.1:$port/api/v1" AUTH="$auth" IDS="$work/ids" python3 -c '
 import json, os, urllib.request
 def get(path):
     request = urllib.request.Request(os.environ["BASE"] + path, headers={"Authorization": os.environ["AUTH"].split(": ", 1)[1]})
     return urllib.request.urlopen(request).read()
-ids = [p["id"] for p in json.loads(get("/patients?limit=51"))["items"]]
-sizes = sorted((len(get(f"/patients/{i}/timeline")), i) for i in ids)
+ids = [p["id"] for p in json.loads(get("/patients?limit=200"))["items"]]
+open(os.environ["IDS"], "w").write("\n".join(ids) + "\n")
+sizes = sorted((len(get(f"/patients/{i}/timeline")), i) for i in ids[:51])
 print(sizes[len(sizes) // 2][1])')
 echo "timeline of patient $id: $(curl -sf -H "$auth" "http://127.0.0.1:$port/api/v1/patients/$id/timeline" | wc -c) bytes (median of the first 51)"
 run() { taskset -c 1 wrk -t1 -c"${CONNECTIONS:-64}" -d"${seconds}s" --latency -H "$auth" "$@" | grep -E "Requests/sec|99%|Non-2xx|Socket errors"; }
@@ -66,6 +69,8 @@ for round in $(seq "${ROUNDS:-1}"); do
   echo "   timeline / healthz: ${ratios[-1]} %"
 done
 echo "== timeline / healthz, median of ${#ratios[@]}: $(printf '%s\n' "${ratios[@]}" | sort -n | awk '{a[NR]=$1} END {print (NR % 2 ? a[(NR+1)/2] : (a[NR/2] + a[NR/2+1]) / 2)}') %"
+# Many patients' timelines in turn: reads of different courses share batches too.
+echo "== GET /patients/{id}/timeline, 200 different patients"; IDS="$work/ids" run -s bench/timelines.lua "http://127.0.0.1:$port"
 echo "== GET /patients?q=… (search)";  run -s bench/search.lua "http://127.0.0.1:$port"
 # A front desk: four clinicians searching at once, so that latency is the search's own, not a queue's.
 echo "== GET /patients?q=… (search, 4 connections)"; CONNECTIONS=4 run -s bench/search.lua "http://127.0.0.1:$port"
