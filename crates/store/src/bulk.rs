@@ -5,7 +5,7 @@ use sqlx::types::Json;
 use uuid::Uuid;
 
 use crate::patients::Bound;
-use crate::types::{Stamp, id, opt_id};
+use crate::types::{Stamp, id, opt_id, sqlite_id_list};
 use crate::{
     EncounterRecord, FindingRecord, Inner, OutcomeRecord, PainMarkRecord, PatientRecord, StoreError, Tx, on_tx,
 };
@@ -290,11 +290,7 @@ impl Tx {
             .await
             .map(drop)?,
             Inner::Sqlite(tx) => {
-                // SQLite binds no arrays: the ids travel as a JSON array of hex strings.
-                let hex = |ids: &[Uuid]| {
-                    serde_json::to_string(&ids.iter().map(|u| u.simple().to_string()).collect::<Vec<_>>())
-                };
-                let (patients, encounters) = (hex(patients)?, hex(encounters)?);
+                let (patients, encounters) = (sqlite_id_list(patients), sqlite_id_list(encounters));
                 let conn = tx.conn();
                 sqlx::query("DELETE FROM course_deferrals").execute(&mut *conn).await?;
                 sqlx::query(

@@ -16,7 +16,7 @@ use uuid::Uuid;
 use crate::batch::{Answers, Batcher};
 use crate::clinical::{EncounterRow, FindingRow, OutcomeRow, PainMarkRow};
 use crate::sessions::{AmendmentRow, PlanRow, ProcedureRow, SiteRow, assemble_procedures};
-use crate::types::{id, opt_id};
+use crate::types::{id, opt_id, sqlite_hex, sqlite_id_list};
 use crate::{
     EncounterRecord, FindingRecord, NewAudit, OutcomeRecord, PainMarkRecord, PlanRecord, Pool, ProcedureRecord, Store,
     StoreError, Tx, on_tx,
@@ -48,12 +48,20 @@ const KINDS: [&str; 8] = [
 /// The stored course (the patient's deletion flag and one JSON array per kind), or empty arrays for a patient
 /// who has recorded nothing yet (the first record's trigger creates the row). The same text on both engines.
 static COURSE: LazyLock<String> = LazyLock::new(|| {
-    let kinds: Vec<String> = KINDS.iter().map(|kind| format!("coalesce(c.{kind}, '[]')")).collect();
     format!(
         "SELECT p.deleted_at IS NOT NULL AS deleted, {} \
          FROM patients p LEFT JOIN patient_courses c ON c.patient_id = p.id WHERE p.id = $1",
-        kinds.join(", ")
+        *COURSE_LISTS
     )
+});
+
+/// The course row `c`'s lists, each named by its kind, an empty array where the patient has no course row yet.
+static COURSE_LISTS: LazyLock<String> = LazyLock::new(|| {
+    let lists: Vec<String> = KINDS
+        .iter()
+        .map(|kind| format!("coalesce(c.{kind}, '[]') AS {kind}"))
+        .collect();
+    lists.join(", ")
 });
 
 pub(crate) type CourseRow = (bool, String, String, String, String, String, String, String, String);
@@ -103,11 +111,10 @@ fn course(row: Option<CourseRow>) -> Result<PatientCourse, StoreError> {
 /// SQLite's reads for a batch of accesses: the courses of the listed patients (a JSON array of hex ids), each row
 /// with its access's place in the list; an unknown patient has no row.
 static SQLITE_COURSES: LazyLock<String> = LazyLock::new(|| {
-    let kinds: Vec<String> = KINDS.iter().map(|kind| format!("coalesce(c.{kind}, '[]')")).collect();
     format!(
         "SELECT a.key, p.deleted_at IS NOT NULL, {} FROM json_each($1) a JOIN patients p ON p.id = unhex(a.value) \
          LEFT JOIN patient_courses c ON c.patient_id = p.id",
-        kinds.join(", ")
+        *COURSE_LISTS
     )
 });
 
@@ -122,10 +129,6 @@ const SQLITE_EVENTS: &str = "INSERT INTO audit_events (id, at, actor_id, actor, 
 /// transaction as the reads (PostgreSQL runs a data-modifying WITH to completion whether or not the main query
 /// reads it). Each row carries its access's place in the batch; an unknown patient has no row.
 static POSTGRES_AUDITED: LazyLock<String> = LazyLock::new(|| {
-    let kinds: Vec<String> = KINDS
-        .iter()
-        .map(|kind| format!("coalesce(c.{kind}, '[]') AS {kind}"))
-        .collect();
     format!(
         "WITH access AS (SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::timestamptz[], $4::uuid[], $5::text[], \
          $6::text[], $7::uuid[], $8::text[], $9::text[], $10::text[]) WITH ORDINALITY \
@@ -136,7 +139,7 @@ static POSTGRES_AUDITED: LazyLock<String> = LazyLock::new(|| {
          details) SELECT event, at, actor_id, actor, action, audited, record_type, record_id, details::jsonb \
          FROM course WHERE NOT deleted ORDER BY n RETURNING 1) \
          SELECT n - 1, deleted, {} FROM course",
-        kinds.join(", "),
+        *COURSE_LISTS,
         KINDS.join(", ")
     )
 });
@@ -202,10 +205,9 @@ async fn sqlite_courses(
     conn: &mut SqliteConnection,
     reads: &[CourseRead],
 ) -> Result<Vec<PlacedCourseRow>, sqlx::Error> {
-    let hex = |id: &Uuid| id.simple().to_string();
-    let patients: Vec<String> = reads.iter().map(|r| hex(&r.patient)).collect();
+    let patients: Vec<Uuid> = reads.iter().map(|r| r.patient).collect();
     let rows: Vec<PlacedCourseRow> = sqlx::query_as(sqlx::AssertSqlSafe(SQLITE_COURSES.as_str()))
-        .bind(serde_json::Value::from(patients).to_string())
+        .bind(sqlite_id_list(&patients))
         .fetch_all(&mut *conn)
         .await?;
     let events: Vec<serde_json::Value> = rows
@@ -214,12 +216,12 @@ async fn sqlite_courses(
         .filter_map(|row| usize::try_from(row.0).ok().and_then(|i| reads.get(i)))
         .map(|r| {
             serde_json::json!({
-                "id": hex(&r.event),
+                "id": sqlite_hex(&r.event),
                 "at": format_utc(r.at),
-                "actor_id": r.actor_id.as_ref().map(hex),
+                "actor_id": r.actor_id.as_ref().map(sqlite_hex),
                 "actor": r.actor,
                 "action": r.action,
-                "patient_id": r.audited.as_ref().map(hex),
+                "patient_id": r.audited.as_ref().map(sqlite_hex),
                 "record_type": r.record_type,
                 "record_id": r.record_id,
                 "details": r.details,

@@ -155,6 +155,17 @@ pub fn opt_id(text: Option<&str>) -> Result<Option<Uuid>, StoreError> {
         .transpose()
 }
 
+/// A record id as SQLite's `unhex()` reads it back into the stored 16-byte key: SQLite binds no arrays, so lists
+/// of ids travel as JSON arrays of these.
+pub(crate) fn sqlite_hex(id: &Uuid) -> String {
+    id.simple().to_string()
+}
+
+/// A list of record ids as a JSON array for SQLite's `json_each()`, each read back with `unhex(value)`.
+pub(crate) fn sqlite_id_list(ids: &[Uuid]) -> String {
+    serde_json::Value::from(ids.iter().map(sqlite_hex).collect::<Vec<_>>()).to_string()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
